@@ -1,0 +1,291 @@
+//! Decoding JSON bodies into channels and groups, with typed errors.
+//!
+//! [`decode_json`] is the front door: it tells malformed input, an unknown type, a type the
+//! channel does not permit and invalid fields apart, and never panics.
+
+use std::fmt;
+
+use serde::de::{self, DeserializeOwned, IgnoredAny, MapAccess, Visitor};
+use serde::Deserializer as _;
+
+use crate::channels::is_airflow_message_type;
+use crate::union::{BodyDecoder, Union};
+
+/// Why a body was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// Not JSON, or not a JSON object.
+    #[error("{channel}: malformed message: {reason}")]
+    Malformed {
+        /// The union that was decoding (`"CallbackToSupervisor"`).
+        channel: &'static str,
+        /// What was wrong.
+        reason: String,
+    },
+    /// The `"type"` key is missing, is not a string, or names no Airflow message.
+    #[error("{channel}: {tag}")]
+    UnknownType {
+        /// The union that was decoding.
+        channel: &'static str,
+        /// What the `"type"` key held.
+        tag: UnknownTag,
+    },
+    /// An Airflow message type that this channel does not permit.
+    #[error("{channel} does not permit `{type_tag}` messages")]
+    NotPermitted {
+        /// The union that was decoding.
+        channel: &'static str,
+        /// The refused type.
+        type_tag: String,
+    },
+    /// A permitted type whose fields fail validation.
+    #[error("{channel}: invalid `{type_tag}` at `{path}`: {message}")]
+    Invalid {
+        /// The union that was decoding.
+        channel: &'static str,
+        /// The message type.
+        type_tag: String,
+        /// Where in the message: `.` for the message itself, `task_outlets[0].uri` for a field.
+        path: String,
+        /// What was expected there.
+        message: String,
+    },
+}
+
+/// What was wrong with the `"type"` key of an [`DecodeError::UnknownType`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UnknownTag {
+    /// There is no `"type"` key.
+    Missing,
+    /// The `"type"` key holds something else than a string (shown as JSON).
+    NotAString(String),
+    /// A string that names no Airflow message.
+    Unknown(String),
+}
+
+impl fmt::Display for UnknownTag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Missing => f.write_str("the message has no \"type\" key"),
+            Self::NotAString(json) => write!(f, "the \"type\" key is not a string: {json}"),
+            Self::Unknown(tag) => write!(f, "`{tag}` is not an Airflow message type"),
+        }
+    }
+}
+
+/// The four kinds of [`DecodeError`], for callers that only need to branch on the kind.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, strum::Display, strum::EnumString, strum::IntoStaticStr,
+)]
+#[strum(serialize_all = "snake_case")]
+pub enum DecodeErrorKind {
+    /// See [`DecodeError::Malformed`].
+    Malformed,
+    /// See [`DecodeError::UnknownType`].
+    UnknownType,
+    /// See [`DecodeError::NotPermitted`].
+    NotPermitted,
+    /// See [`DecodeError::Invalid`].
+    Invalid,
+}
+
+impl DecodeError {
+    /// The kind of error.
+    pub fn kind(&self) -> DecodeErrorKind {
+        match self {
+            Self::Malformed { .. } => DecodeErrorKind::Malformed,
+            Self::UnknownType { .. } => DecodeErrorKind::UnknownType,
+            Self::NotPermitted { .. } => DecodeErrorKind::NotPermitted,
+            Self::Invalid { .. } => DecodeErrorKind::Invalid,
+        }
+    }
+
+    /// The message's `"type"` tag, where it was a string.
+    pub fn type_tag(&self) -> Option<&str> {
+        match self {
+            Self::Malformed { .. } => None,
+            Self::UnknownType { tag: UnknownTag::Unknown(tag), .. } => Some(tag),
+            Self::UnknownType { .. } => None,
+            Self::NotPermitted { type_tag, .. } | Self::Invalid { type_tag, .. } => Some(type_tag),
+        }
+    }
+
+    /// The union that was decoding.
+    pub fn channel(&self) -> &'static str {
+        match self {
+            Self::Malformed { channel, .. }
+            | Self::UnknownType { channel, .. }
+            | Self::NotPermitted { channel, .. }
+            | Self::Invalid { channel, .. } => channel,
+        }
+    }
+}
+
+/// A field-level failure from a [`BodyDecoder`]: where and why.
+#[derive(Debug)]
+pub struct FieldError {
+    path: String,
+    message: String,
+}
+
+impl FieldError {
+    fn from_path_error<E: fmt::Display>(err: serde_path_to_error::Error<E>) -> Self {
+        Self { path: err.path().to_string(), message: err.inner().to_string() }
+    }
+}
+
+/// Where the tag lookup ended: the `"type"` value, or why there is none.
+enum Peeked {
+    Tag(String),
+    Missing,
+    NotAString(String),
+    NotAnObject(&'static str),
+}
+
+/// Reads only the `"type"` key of a JSON object, skipping every other value without building it.
+struct TagPeek;
+
+impl<'de> Visitor<'de> for TagPeek {
+    type Value = Peeked;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Peeked, A::Error> {
+        let mut found = Peeked::Missing;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key == "type" {
+                let value: serde_json::Value = map.next_value()?;
+                found = match value {
+                    serde_json::Value::String(tag) => Peeked::Tag(tag),
+                    other => Peeked::NotAString(other.to_string()),
+                };
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Peeked, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Peeked::NotAnObject("an array"))
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Peeked, E> {
+        Ok(Peeked::NotAnObject("a string"))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Peeked, E> {
+        Ok(Peeked::NotAnObject("a boolean"))
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Peeked, E> {
+        Ok(Peeked::NotAnObject("a number"))
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Peeked, E> {
+        Ok(Peeked::NotAnObject("a number"))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Peeked, E> {
+        Ok(Peeked::NotAnObject("a number"))
+    }
+    fn visit_unit<E>(self) -> Result<Peeked, E> {
+        Ok(Peeked::NotAnObject("null"))
+    }
+}
+
+/// Decodes a body from JSON text.
+struct JsonText<'a>(&'a str);
+
+impl BodyDecoder for JsonText<'_> {
+    type Error = FieldError;
+    fn decode<T: DeserializeOwned>(self) -> Result<T, FieldError> {
+        let mut deserializer = serde_json::Deserializer::from_str(self.0);
+        let value = serde_path_to_error::deserialize(&mut deserializer)
+            .map_err(FieldError::from_path_error)?;
+        deserializer
+            .end()
+            .map_err(|err| FieldError { path: ".".into(), message: err.to_string() })?;
+        Ok(value)
+    }
+}
+
+/// Decodes a body from a parsed JSON value.
+struct JsonTree(serde_json::Value);
+
+impl BodyDecoder for JsonTree {
+    type Error = FieldError;
+    fn decode<T: DeserializeOwned>(self) -> Result<T, FieldError> {
+        serde_path_to_error::deserialize(self.0).map_err(FieldError::from_path_error)
+    }
+}
+
+/// Picks the member for `peeked` and decodes it with `body`.
+fn dispatch<U: Union, B: BodyDecoder<Error = FieldError>>(
+    peeked: Peeked,
+    body: B,
+) -> Result<U, DecodeError> {
+    let channel = U::NAME;
+    let tag = match peeked {
+        Peeked::Tag(tag) => tag,
+        Peeked::Missing => return Err(DecodeError::UnknownType { channel, tag: UnknownTag::Missing }),
+        Peeked::NotAString(json) => {
+            return Err(DecodeError::UnknownType { channel, tag: UnknownTag::NotAString(json) });
+        }
+        Peeked::NotAnObject(what) => {
+            return Err(DecodeError::Malformed {
+                channel,
+                reason: format!("expected a JSON object, found {what}"),
+            });
+        }
+    };
+    match U::decode_member(&tag, body) {
+        Some(Ok(message)) => Ok(message),
+        Some(Err(FieldError { path, message })) => {
+            Err(DecodeError::Invalid { channel, type_tag: tag, path, message })
+        }
+        None if is_airflow_message_type(&tag) => {
+            Err(DecodeError::NotPermitted { channel, type_tag: tag })
+        }
+        None => Err(DecodeError::UnknownType { channel, tag: UnknownTag::Unknown(tag) }),
+    }
+}
+
+/// Decodes one JSON message into a channel or group `U`.
+///
+/// ```
+/// use airflow_comms::{decode_json, CallbackToSupervisor, DecodeErrorKind};
+///
+/// let ok = decode_json::<CallbackToSupervisor>(r#"{"conn_id": "db", "type": "GetConnection"}"#);
+/// assert!(matches!(ok, Ok(CallbackToSupervisor::GetConnection(_))));
+///
+/// let refused = decode_json::<CallbackToSupervisor>(
+///     r#"{"end_date": "2026-01-01T00:00:00Z", "type": "SucceedTask"}"#,
+/// );
+/// assert_eq!(refused.unwrap_err().kind(), DecodeErrorKind::NotPermitted);
+/// ```
+pub fn decode_json<U: Union>(text: &str) -> Result<U, DecodeError> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let peeked = deserializer
+        .deserialize_any(TagPeek)
+        .and_then(|peeked| deserializer.end().map(|()| peeked))
+        .map_err(|err| DecodeError::Malformed { channel: U::NAME, reason: err.to_string() })?;
+    dispatch(peeked, JsonText(text))
+}
+
+/// Decodes one message, already parsed into a [`serde_json::Value`], into `U`.
+pub fn decode_value<U: Union>(value: serde_json::Value) -> Result<U, DecodeError> {
+    let peeked = match &value {
+        serde_json::Value::Object(map) => match map.get("type") {
+            None => Peeked::Missing,
+            Some(serde_json::Value::String(tag)) => Peeked::Tag(tag.clone()),
+            Some(other) => Peeked::NotAString(other.to_string()),
+        },
+        serde_json::Value::Array(_) => Peeked::NotAnObject("an array"),
+        serde_json::Value::String(_) => Peeked::NotAnObject("a string"),
+        serde_json::Value::Number(_) => Peeked::NotAnObject("a number"),
+        serde_json::Value::Bool(_) => Peeked::NotAnObject("a boolean"),
+        serde_json::Value::Null => Peeked::NotAnObject("null"),
+    };
+    dispatch(peeked, JsonTree(value))
+}

@@ -1,0 +1,317 @@
+//! The machinery every message and nested model is built with: the [`Model`] and [`Message`]
+//! traits and the `model!` / `literal!` macros that implement them, with exact serde code.
+//!
+//! Why hand-made serde impls instead of `#[derive(Serialize, Deserialize)]`: pydantic's rules do
+//! not map onto serde's attributes. A field may be required yet nullable (derive treats a missing
+//! `Option` as `None`), the `type` tag sits at a model-specific position in the key order (which
+//! matters for byte-identical msgpack), the tag of a standalone model is optional but must match
+//! when present, and unknown keys are refused or ignored per model. `model!` writes those rules
+//! once.
+
+use std::fmt;
+
+use serde::de::{self, DeserializeOwned, DeserializeSeed, Visitor};
+use serde::{Deserializer, Serialize};
+
+/// What a model does with keys it does not know (pydantic's `model_config["extra"]`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, strum::Display, strum::IntoStaticStr, strum::EnumString,
+)]
+#[strum(serialize_all = "snake_case")]
+pub enum ExtraFields {
+    /// Unknown keys are dropped (pydantic's default).
+    Ignore,
+    /// Unknown keys make the model invalid (models derived from the Execution API's
+    /// generated models with `extra="forbid"`).
+    Forbid,
+}
+
+/// A pydantic model mirrored in Rust: a message or a model nested in one.
+pub trait Model: Serialize + DeserializeOwned {
+    /// The Rust (and Python) name of the model.
+    const NAME: &'static str;
+    /// How unknown keys are treated when decoding.
+    const EXTRA: ExtraFields;
+    /// The wire keys of the fields, in wire order (the `type` tag excluded).
+    const FIELDS: &'static [&'static str];
+    /// The wire keys of the fields a sender may leave out (they have a Python default).
+    const OPTIONAL_FIELDS: &'static [&'static str];
+}
+
+/// A model with a `"type"` tag: every member of a channel, plus a few nested models
+/// (e.g. [`RunTrigger`](crate::RunTrigger)) that carry one.
+///
+/// The struct is named exactly as its tag, so `GetConnection::TYPE == "GetConnection"`.
+pub trait Message: Model {
+    /// The value of the `"type"` key on the wire.
+    const TYPE: &'static str;
+}
+
+/// Checks that a string value (a `"type"` tag or a single-value literal) equals the expected one.
+#[doc(hidden)]
+pub struct ExpectStr(pub &'static str);
+
+impl<'de> DeserializeSeed<'de> for ExpectStr {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for ExpectStr {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\"{}\"", self.0)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        if v == self.0 { Ok(()) } else { Err(E::invalid_value(de::Unexpected::Str(v), &self)) }
+    }
+}
+
+/// The wire key of a field: its explicit `as "key"` name, or the field's own name.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __wire_key {
+    ($field:ident) => {
+        stringify!($field)
+    };
+    ($field:ident $wire:literal) => {
+        $wire
+    };
+}
+
+/// The value of a field that was absent: its Python default, or a `missing field` error.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __absent_field {
+    ($wire:expr,) => {
+        return Err(serde::de::Error::missing_field($wire))
+    };
+    ($wire:expr, $default:expr) => {
+        $default
+    };
+}
+
+/// Whether a field has a default, as a `bool` constant.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __has_default {
+    () => {
+        false
+    };
+    ($default:expr) => {
+        true
+    };
+}
+
+/// Defines a model struct and its exact serde implementation.
+///
+/// ```text
+/// model! {
+///     /// Docs.
+///     pub struct GetXCom tag "GetXCom", extra = ignore {
+///         /// Docs.
+///         pub key: String,                     // required
+///         pub map_index: Option<i64> = None,   // optional, Python default None
+///         pub schema as "schema": Option<String>,  // explicit wire key
+///         @type,                               // where "type" goes in the key order (default: last)
+///         pub rendered_map_index: Option<String> = None,
+///         @not_dumped,                         // validated on input, never written (Field(exclude=True))
+///         pub executor_config: Option<JsonMap> = None,
+///     }
+/// }
+/// ```
+///
+/// A field without `= default` is required even when its type is an `Option` (pydantic's
+/// "required, nullable"). Fields are written in declaration order, with every field present, as
+/// `model_dump(mode="json", by_alias=True)` writes them.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! model {
+    (
+        $(#[$attr:meta])*
+        pub struct $name:ident $(tag $tag:literal)?, extra = $extra:ident {
+            $( $(#[$fattr:meta])* pub $field:ident $(as $wire:literal)? : $ty:ty $(= $default:expr)?, )*
+            $( @type, $( $(#[$fattr2:meta])* pub $field2:ident $(as $wire2:literal)? : $ty2:ty $(= $default2:expr)?, )* )?
+            $( @not_dumped, $( $(#[$fattr3:meta])* pub $field3:ident $(as $wire3:literal)? : $ty3:ty = $default3:expr, )* )?
+        }
+    ) => {
+        $(#[$attr])*
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct $name {
+            $( $(#[$fattr])* pub $field: $ty, )*
+            $($( $(#[$fattr2])* pub $field2: $ty2, )*)?
+            $($( $(#[$fattr3])* pub $field3: $ty3, )*)?
+        }
+
+        $crate::model!(@impl $name [$($tag)?] $extra
+            fields [
+                $( { $field [$crate::__wire_key!($field $($wire)?)] $ty [$($default)?] } )*
+                $($( { $field2 [$crate::__wire_key!($field2 $($wire2)?)] $ty2 [$($default2)?] } )*)?
+                $($( { $field3 [$crate::__wire_key!($field3 $($wire3)?)] $ty3 [$default3] } )*)?
+            ]
+            before [ $( $field [$crate::__wire_key!($field $($wire)?)] )* ]
+            after [ $($( $field2 [$crate::__wire_key!($field2 $($wire2)?)] )*)? ]
+        );
+    };
+
+    (@impl $name:ident [$($tag:literal)?] $extra:ident
+        fields [ $( { $field:ident [$wire:expr] $ty:ty [$($default:expr)?] } )* ]
+        before [ $( $bfield:ident [$bwire:expr] )* ]
+        after [ $( $afield:ident [$awire:expr] )* ]
+    ) => {
+        impl $crate::model::Model for $name {
+            const NAME: &'static str = stringify!($name);
+            const EXTRA: $crate::model::ExtraFields = $crate::model!(@extra $extra);
+            const FIELDS: &'static [&'static str] = &[$($bwire,)* $($awire,)*];
+            const OPTIONAL_FIELDS: &'static [&'static str] = {
+                const ALL: &[(&str, bool)] = &[$(($wire, $crate::__has_default!($($default)?)),)*];
+                const N: usize = {
+                    let mut n = 0;
+                    let mut i = 0;
+                    while i < ALL.len() {
+                        if ALL[i].1 { n += 1; }
+                        i += 1;
+                    }
+                    n
+                };
+                const OUT: [&str; N] = {
+                    let mut out = [""; N];
+                    let (mut i, mut j) = (0, 0);
+                    while i < ALL.len() {
+                        if ALL[i].1 { out[j] = ALL[i].0; j += 1; }
+                        i += 1;
+                    }
+                    out
+                };
+                &OUT
+            };
+        }
+
+        $( impl $crate::model::Message for $name {
+            const TYPE: &'static str = $tag;
+        } )?
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                const LEN: usize = [$($bwire,)* $($tag,)? $($awire,)*].len();
+                let mut state = serializer.serialize_struct(stringify!($name), LEN)?;
+                $( state.serialize_field($bwire, &self.$bfield)?; )*
+                $( state.serialize_field("type", $tag)?; )?
+                $( state.serialize_field($awire, &self.$afield)?; )*
+                state.end()
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                const TAG: Option<&str> = $crate::model!(@tag $($tag)?);
+                const FORBID: bool =
+                    matches!($crate::model!(@extra $extra), $crate::model::ExtraFields::Forbid);
+
+                #[allow(non_camel_case_types)]
+                enum Key { $($field,)* Tag, Unknown(Option<String>) }
+
+                struct KeyVisitor;
+                impl serde::de::Visitor<'_> for KeyVisitor {
+                    type Value = Key;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str("a field name")
+                    }
+                    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key, E> {
+                        $( if v == $wire { return Ok(Key::$field); } )*
+                        if TAG.is_some() && v == "type" {
+                            return Ok(Key::Tag);
+                        }
+                        Ok(Key::Unknown(FORBID.then(|| v.to_owned())))
+                    }
+                    fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Key, E> {
+                        match std::str::from_utf8(v) {
+                            Ok(s) => self.visit_str(s),
+                            Err(_) => Err(E::invalid_value(serde::de::Unexpected::Bytes(v), &self)),
+                        }
+                    }
+                }
+                impl<'de> serde::Deserialize<'de> for Key {
+                    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Key, D::Error> {
+                        d.deserialize_identifier(KeyVisitor)
+                    }
+                }
+
+                struct ModelVisitor;
+                impl<'de> serde::de::Visitor<'de> for ModelVisitor {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str(concat!("an object (", stringify!($name), ")"))
+                    }
+                    #[allow(unused_mut)]
+                    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<$name, A::Error> {
+                        $( let mut $field: Option<$ty> = None; )*
+                        while let Some(__key) = map.next_key::<Key>()? {
+                            match __key {
+                                $( Key::$field => $field = Some(map.next_value()?), )*
+                                Key::Tag => {
+                                    if let Some(tag) = TAG {
+                                        map.next_value_seed($crate::model::ExpectStr(tag))?;
+                                    }
+                                }
+                                Key::Unknown(Some(name)) => {
+                                    return Err(serde::de::Error::unknown_field(
+                                        &name,
+                                        <$name as $crate::model::Model>::FIELDS,
+                                    ));
+                                }
+                                Key::Unknown(None) => {
+                                    map.next_value::<serde::de::IgnoredAny>()?;
+                                }
+                            }
+                        }
+                        Ok($name {
+                            $( $field: match $field {
+                                Some(value) => value,
+                                None => $crate::__absent_field!($wire, $($default)?),
+                            }, )*
+                        })
+                    }
+                }
+                deserializer.deserialize_map(ModelVisitor)
+            }
+        }
+    };
+
+    (@extra ignore) => { $crate::model::ExtraFields::Ignore };
+    (@extra forbid) => { $crate::model::ExtraFields::Forbid };
+    (@tag) => { None };
+    (@tag $tag:literal) => { Some($tag) };
+}
+
+/// Defines a zero-sized type for a single-value pydantic `Literal[...]` field: it writes the
+/// value and accepts only that value.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! literal {
+    ($(#[$attr:meta])* pub struct $name:ident = $value:literal;) => {
+        $(#[$attr])*
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+        pub struct $name;
+
+        impl $name {
+            /// The only value this literal takes on the wire.
+            pub const VALUE: &'static str = $value;
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str($value)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                serde::de::DeserializeSeed::deserialize($crate::model::ExpectStr($value), deserializer)
+                    .map(|()| $name)
+            }
+        }
+    };
+}

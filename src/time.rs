@@ -1,0 +1,539 @@
+//! Date-times and durations, written and read the way Airflow's pydantic models write them.
+//!
+//! | Python type | Rust type | on the wire (JSON) |
+//! |---|---|---|
+//! | `AwareDatetime` | [`AwareDateTime`] | `2026-01-02T03:04:05.123000+05:30`, `...Z` for UTC |
+//! | `datetime` (naive allowed) | [`NaiveOrAwareDateTime`] | as above, or without offset when naive |
+//! | core `UtcDateTime` | [`UtcDateTime`] | always UTC, `...Z` |
+//! | `timedelta` | [`TimeDelta`] | ISO 8601 duration, `PT30S`, `P1Y35D`, `-PT5S` |
+//!
+//! Precision is the microsecond, as in Python: digits past the sixth are dropped when decoding.
+
+use std::fmt::{self, Write as _};
+use std::str::FromStr;
+
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Why a date-time or duration string was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ParseTimeError(&'static str);
+
+/// A date-time that must carry a UTC offset (pydantic `AwareDatetime`). The offset is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AwareDateTime(pub DateTime<FixedOffset>);
+
+/// A date-time that may or may not carry an offset (a plain Python `datetime` field).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NaiveOrAwareDateTime {
+    /// No offset was given: a wall-clock time in an unknown zone.
+    Naive(NaiveDateTime),
+    /// An offset was given.
+    Aware(AwareDateTime),
+}
+
+/// An aware date-time normalised to UTC on decode (Airflow core's `UtcDateTime`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UtcDateTime(pub DateTime<Utc>);
+
+/// A signed duration with microsecond precision (Python `timedelta`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct TimeDelta {
+    micros: i128,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing
+
+/// Digits from `s[*pos..]`, at most `max`, at least `min`.
+fn digits(s: &[u8], pos: &mut usize, min: usize, max: usize) -> Option<u64> {
+    let start = *pos;
+    let mut value: u64 = 0;
+    while *pos < s.len() && *pos - start < max && s[*pos].is_ascii_digit() {
+        value = value * 10 + u64::from(s[*pos] - b'0');
+        *pos += 1;
+    }
+    (*pos - start >= min).then_some(value)
+}
+
+fn expect(s: &[u8], pos: &mut usize, byte: u8) -> Option<()> {
+    (s.get(*pos) == Some(&byte)).then(|| *pos += 1)
+}
+
+/// Parses `YYYY-MM-DD[T ]HH:MM[:SS[.f+]]` followed by an optional offset.
+fn parse_datetime(text: &str) -> Result<(NaiveDateTime, Option<FixedOffset>), ParseTimeError> {
+    const BAD: ParseTimeError =
+        ParseTimeError("expected an ISO 8601 date-time such as 2026-01-02T03:04:05.000006+00:00");
+    let s = text.as_bytes();
+    let mut p = 0;
+    let year = digits(s, &mut p, 4, 4).ok_or(BAD)?;
+    expect(s, &mut p, b'-').ok_or(BAD)?;
+    let month = digits(s, &mut p, 2, 2).ok_or(BAD)?;
+    expect(s, &mut p, b'-').ok_or(BAD)?;
+    let day = digits(s, &mut p, 2, 2).ok_or(BAD)?;
+    match s.get(p) {
+        Some(b'T' | b't' | b' ') => p += 1,
+        _ => return Err(BAD),
+    }
+    let hour = digits(s, &mut p, 2, 2).ok_or(BAD)?;
+    expect(s, &mut p, b':').ok_or(BAD)?;
+    let minute = digits(s, &mut p, 2, 2).ok_or(BAD)?;
+    let (mut second, mut micro) = (0, 0);
+    if expect(s, &mut p, b':').is_some() {
+        second = digits(s, &mut p, 2, 2).ok_or(BAD)?;
+        if matches!(s.get(p), Some(b'.' | b',')) {
+            p += 1;
+            let start = p;
+            while p < s.len() && s[p].is_ascii_digit() {
+                p += 1;
+            }
+            if p == start {
+                return Err(BAD);
+            }
+            // Keep the first six digits (microseconds); further digits are dropped, as pydantic does.
+            let frac = &text[start..p.min(start + 6)];
+            micro = frac.parse::<u32>().map_err(|_| BAD)? * 10u32.pow(6 - frac.len() as u32);
+        }
+    }
+    let offset = match s.get(p) {
+        None => None,
+        Some(b'Z' | b'z') => {
+            p += 1;
+            Some(FixedOffset::east_opt(0).expect("zero offset"))
+        }
+        Some(&sign @ (b'+' | b'-')) => {
+            p += 1;
+            let hours = digits(s, &mut p, 2, 2).ok_or(BAD)?;
+            expect(s, &mut p, b':');
+            let minutes = digits(s, &mut p, 2, 2).unwrap_or(0);
+            if hours > 23 || minutes > 59 {
+                return Err(ParseTimeError("the UTC offset is out of range"));
+            }
+            let secs = (hours * 3600 + minutes * 60) as i32;
+            let secs = if sign == b'-' { -secs } else { secs };
+            Some(FixedOffset::east_opt(secs).ok_or(BAD)?)
+        }
+        Some(_) => return Err(BAD),
+    };
+    if p != s.len() {
+        return Err(BAD);
+    }
+    let date = NaiveDate::from_ymd_opt(year as i32, month as u32, day as u32)
+        .ok_or(ParseTimeError("the date is not a valid calendar date"))?;
+    let time = NaiveTime::from_hms_micro_opt(hour as u32, minute as u32, second as u32, micro)
+        .ok_or(ParseTimeError("the time of day is out of range"))?;
+    Ok((NaiveDateTime::new(date, time), offset))
+}
+
+fn write_naive(out: &mut String, dt: &NaiveDateTime) {
+    let micro = dt.nanosecond() / 1000;
+    let _ = write!(
+        out,
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        dt.year(),
+        dt.month(),
+        dt.day(),
+        dt.hour(),
+        dt.minute(),
+        dt.second()
+    );
+    if micro != 0 {
+        let _ = write!(out, ".{micro:06}");
+    }
+}
+
+fn write_offset(out: &mut String, offset: FixedOffset) {
+    let secs = offset.local_minus_utc();
+    if secs == 0 {
+        out.push('Z');
+    } else {
+        // pydantic prints whole minutes only.
+        let sign = if secs < 0 { '-' } else { '+' };
+        let abs = secs.unsigned_abs();
+        let _ = write!(out, "{sign}{:02}:{:02}", abs / 3600, (abs % 3600) / 60);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// AwareDateTime
+
+impl AwareDateTime {
+    /// The wrapped chrono value.
+    pub fn into_inner(self) -> DateTime<FixedOffset> {
+        self.0
+    }
+}
+
+impl From<DateTime<FixedOffset>> for AwareDateTime {
+    fn from(value: DateTime<FixedOffset>) -> Self {
+        Self(value)
+    }
+}
+
+impl From<DateTime<Utc>> for AwareDateTime {
+    fn from(value: DateTime<Utc>) -> Self {
+        Self(value.fixed_offset())
+    }
+}
+
+impl FromStr for AwareDateTime {
+    type Err = ParseTimeError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match parse_datetime(s)? {
+            (naive, Some(offset)) => naive
+                .and_local_timezone(offset)
+                .single()
+                .map(Self)
+                .ok_or(ParseTimeError("the date-time is out of range")),
+            (_, None) => Err(ParseTimeError(
+                "expected a date-time with a UTC offset (Z or +HH:MM); naive date-times are refused",
+            )),
+        }
+    }
+}
+
+impl fmt::Display for AwareDateTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = String::with_capacity(32);
+        write_naive(&mut out, &self.0.naive_local());
+        write_offset(&mut out, *self.0.offset());
+        f.write_str(&out)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// NaiveOrAwareDateTime
+
+impl FromStr for NaiveOrAwareDateTime {
+    type Err = ParseTimeError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match parse_datetime(s)? {
+            (naive, None) => Ok(Self::Naive(naive)),
+            (_, Some(_)) => s.parse().map(Self::Aware),
+        }
+    }
+}
+
+impl fmt::Display for NaiveOrAwareDateTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Naive(naive) => {
+                let mut out = String::with_capacity(26);
+                write_naive(&mut out, naive);
+                f.write_str(&out)
+            }
+            Self::Aware(aware) => aware.fmt(f),
+        }
+    }
+}
+
+impl From<AwareDateTime> for NaiveOrAwareDateTime {
+    fn from(value: AwareDateTime) -> Self {
+        Self::Aware(value)
+    }
+}
+
+impl From<NaiveDateTime> for NaiveOrAwareDateTime {
+    fn from(value: NaiveDateTime) -> Self {
+        Self::Naive(value)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// UtcDateTime
+
+impl FromStr for UtcDateTime {
+    type Err = ParseTimeError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.parse::<AwareDateTime>().map(|aware| Self(aware.0.with_timezone(&Utc)))
+    }
+}
+
+impl fmt::Display for UtcDateTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        AwareDateTime(self.0.fixed_offset()).fmt(f)
+    }
+}
+
+impl From<DateTime<Utc>> for UtcDateTime {
+    fn from(value: DateTime<Utc>) -> Self {
+        Self(value)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// TimeDelta
+
+const MICROS_PER_SECOND: i128 = 1_000_000;
+const SECONDS_PER_DAY: i128 = 86_400;
+
+impl TimeDelta {
+    /// A duration of `micros` microseconds (negative for a negative duration).
+    pub const fn from_micros(micros: i128) -> Self {
+        Self { micros }
+    }
+
+    /// A duration of whole seconds.
+    pub const fn from_seconds(seconds: i64) -> Self {
+        Self { micros: seconds as i128 * MICROS_PER_SECOND }
+    }
+
+    /// The duration in microseconds.
+    pub const fn as_micros(&self) -> i128 {
+        self.micros
+    }
+
+    /// The duration in seconds, as Python's `timedelta.total_seconds()` gives it.
+    pub fn as_seconds_f64(&self) -> f64 {
+        self.micros as f64 / 1e6
+    }
+
+    fn from_seconds_f64(seconds: f64) -> Result<Self, ParseTimeError> {
+        if !seconds.is_finite() || seconds.abs() > 1e17 {
+            return Err(ParseTimeError("the duration is out of range"));
+        }
+        Ok(Self { micros: (seconds * 1e6).round() as i128 })
+    }
+}
+
+impl FromStr for TimeDelta {
+    type Err = ParseTimeError;
+
+    /// Parses an ISO 8601 duration (`[-]P[nY][nM][nW][nD][T[nH][nM][n[.f]S]]`), reading a year as
+    /// 365 days and a month as 30, as pydantic does.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        const BAD: ParseTimeError =
+            ParseTimeError("expected an ISO 8601 duration such as PT30S or P1DT2H");
+        let (negative, rest) = match text.as_bytes().first() {
+            Some(b'-') => (true, &text[1..]),
+            Some(b'+') => (false, &text[1..]),
+            _ => (false, text),
+        };
+        let rest = rest.strip_prefix(['P', 'p']).ok_or(BAD)?;
+        let mut micros: i128 = 0;
+        let mut in_time = false;
+        let mut seen_any = false;
+        let mut number = String::new();
+        for c in rest.chars() {
+            match c {
+                '0'..='9' | '.' => number.push(c),
+                'T' | 't' if number.is_empty() && !in_time => in_time = true,
+                unit => {
+                    if number.is_empty() {
+                        return Err(BAD);
+                    }
+                    let unit_micros: i128 = match (unit.to_ascii_uppercase(), in_time) {
+                        ('Y', false) => 365 * SECONDS_PER_DAY * MICROS_PER_SECOND,
+                        ('M', false) => 30 * SECONDS_PER_DAY * MICROS_PER_SECOND,
+                        ('W', false) => 7 * SECONDS_PER_DAY * MICROS_PER_SECOND,
+                        ('D', false) => SECONDS_PER_DAY * MICROS_PER_SECOND,
+                        ('H', true) => 3600 * MICROS_PER_SECOND,
+                        ('M', true) => 60 * MICROS_PER_SECOND,
+                        ('S', true) => MICROS_PER_SECOND,
+                        _ => return Err(BAD),
+                    };
+                    micros += scaled(&number, unit_micros).ok_or(BAD)?;
+                    number.clear();
+                    seen_any = true;
+                }
+            }
+        }
+        if !number.is_empty() || !seen_any {
+            return Err(BAD);
+        }
+        Ok(Self { micros: if negative { -micros } else { micros } })
+    }
+}
+
+/// `number` (decimal, maybe with a fraction) times `unit_micros`, truncated to whole microseconds.
+fn scaled(number: &str, unit_micros: i128) -> Option<i128> {
+    let (whole, frac) = number.split_once('.').unwrap_or((number, ""));
+    if whole.is_empty() && frac.is_empty() {
+        return None;
+    }
+    let whole: i128 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+    let mut total = whole.checked_mul(unit_micros)?;
+    let mut scale = unit_micros;
+    for digit in frac.bytes() {
+        if !digit.is_ascii_digit() {
+            return None;
+        }
+        scale /= 10;
+        total += i128::from(digit - b'0') * scale;
+    }
+    Some(total)
+}
+
+impl fmt::Display for TimeDelta {
+    /// Writes the duration as pydantic does: years of 365 days, then days, then `T` with hours,
+    /// minutes and seconds, each only when non-zero; `PT0S` for zero.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = String::with_capacity(16);
+        if self.micros < 0 {
+            out.push('-');
+        }
+        out.push('P');
+        let abs = self.micros.unsigned_abs();
+        let micro = abs % 1_000_000;
+        let total_seconds = abs / 1_000_000;
+        let days = total_seconds / 86_400;
+        let seconds = total_seconds % 86_400;
+        if days != 0 {
+            let (years, days) = (days / 365, days % 365);
+            if years != 0 {
+                let _ = write!(out, "{years}Y");
+            }
+            if days != 0 {
+                let _ = write!(out, "{days}D");
+            }
+        }
+        if seconds != 0 || micro != 0 {
+            out.push('T');
+            let (hours, minutes, secs) = (seconds / 3600, (seconds % 3600) / 60, seconds % 60);
+            if hours != 0 {
+                let _ = write!(out, "{hours}H");
+            }
+            if minutes != 0 {
+                let _ = write!(out, "{minutes}M");
+            }
+            if secs != 0 || micro != 0 {
+                let _ = write!(out, "{secs}");
+                if micro != 0 {
+                    let frac = format!("{micro:06}");
+                    let _ = write!(out, ".{}", frac.trim_end_matches('0'));
+                }
+                out.push('S');
+            }
+        }
+        if days == 0 && seconds == 0 && micro == 0 {
+            out.push_str("T0S");
+        }
+        f.write_str(&out)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// serde
+
+/// Implements `Serialize` through `Display` and `Deserialize` through `FromStr` for the time types.
+macro_rules! serde_via_str {
+    ($($ty:ty => $expecting:literal),* $(,)?) => {$(
+        impl Serialize for $ty {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct StrVisitor;
+                impl Visitor<'_> for StrVisitor {
+                    type Value = $ty;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str($expecting)
+                    }
+                    fn visit_str<E: de::Error>(self, v: &str) -> Result<$ty, E> {
+                        v.parse().map_err(E::custom)
+                    }
+                }
+                deserializer.deserialize_str(StrVisitor)
+            }
+        }
+    )*};
+}
+
+serde_via_str! {
+    AwareDateTime => "an ISO 8601 date-time with a UTC offset",
+    NaiveOrAwareDateTime => "an ISO 8601 date-time",
+    UtcDateTime => "an ISO 8601 date-time with a UTC offset",
+}
+
+impl Serialize for TimeDelta {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for TimeDelta {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct DurationVisitor;
+        impl Visitor<'_> for DurationVisitor {
+            type Value = TimeDelta;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an ISO 8601 duration or a number of seconds")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<TimeDelta, E> {
+                v.parse().map_err(E::custom)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<TimeDelta, E> {
+                Ok(TimeDelta::from_micros(i128::from(v) * MICROS_PER_SECOND))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<TimeDelta, E> {
+                Ok(TimeDelta::from_micros(i128::from(v) * MICROS_PER_SECOND))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<TimeDelta, E> {
+                TimeDelta::from_seconds_f64(v).map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_any(DurationVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aware_round_trip_keeps_offset_and_micros() {
+        for text in [
+            "2024-01-02T03:04:05Z",
+            "2024-01-02T03:04:05.123000+05:30",
+            "0001-01-01T00:00:00-03:00",
+            "2024-01-02T03:04:05.000001Z",
+        ] {
+            assert_eq!(text.parse::<AwareDateTime>().unwrap().to_string(), text);
+        }
+        assert_eq!(
+            "2024-01-02T03:04:05.1234567+00:00".parse::<AwareDateTime>().unwrap().to_string(),
+            "2024-01-02T03:04:05.123456Z"
+        );
+        assert!("2024-01-02T03:04:05".parse::<AwareDateTime>().is_err());
+        assert!("2024-02-30T03:04:05Z".parse::<AwareDateTime>().is_err());
+    }
+
+    #[test]
+    fn naive_allowed_where_python_allows_it() {
+        let naive: NaiveOrAwareDateTime = "2024-01-02T03:04:05.000001".parse().unwrap();
+        assert!(matches!(naive, NaiveOrAwareDateTime::Naive(_)));
+        assert_eq!(naive.to_string(), "2024-01-02T03:04:05.000001");
+    }
+
+    #[test]
+    fn utc_normalises() {
+        let utc: UtcDateTime = "2024-01-02T03:04:05+01:00".parse().unwrap();
+        assert_eq!(utc.to_string(), "2024-01-02T02:04:05Z");
+    }
+
+    #[test]
+    fn durations_format_like_pydantic() {
+        let cases = [
+            (30 * 1_000_000, "PT30S"),
+            ((2 * 86_400 + 3 * 3600) * 1_000_000, "P2DT3H"),
+            (1_500_000, "PT1.5S"),
+            (-5_000_000, "-PT5S"),
+            (0, "PT0S"),
+            (-86_395_000_000, "-PT23H59M55S"),
+            (1, "PT0.000001S"),
+            (400 * 86_400 * 1_000_000, "P1Y35D"),
+        ];
+        for (micros, text) in cases {
+            let delta = TimeDelta::from_micros(micros);
+            assert_eq!(delta.to_string(), text);
+            assert_eq!(text.parse::<TimeDelta>().unwrap(), delta, "{text}");
+        }
+        assert!("P".parse::<TimeDelta>().is_err());
+        assert!("30".parse::<TimeDelta>().is_err());
+    }
+}

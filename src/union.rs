@@ -1,0 +1,92 @@
+//! Tagged unions of messages: what groups and channels have in common.
+//!
+//! A union is an enum with one variant per message, named after it (`GetConnection(GetConnection)`),
+//! discriminated on the wire by the `"type"` key. It decodes in two passes: the codec reads only
+//! the tag, the union picks the member by tag, and the member's struct is decoded from the same
+//! input. That keeps field paths in errors intact, avoids buffering the whole body, and is where
+//! an unknown tag is told apart from a tag the union does not permit.
+
+use serde::de::DeserializeOwned;
+
+/// Decodes one message body into a concrete model. Implemented by each codec (JSON text,
+/// a parsed JSON value, msgpack bytes), so a union's dispatch is written once for all of them.
+pub trait BodyDecoder {
+    /// The error a failed decode gives: where in the body it failed and why.
+    type Error;
+    /// Decodes the body as `T`.
+    fn decode<T: DeserializeOwned>(self) -> Result<T, Self::Error>;
+}
+
+/// A tagged union of messages: a group or a channel.
+pub trait Union: Sized {
+    /// The Rust name of the union (`"CallbackToSupervisor"`, `"ReadRequests"`).
+    const NAME: &'static str;
+    /// The `"type"` tags of every member, in declaration order.
+    const TYPES: &'static [&'static str];
+
+    /// The `"type"` tag of this value.
+    fn type_tag(&self) -> &'static str;
+
+    /// Whether `tag` names a member of this union.
+    fn permits(tag: &str) -> bool {
+        Self::TYPES.contains(&tag)
+    }
+
+    /// Decodes `body` as the member named `tag`; `None` when no member has that tag.
+    fn decode_member<B: BodyDecoder>(tag: &str, body: B) -> Option<Result<Self, B::Error>>;
+}
+
+/// Defines a tagged-union enum over the listed messages: the enum, `From` each member,
+/// [`Union`], and serde `Serialize` (the member's own) / `Deserialize` (two-pass, via
+/// [`decode_value`](crate::decode::decode_value)).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! tagged_union {
+    ($(#[$attr:meta])* pub enum $name:ident { $($member:ident),* $(,)? }) => {
+        $(#[$attr])*
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum $name {
+            $( #[doc = concat!("A [`", stringify!($member), "`] message.")] $member($member), )*
+        }
+
+        $( impl From<$member> for $name {
+            fn from(message: $member) -> Self {
+                Self::$member(message)
+            }
+        } )*
+
+        impl $crate::union::Union for $name {
+            const NAME: &'static str = stringify!($name);
+            const TYPES: &'static [&'static str] = &[$(<$member as $crate::model::Message>::TYPE),*];
+
+            fn type_tag(&self) -> &'static str {
+                match self {
+                    $( Self::$member(_) => <$member as $crate::model::Message>::TYPE, )*
+                }
+            }
+
+            #[allow(unreachable_patterns)]
+            fn decode_member<B: $crate::union::BodyDecoder>(tag: &str, body: B) -> Option<Result<Self, B::Error>> {
+                match tag {
+                    $( <$member as $crate::model::Message>::TYPE => Some(body.decode::<$member>().map(Self::$member)), )*
+                    _ => None,
+                }
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    $( Self::$member(message) => message.serialize(serializer), )*
+                }
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = serde_json::Value::deserialize(deserializer)?;
+                $crate::decode::decode_value::<Self>(value).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}

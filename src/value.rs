@@ -1,0 +1,178 @@
+//! Free-form JSON carried inside messages (XCom values, rendered fields, trigger kwargs, ...).
+//!
+//! Airflow types these fields as pydantic `JsonValue`, `Any` or a bare `dict`. Every one of them is
+//! a [`JsonValue`] here, so that the representation can change without touching the messages.
+//!
+//! A [`JsonValue`] keeps the JSON text it was decoded from (validated once, never built into a
+//! tree). That keeps big payloads cheap to forward, keeps integers beyond 64 bits and the key order
+//! of objects exactly as the sender wrote them, and still gives a parsed [`serde_json::Value`] on
+//! demand through [`JsonValue::to_value`].
+
+use std::fmt;
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
+
+/// A JSON object whose values are free-form JSON, in the sender's key order
+/// (Python `dict[str, JsonValue]`, `dict[str, Any]`, `dict`).
+pub type JsonMap = IndexMap<String, JsonValue>;
+
+/// Any JSON value: null, a boolean, a number, a string, an array or an object.
+///
+/// The value is held as its (valid) JSON text. Equality compares that text, so two values that
+/// differ only in whitespace or number spelling are not equal; compare [`JsonValue::to_value`]
+/// results for semantic equality.
+#[derive(Clone)]
+pub struct JsonValue(Box<RawValue>);
+
+impl JsonValue {
+    /// JSON `null`.
+    pub fn null() -> Self {
+        Self::from_json_text("null").expect("`null` is valid JSON")
+    }
+
+    /// Checks `text` is one valid JSON value and keeps it as is.
+    pub fn from_json_text(text: impl Into<String>) -> Result<Self, serde_json::Error> {
+        RawValue::from_string(text.into()).map(Self)
+    }
+
+    /// Serializes any serializable Rust value to a JSON value.
+    pub fn from_serialize<T: Serialize + ?Sized>(value: &T) -> Result<Self, serde_json::Error> {
+        serde_json::value::to_raw_value(value).map(Self)
+    }
+
+    /// The JSON text of this value.
+    pub fn as_json_text(&self) -> &str {
+        self.0.get()
+    }
+
+    /// Parses the value into a [`serde_json::Value`] tree.
+    pub fn to_value(&self) -> serde_json::Value {
+        // The text was validated when this value was made, so parsing cannot fail.
+        serde_json::from_str(self.0.get()).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// Whether the value is JSON `null`.
+    pub fn is_null(&self) -> bool {
+        self.0.get().trim() == "null"
+    }
+}
+
+impl Default for JsonValue {
+    fn default() -> Self {
+        Self::null()
+    }
+}
+
+impl PartialEq for JsonValue {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.get() == other.0.get()
+    }
+}
+
+impl fmt::Debug for JsonValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "JsonValue({})", self.0.get())
+    }
+}
+
+impl fmt::Display for JsonValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.get())
+    }
+}
+
+impl From<serde_json::Value> for JsonValue {
+    fn from(value: serde_json::Value) -> Self {
+        Self::from(&value)
+    }
+}
+
+impl From<&serde_json::Value> for JsonValue {
+    fn from(value: &serde_json::Value) -> Self {
+        // A `serde_json::Value` always serializes to valid JSON.
+        Self::from_serialize(value).expect("a serde_json::Value serializes to JSON")
+    }
+}
+
+impl Serialize for JsonValue {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for JsonValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = Box::<RawValue>::deserialize(deserializer)?;
+        // Keep the canonical compact form, as Python writes it, whatever spacing came in.
+        Ok(match minified(raw.get()) {
+            Some(compact) => Self(RawValue::from_string(compact).map_err(serde::de::Error::custom)?),
+            None => Self(raw),
+        })
+    }
+}
+
+/// `json` without the whitespace between tokens, or `None` when it has none.
+fn minified(json: &str) -> Option<String> {
+    let bytes = json.as_bytes();
+    let (mut in_string, mut escaped) = (false, false);
+    let first_space = bytes.iter().position(|&b| {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            false
+        } else {
+            in_string = b == b'"';
+            matches!(b, b' ' | b'\n' | b'\r' | b'\t')
+        }
+    })?;
+    let mut out = String::with_capacity(json.len());
+    out.push_str(&json[..first_space]);
+    let (mut in_string, mut escaped) = (false, false);
+    for c in json[first_space..].chars() {
+        if in_string {
+            out.push(c);
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+        } else if !matches!(c, ' ' | '\n' | '\r' | '\t') {
+            in_string = c == '"';
+            out.push(c);
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_big_integers_and_key_order() {
+        let text = r#"{"z":1,"a":[123456789012345678901234567890,null]}"#;
+        let v: JsonValue = serde_json::from_str(text).unwrap();
+        assert_eq!(serde_json::to_string(&v).unwrap(), text);
+    }
+
+    #[test]
+    fn drops_insignificant_whitespace_only() {
+        let v: JsonValue = serde_json::from_str(" { \"a b\" : [1, \"x \\\" y\"] }\n").unwrap();
+        assert_eq!(v.as_json_text(), r#"{"a b":[1,"x \" y"]}"#);
+    }
+
+    #[test]
+    fn null_and_conversions() {
+        assert!(JsonValue::null().is_null());
+        let v = JsonValue::from(serde_json::json!({"k": [1, "x"]}));
+        assert_eq!(v.to_value(), serde_json::json!({"k": [1, "x"]}));
+        assert!(JsonValue::from_json_text("{").is_err());
+    }
+}
