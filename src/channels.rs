@@ -16,6 +16,7 @@ use crate::messages::read::*;
 use crate::messages::responses::*;
 use crate::messages::trigger::*;
 use crate::messages::write::*;
+use crate::decode::{decode_json, DecodeError};
 use crate::union::Union;
 
 /// A channel: a union of messages one side of a process pair may send.
@@ -148,16 +149,98 @@ channel! {
     }
 }
 
-/// Every channel by short name, with its permitted type tags. Request channels first.
-pub const CHANNELS: &[(&str, &str, &[&str])] = &[
-    (TaskToSupervisor::SHORT_NAME, TaskToSupervisor::NAME, TaskToSupervisor::TYPES),
-    (CallbackToSupervisor::SHORT_NAME, CallbackToSupervisor::NAME, CallbackToSupervisor::TYPES),
-    (TriggerToSupervisor::SHORT_NAME, TriggerToSupervisor::NAME, TriggerToSupervisor::TYPES),
-    (DagProcessorToManager::SHORT_NAME, DagProcessorToManager::NAME, DagProcessorToManager::TYPES),
-    (ToTask::SHORT_NAME, ToTask::NAME, ToTask::TYPES),
-    (ToTriggerRunner::SHORT_NAME, ToTriggerRunner::NAME, ToTriggerRunner::TYPES),
-    (ToDagProcessor::SHORT_NAME, ToDagProcessor::NAME, ToDagProcessor::TYPES),
-];
+/// Lists the channels once: generates [`ChannelName`], [`CHANNELS`] and the by-name dispatch.
+macro_rules! channel_registry {
+    ($($channel:ident),* $(,)?) => {
+        /// A channel chosen at run time, by its short name (`"callback"`) or Rust name.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum ChannelName {
+            $( #[doc = concat!("[`", stringify!($channel), "`]")] $channel, )*
+        }
+
+        impl ChannelName {
+            /// Every channel: the four request channels, then the three reply directions.
+            pub const ALL: &'static [ChannelName] = &[$(Self::$channel),*];
+
+            /// The short name (`"task"`, `"to-task"`, ...).
+            pub fn short_name(self) -> &'static str {
+                match self { $( Self::$channel => $channel::SHORT_NAME, )* }
+            }
+
+            /// The Rust type name (`"TaskToSupervisor"`).
+            pub fn type_name(self) -> &'static str {
+                match self { $( Self::$channel => $channel::NAME, )* }
+            }
+
+            /// The Airflow union the channel mirrors.
+            pub fn airflow_union(self) -> &'static str {
+                match self { $( Self::$channel => $channel::AIRFLOW_UNION, )* }
+            }
+
+            /// The type tags the channel permits.
+            pub fn permitted_types(self) -> &'static [&'static str] {
+                match self { $( Self::$channel => $channel::TYPES, )* }
+            }
+
+            /// Decodes one JSON message with this channel and writes it back as compact JSON text
+            /// in canonical form (what `model_dump(mode="json", by_alias=True)` gives).
+            pub fn canonicalize_json(self, text: &str) -> Result<String, DecodeError> {
+                fn canonical<C: Channel + serde::Serialize>(text: &str) -> Result<String, DecodeError> {
+                    let message = decode_json::<C>(text)?;
+                    serde_json::to_string(&message).map_err(|err| DecodeError::Malformed {
+                        channel: C::NAME,
+                        reason: format!("the decoded message could not be written back: {err}"),
+                    })
+                }
+                match self { $( Self::$channel => canonical::<$channel>(text), )* }
+            }
+        }
+
+        /// Every channel as (short name, Rust name, permitted type tags).
+        pub const CHANNELS: &[(&str, &str, &[&str])] = &[
+            $( ($channel::SHORT_NAME, $channel::NAME, $channel::TYPES), )*
+        ];
+    };
+}
+
+channel_registry! {
+    TaskToSupervisor, CallbackToSupervisor, TriggerToSupervisor, DagProcessorToManager,
+    ToTask, ToTriggerRunner, ToDagProcessor,
+}
+
+impl std::fmt::Display for ChannelName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.short_name())
+    }
+}
+
+/// The error of parsing a [`ChannelName`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownChannel(pub String);
+
+impl std::fmt::Display for UnknownChannel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "unknown channel `{}`; expected one of:", self.0)?;
+        for (i, channel) in ChannelName::ALL.iter().enumerate() {
+            write!(f, "{} {channel}", if i == 0 { "" } else { "," })?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for UnknownChannel {}
+
+impl std::str::FromStr for ChannelName {
+    type Err = UnknownChannel;
+    /// Accepts the short name (`"dag-processor"`) or the Rust name (`"DagProcessorToManager"`).
+    fn from_str(s: &str) -> Result<Self, UnknownChannel> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|c| c.short_name() == s || c.type_name() == s)
+            .ok_or_else(|| UnknownChannel(s.to_owned()))
+    }
+}
 
 /// Whether `type_tag` names a message of any channel, in either direction.
 pub fn is_airflow_message_type(type_tag: &str) -> bool {

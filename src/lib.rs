@@ -1,21 +1,96 @@
-//! airflow-comms (docs to come)
+//! Typed, wire-exact messages of the protocol Apache Airflow's supervisor speaks with the
+//! processes it runs: task runners, callbacks, the trigger runner and the DAG-file processor.
+//!
+//! The wire target is **apache-airflow-task-sdk 1.3.2 with apache-airflow-core 3.3.2**
+//! (Airflow 3.3); the SDK declares supervisor schema version [`SUPERVISOR_SCHEMA_VERSION`].
+//!
+//! # Layout
+//!
+//! Data flows one way through the modules; a lower layer never uses a higher one.
+//!
+//! | layer | module | what it holds |
+//! |---|---|---|
+//! | values | [`value`], [`time`], [`enums`] | JSON values, date-times, durations, closed string sets |
+//! | messages | [`messages`] (built with [`model`]) | one plain struct per message, named after its `type` tag |
+//! | groups | [`groups`] | each request in exactly one access group |
+//! | channels | [`channels`] | per-process unions built from whole groups and single messages |
+//! | codecs | [`decode`] | JSON decoding with typed errors |
+//!
+//! # Decoding a message from a callback process
+//!
+//! A channel permits exactly what Airflow's union for that process permits. A callback may read
+//! connections and variables and mask secrets, nothing else:
+//!
+//! ```
+//! use airflow_comms::{decode_json, CallbackToSupervisor, DecodeError, GetConnection};
+//!
+//! let request = decode_json::<CallbackToSupervisor>(r#"{"conn_id": "warehouse", "type": "GetConnection"}"#)?;
+//! assert_eq!(
+//!     request,
+//!     CallbackToSupervisor::GetConnection(GetConnection { conn_id: "warehouse".into() })
+//! );
+//!
+//! // A task-only message is refused with an error that names the channel and the type.
+//! let err = decode_json::<CallbackToSupervisor>(
+//!     r#"{"end_date": "2026-11-22T10:00:00Z", "type": "SucceedTask"}"#,
+//! )
+//! .unwrap_err();
+//! assert!(matches!(err, DecodeError::NotPermitted { .. }));
+//! assert_eq!(err.to_string(), "CallbackToSupervisor does not permit `SucceedTask` messages");
+//! # Ok::<(), DecodeError>(())
+//! ```
+//!
+//! In Rust the same refusal happens at compile time: `CallbackToSupervisor` has no
+//! `From<SucceedTask>`.
+//!
+//! # Writing a message
+//!
+//! Serializing gives what the Python SDK's `model_dump(mode="json", by_alias=True)` gives: every
+//! field present, defaults filled in, the `type` tag included.
+//!
+//! ```
+//! use airflow_comms::{GetXCom, TaskToSupervisor};
+//!
+//! let request = TaskToSupervisor::from(GetXCom {
+//!     key: "return_value".into(),
+//!     dag_id: "etl".into(),
+//!     run_id: "manual__2026-11-22T00:00:00+00:00".into(),
+//!     task_id: "extract".into(),
+//!     map_index: None,
+//!     include_prior_dates: false,
+//! });
+//! assert_eq!(
+//!     serde_json::to_string(&request)?,
+//!     r#"{"key":"return_value","dag_id":"etl","run_id":"manual__2026-11-22T00:00:00+00:00","task_id":"extract","map_index":null,"include_prior_dates":false,"type":"GetXCom"}"#
+//! );
+//! # Ok::<(), serde_json::Error>(())
+//! ```
+
+#![warn(missing_docs)]
 
 #[macro_use]
 pub mod model;
-pub mod union;
 pub mod enums;
 pub mod messages;
 pub mod time;
+pub mod union;
 pub mod value;
 #[macro_use]
 pub mod groups;
 pub mod channels;
 pub mod decode;
 
-pub use channels::*;
-pub use decode::{decode_json, DecodeError, DecodeErrorKind, UnknownTag};
+pub use channels::{
+    CallbackToSupervisor, Channel, ChannelName, DagProcessorToManager, TaskToSupervisor,
+    ToDagProcessor, ToTask, ToTriggerRunner, TriggerToSupervisor, UnknownChannel,
+};
+pub use decode::{DecodeError, DecodeErrorKind, UnknownTag, decode_json, decode_value};
 pub use enums::*;
-pub use groups::*;
+pub use groups::{
+    DagParsingRequests, HITLRequests, LoggingRequests, OrchestrationRequests, ReadRequests,
+    TaskLifecycleRequests, TaskMetadataRequests, TriggerLifecycleRequests, WriteRequests,
+};
+pub use messages::callback::*;
 pub use messages::dag_processor::*;
 pub use messages::hitl::*;
 pub use messages::lifecycle::*;
@@ -31,3 +106,18 @@ pub use model::{ExtraFields, Message, Model};
 pub use time::{AwareDateTime, NaiveOrAwareDateTime, TimeDelta, UtcDateTime};
 pub use union::Union;
 pub use value::{JsonMap, JsonValue};
+
+/// The supervisor schema version apache-airflow-task-sdk 1.3.2 declares
+/// (`api_version` of `airflow/sdk/execution_time/schema/schema.json`).
+pub const SUPERVISOR_SCHEMA_VERSION: &str = "2026-06-16";
+
+/// The apache-airflow-task-sdk release this crate is wire-exact with.
+pub const TASK_SDK_VERSION: &str = "1.3.2";
+
+/// The apache-airflow-core release this crate is wire-exact with.
+pub const AIRFLOW_CORE_VERSION: &str = "3.3.2";
+
+// The README's Rust examples are compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

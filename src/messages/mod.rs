@@ -28,6 +28,7 @@ mod prelude {
     pub(crate) use super::trigger::*;
 }
 
+pub mod callback;
 pub mod dag_processor;
 pub mod hitl;
 pub mod lifecycle;

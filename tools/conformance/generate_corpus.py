@@ -456,6 +456,48 @@ def is_jsonish(ann) -> bool:
     return False
 
 
+def list_item(ann):
+    """Item annotation of a list field (through Optional), else None."""
+    base = strip_annotated(ann)[0]
+    if is_union(base):
+        members = [m for m in typing.get_args(base) if m is not type(None)]
+        if len(members) != 1:
+            return None
+        base = strip_annotated(members[0])[0]
+    if kind_of(base) != "list":
+        return None
+    args = typing.get_args(base)
+    return args[0] if args else Any
+
+
+def variety(ann) -> int:
+    """How many list items it takes to show every member of the unions inside one item."""
+    base = strip_annotated(ann)[0]
+    if is_union(base):
+        return len([a for a in typing.get_args(base) if a is not type(None)])
+    if kind_of(base) == "namedtuple":
+        return max(variety(a) for a in typing.get_type_hints(base, include_extras=True).values())
+    return 1
+
+
+def reachable_models(ann, out: dict) -> dict:
+    """Every pydantic model class that can appear inside a value of this annotation."""
+    base = strip_annotated(ann)[0]
+    if isinstance(base, type) and issubclass(base, ENV.BaseModel):
+        if base in out:
+            return out
+        out[base] = None
+        for f in base.model_fields.values():
+            reachable_models(f.rebuild_annotation(), out)
+    elif isinstance(base, type) and issubclass(base, tuple) and hasattr(base, "_fields"):
+        for a in typing.get_type_hints(base, include_extras=True).values():
+            reachable_models(a, out)
+    for a in typing.get_args(base):
+        if not isinstance(a, (str, int, enum.Enum)):
+            reachable_models(a, out)
+    return out
+
+
 def min_length(meta) -> int:
     return max([getattr(m, "min_length", 0) or 0 for m in meta] + [0])
 
@@ -513,8 +555,6 @@ class Gen:
         if self.p.ints is not None:
             return self.p.ints
         v = INT_HINTS.get(name, 7) + i
-        if self.p.minimal and name in ("start", "source_map_index"):
-            return v
         return v + 1 if v == default else v
 
     def timestamp(self, name, kind, i):
@@ -569,45 +609,51 @@ class Gen:
         elif self.p.list_len is not None:
             n = self.p.list_len
         else:
-            base, _ = strip_annotated(item_ann)
-            n = max(2, len([a for a in typing.get_args(base) if a is not type(None)]) if is_union(base) else 2)
+            n = max(2, variety(item_ann))
         return max(n, min_length(meta))
 
-    def value(self, ann, path, model, name, i=0, default=None, force_tag=False):
+    def value(self, ann, path, model, name, i=0, default=None, force_tag=False, item=False):
+        """JSON value for `ann`; `i` is the position in the enclosing list (varies the data),
+        `item` says the value is itself a list/tuple element rather than a model field."""
         kind = kind_of(ann)
         base, meta = strip_annotated(ann)
         if kind == "union":
             args = typing.get_args(base)
             members = [a for a in args if a is not type(None)]
-            if self.p.minimal and len(members) < len(args) and not path[-1:] == ("event",):
+            if len(members) < len(args) and (self.p.minimal or (item and i % 2 == 1)) and not force_tag:
+                # Optional values inside containers: null in minimal, and on every second item
+                # elsewhere, so nulls inside arrays/tuples are exercised too.
                 return None
             # A union carrying a discriminator needs the member's tag even when it has a default.
             tagged = force_tag or any(getattr(m, "discriminator", None) for m in meta)
             member = members[(self.p.union_offset + i) % len(members)]
-            return self.value(member, path, model, name, i, default, force_tag=tagged)
+            return self.value(member, path, model, name, i, default, force_tag=tagged, item=item)
         if kind == "none":
             return None
         if kind == "model":
-            return self.model(base, path, force_tag=force_tag)
+            return self.model(base, path, force_tag=force_tag, i=i)
         if kind == "namedtuple":
             hints = typing.get_type_hints(base, include_extras=True)
-            return [self.value(hints[f], path + (j,), None, f, i) for j, f in enumerate(base._fields)]
+            return [self.value(hints[f], path + (j,), None, f, i, item=True) for j, f in enumerate(base._fields)]
         if kind == "list":
             (item,) = typing.get_args(base) or (Any,)
+            if kind_of(item) == "json" and not self.p.minimal and self.p.json == "real":
+                # list[JsonValue]: mix every JSON type.
+                return [self.json_value(name, 0, as_dict=True), "part-0001.parquet", 17, 2.5, None, True, []]
             if is_jsonish(item) or item is Any:
                 n = self.list_len(item, meta)
-                return [self.json_value(name, j, as_dict=True) for j in range(n)]
+                return [self.json_value(name, j, as_dict=not kind_of(item) == "json") for j in range(n)]
             n = self.list_len(item, meta)
-            return [self.value(item, path + (j,), model, name, j) for j in range(n)]
+            return [self.value(item, path + (j,), model, name, j, item=True) for j in range(n)]
         if kind == "set":
             (item,) = typing.get_args(base)
             if self.p.ints is not None:
                 return [self.p.ints]  # one element: a set cannot hold repeats
             n = self.list_len(item, meta)
             # Small distinct ints iterate in sorted order in CPython, so the dump order is stable.
-            return sorted({self.value(item, path + (j,), model, name, j) for j in range(n)})
+            return sorted({self.value(item, path + (j,), model, name, j, item=True) for j in range(n)})
         if kind == "tuple":
-            return [self.value(a, path + (j,), model, name, i) for j, a in enumerate(typing.get_args(base))]
+            return [self.value(a, path + (j,), model, name, i, item=True) for j, a in enumerate(typing.get_args(base))]
         if kind == "dict":
             args = typing.get_args(base)
             vt = args[1] if args else Any
@@ -651,7 +697,7 @@ class Gen:
             return self.uid(name, i)
         raise TypeError(kind)
 
-    def model(self, cls, path=(), force_tag=False):
+    def model(self, cls, path=(), force_tag=False, i=0):
         self.models.append(ModelSite(path, cls))
         out = {}
         end_event = issubclass(cls, ENV.BaseTaskEndEvent)
@@ -684,7 +730,7 @@ class Gen:
             if self.p.minimal and nullable:
                 out[key] = None
                 continue
-            out[key] = self.value(ann, path + (key,), cls, name, 0,
+            out[key] = self.value(ann, path + (key,), cls, name, i,
                                   None if required else f.get_default(call_default_factory=True))
         return out
 
@@ -833,17 +879,20 @@ class Proposal:
 
 # Wrong-type replacements by field kind, with the JSON type each one has.
 WRONG = {
-    "str": [("int-for-string", 42), ("object-for-string", {"k": "v"}), ("array-for-string", ["x"]), ("bool-for-string", True)],
-    "int": [("string-for-int", "abc"), ("fraction-for-int", 1.5), ("object-for-int", {})],
+    "str": [("int-for-string", 42), ("object-for-string", {"k": "v"}), ("array-for-string", ["x"]), ("bool-for-string", True),
+            ("float-for-string", 1.5), ("big-int-for-string", 2**64)],
+    "int": [("string-for-int", "abc"), ("fraction-for-int", 1.5), ("object-for-int", {}), ("array-for-int", [1]),
+            ("fraction-string-for-int", "1.5"), ("empty-string-for-int", "")],
     "float": [("string-for-float", "abc"), ("array-for-float", [1.0])],
-    "bool": [("string-for-bool", "maybe"), ("int-2-for-bool", 2), ("object-for-bool", {})],
+    "bool": [("string-for-bool", "maybe"), ("int-2-for-bool", 2), ("object-for-bool", {}), ("array-for-bool", [True]),
+             ("empty-string-for-bool", "")],
     "aware_dt": [("garbage-datetime", "not-a-date"), ("bad-month", "2026-13-01T00:00:00Z"), ("object-for-datetime", {})],
     "naive_dt": [("garbage-datetime", "yesterday"), ("array-for-datetime", [])],
     "timedelta": [("garbage-duration", "P1X"), ("object-for-duration", {})],
     "uuid": [("garbage-uuid", "not-a-uuid"), ("short-uuid", "0123456789abcdef"),
              ("bad-char-uuid", "01234567-89ab-cdef-0123-456789abcdeg"), ("int-for-uuid", 12345)],
     "path": [("int-for-path", 42)],
-    "enum": [("bogus-enum", "bogus_value"), ("int-for-enum", 1)],
+    "enum": [("bogus-enum", "bogus_value"), ("int-for-enum", 1), ("empty-string-for-enum", "")],
     "literal": [("bogus-literal", "Bogus"), ("int-for-literal", 1)],
     "list": [("object-for-array", {}), ("string-for-array", "x")],
     "set": [("object-for-array", {}), ("string-for-array", "x")],
@@ -876,9 +925,8 @@ def json_type(v):
 
 
 def plausible_wrong(site: Site, v) -> bool:
-    return all(json_type(v) not in ACCEPTS[k] for k in site.member_kinds if k != site.kind) \
-        and json_type(v) not in ACCEPTS.get(site.kind, set()) - {"string"} | {"x"} \
-        or site.kind in ("int", "float", "bool", "aware_dt", "utc_dt", "naive_dt", "timedelta", "uuid", "enum", "literal")
+    """False when another member of the field's union would accept this JSON type."""
+    return all(json_type(v) not in ACCEPTS[k] for k in site.member_kinds if k != site.kind)
 
 
 def lax_variants(site: Site, value):
@@ -936,12 +984,13 @@ class TypeCases:
         self.enum_seen: list = []
         self.build()
 
-    def add(self, slug, value_or_text, intent, force_form=None):
-        text = value_or_text if isinstance(value_or_text, str) and intent in ("raw-reject", "raw") \
-            else dumps(value_or_text)
-        intent = {"raw-reject": "reject", "raw": "observed"}.get(intent, intent)
+    def add(self, slug, value, intent, force_form=None, raw=False, qualifier=None):
+        text = value if raw else dumps(value)
         if text in self.seen_text:
             return
+        if qualifier and any(p.slug == slug for p in self.proposals):
+            slug = f"{slug}-in-{qualifier}"  # trimmed lists can make two paths look alike
+        assert all(p.slug != slug for p in self.proposals), (self.tag, slug)
         self.seen_text.add(text)
         self.proposals.append(Proposal(slug, text, intent, force_form))
 
@@ -1002,19 +1051,27 @@ class TypeCases:
         self.add(p.name, value, "canonical")
         if len(self.proposals) > n:
             self.enum_seen.extend(g.enum_seen)
+        if p.minimal:
+            self.add("minimal-omitted-optionals", candidate, "defaults")
         if not json_equal(candidate, value):
             # The generator's own spelling differs from pydantic's dump (UTC conversion, set
             # order, excluded fields...): keep it, pydantic decides how it is classified.
             self.add(p.name + "-as-generated", candidate, "observed")
-        if p.minimal:
-            self.add("minimal-omitted-optionals", candidate, "defaults")
 
     def derived(self):
         full = self.canonical["full"]
         self.add("full-keys-reversed", reverse_keys(full), "canonical")
         self.add("unicode-pretty-ascii-escaped",
-                 json.dumps(self.canonical["unicode"], indent=2, ensure_ascii=True), "raw")
+                 json.dumps(self.canonical["unicode"], indent=2, ensure_ascii=True), "canonical", raw=True)
+        # Every kind of insignificant whitespace JSON allows between tokens.
+        self.add("full-json-whitespace",
+                 json.dumps(full, indent="\t", separators=(" ,\r\n", " : "), ensure_ascii=False), "canonical", raw=True)
         g = self.gens["full"]
+        strs = [s for s in g.sites if s.kind == "str" and isinstance(get_at(full, s.path), str)]
+        if strs:
+            s = strs[0]
+            long = (get_at(full, s.path) + " ") * (4096 // (len(get_at(full, s.path)) + 1) + 1) + "✓"
+            self.add(f"long-string-{path_slug(s.path)}", set_at(full, s.path, long), "canonical")
         # Unknown keys where the model ignores them (top level and nested).
         ignore = [m for m in g.models if m.model.model_config.get("extra") != "forbid"
                   and get_at(full, m.path) is not MISSING]
@@ -1045,63 +1102,118 @@ class TypeCases:
         for s in sets[:1]:
             self.add(f"set-unsorted-duplicates-{s.key}", set_at(full, s.path, [5, 1, 3, 1]), "defaults")
         # Duplicate key: JSON leaves this undefined; pydantic keeps the last value.
-        mini = self.canonical["minimal"]
-        keys = [k for k in mini if k != "type"]
+        keys = [k for k in full if k != "type"]
         if keys:
             k = keys[0]
-            later = full[k] if not json_equal(full[k], mini[k]) else self.canonical["unicode"][k]
-            body = dumps({k: mini[k]})[1:-1] + "," + dumps({k: later, "type": self.tag})[1:]
-            self.add(f"duplicate-key-last-wins-{k}", "{" + body, "raw", force_form="lax")
+            earlier = next((c[k] for c in (self.canonical["unicode"], self.canonical["minimal"])
+                            if k in c and not json_equal(c[k], full[k])), None)
+            text = "{" + dumps({k: earlier})[1:-1] + "," + dumps(full)[1:]
+            self.add(f"duplicate-key-last-wins-{k}", text, "observed", force_form="lax", raw=True)
+
+    # -- mutations -----------------------------------------------------------------------------
+
+    def base_for(self, path, need_value):
+        """Smallest valid message holding `path`, and the path inside it.
+
+        Mutations are applied to the minimal canonical message when it has the field, otherwise to
+        the full one with every list on the way trimmed to the one item on the path, so a reject
+        differs from a valid message in exactly one place without repeating large nested data.
+        """
+        mini = self.canonical["minimal"]
+        v = get_at(mini, path)
+        if v is not MISSING and (v is not None or not need_value):
+            return copy.deepcopy(mini), tuple(path)
+        sites = {s.path: s for s in self.gens["full"].sites}
+        value = copy.deepcopy(self.canonical["full"])
+        new = list(path)
+        for k, part in enumerate(path):
+            site = sites.get(tuple(path[:k]))
+            container = get_at(value, tuple(new[:k]))
+            if isinstance(part, int) and site and isinstance(container, list) \
+                    and (site.kind in ("list", "set") or "list" in site.member_kinds):
+                container[:] = [container[part]]
+                new[k] = 0
+        return value, tuple(new)
+
+    def mutate(self, slug, path, op, intent="reject", need_value=False, qualifier=None):
+        """Apply op(message, path, old_value) -> message|None to the right base, and propose it."""
+        if qualifier is None:
+            g = self.gens["full"]
+            qualifier = next((m.model.__name__ for m in g.models if m.path == tuple(path)),
+                             next((x.model.__name__ for x in g.sites if x.path == tuple(path)), None))
+        base, p = self.base_for(path, need_value)
+        old = get_at(base, p)
+        if old is MISSING or (need_value and old is None):
+            return
+        out = op(base, p, old)
+        if out is not None:
+            self.add(f"{slug}-{path_slug(p) or 'top'}", out, intent, qualifier=qualifier)
+
+    def present_sites(self):
+        """First occurrence of every (model, field) in the full message, shallowest first."""
+        full = self.canonical["full"]
+        unique: dict = {}
+        for s in sorted(self.gens["full"].sites, key=lambda s: len(s.path)):
+            if get_at(full, s.path) is MISSING or (s.name == "type" and len(s.path) == 1):
+                continue
+            unique.setdefault((s.model, s.name), s)
+        return list(unique.values())
 
     def lax(self):
-        full = self.canonical["full"]
-        g = self.gens["full"]
         seen_kinds = set()
-        for s in g.sites:
-            value = get_at(full, s.path)
-            if value is MISSING or s.kind in seen_kinds:
+        for s in self.present_sites():
+            value = get_at(self.base_for(s.path, True)[0], self.base_for(s.path, True)[1])
+            if value is MISSING or value is None or s.kind in seen_kinds:
                 continue
             variants = lax_variants(s, value)
             if variants:
                 seen_kinds.add(s.kind)
             for slug, new in variants:
-                self.add(f"{slug}-{path_slug(s.path)}", set_at(full, s.path, new), "observed")
-        # NamedTuple entries (trigger events) also validate from an object with the field names.
-        for s in g.sites:
-            if s.kind == "list" and get_at(full, s.path) and kind_of(typing.get_args(strip_annotated(
-                    [m for m in typing.get_args(strip_annotated(s.ann)[0]) if m is not type(None)][0]
-                    if is_union(strip_annotated(s.ann)[0]) else s.ann)[0])[0]) == "namedtuple":
-                entry = get_at(full, s.path)[0]
-                nt = [m for m in typing.get_args(strip_annotated(s.ann)[0]) if m is not type(None)][0]
-                fields = typing.get_args(nt)[0]._fields
-                self.add(f"namedtuple-as-object-{path_slug(s.path)}",
-                         set_at(full, s.path + (0,), dict(zip(fields, entry))), "observed")
-            if s.kind == "tuple" or (s.kind == "union" and "tuple" in s.member_kinds):
-                pass
+                self.mutate(slug, s.path, lambda m, p, old, new=new: set_at(m, p, new), "observed", True)
+        for s in self.present_sites():
+            item = list_item(s.ann)
+            if item is None:
+                continue
+            ik = kind_of(item)
+            if ik == "namedtuple":
+                # NamedTuple entries (trigger events) also validate from an object of named fields.
+                names = strip_annotated(item)[0]._fields
+                self.mutate("namedtuple-as-object", s.path + (0,),
+                            lambda m, p, old: set_at(m, p, dict(zip(names, old))), "observed", True)
+            if ik in ("tuple", "union"):
+                value = get_at(self.canonical["full"], s.path)
+                pairs = [j for j, e in enumerate(value or []) if isinstance(e, list) and len(e) == 2
+                         and isinstance(e[1], int) and not isinstance(e[1], bool)]
+                if pairs:
+                    self.mutate("tuple-int-as-string", s.path + (pairs[0],),
+                                lambda m, p, old: set_at(m, p, [old[0], str(old[1])]), "observed", True)
 
     def rejects(self):
-        full = self.canonical["full"]
-        g = self.gens["full"]
-        sites = sorted(g.sites, key=lambda s: len(s.path))  # top level first
-        present = [s for s in sites if get_at(full, s.path) is not MISSING and s.name != "type"
-                   or (s.name == "type" and len(s.path) > 1 and get_at(full, s.path) is not MISSING)]
-        first_by_model: dict[type, list[Site]] = {}
+        present = self.present_sites()
+        first_required = {}
+        first_not_null = {}
         for s in present:
-            first_by_model.setdefault(s.model, []).append(s)
+            if s.required:
+                first_required.setdefault(s.model, s)
+                if not s.nullable and s.kind not in ("json", "any", "union"):
+                    first_not_null.setdefault(s.model, s)
 
         # Missing required fields: every top-level one, the first of each nested model.
         for s in present:
-            if s.required and s.name != "type" and (len(s.path) == 1 or s is next(
-                    x for x in first_by_model[s.model] if x.required and x.name != "type")):
-                self.add(f"missing-{path_slug(s.path)}", del_at(full, s.path), "reject")
+            if s.required and (len(s.path) == 1 or first_required[s.model] is s):
+                self.mutate("missing", s.path, lambda m, p, old: del_at(m, p))
         # Null where null is not allowed.
         for s in present:
             if s.required and not s.nullable and s.kind not in ("json", "any", "union") and (
-                    len(s.path) == 1 or s is next(x for x in first_by_model[s.model]
-                                                  if x.required and not x.nullable and x.kind not in ("json", "any", "union"))):
-                self.add(f"null-{path_slug(s.path)}", set_at(full, s.path, None), "reject")
+                    len(s.path) == 1 or first_not_null[s.model] is s):
+                self.mutate("null", s.path, lambda m, p, old: set_at(m, p, None))
+        # null is not "use the default": optional fields that are not nullable refuse it.
+        for s in present:
+            if not s.required and not s.nullable and s.kind not in ("json", "any", "union", "literal"):
+                self.mutate("null-for-defaulted", s.path, lambda m, p, old: set_at(m, p, None),
+                            need_value=True)
         # Wrong JSON types: every variant for the first field of each kind, one for every other
-        # top-level field.
+        # top-level field and for nested fields of the trickier kinds.
         done_kinds = set()
         for s in present:
             variants = [(slug, v) for slug, v in WRONG.get(s.kind, []) if plausible_wrong(s, v)]
@@ -1113,81 +1225,72 @@ class TypeCases:
             else:
                 chosen = []
             for slug, v in chosen:
-                self.add(f"{slug}-{path_slug(s.path)}", set_at(full, s.path, v), "reject")
+                self.mutate(slug, s.path, lambda m, p, old, v=v: set_at(m, p, v))
         # Naive datetimes where an aware one is required, and enum values in the wrong case.
         for s in present:
-            value = get_at(full, s.path)
-            if s.kind in ("aware_dt", "utc_dt") and isinstance(value, str):
-                naive = re.sub(r"(Z|[+-]\d{2}:\d{2})$", "", value)
-                self.add(f"naive-datetime-{path_slug(s.path)}", set_at(full, s.path, naive), "reject")
-            if s.kind in ("enum", "literal") and isinstance(value, str) and value.upper() != value:
-                self.add(f"uppercase-enum-{path_slug(s.path)}", set_at(full, s.path, value.upper()), "reject")
+            if s.kind in ("aware_dt", "utc_dt"):
+                self.mutate("naive-datetime", s.path, lambda m, p, old: isinstance(old, str) and set_at(
+                    m, p, re.sub(r"(Z|[+-]\d{2}:\d{2})$", "", old)) or None, need_value=True)
+            if s.kind in ("enum", "literal"):
+                self.mutate("uppercase-enum", s.path, lambda m, p, old: isinstance(old, str) and old.upper() != old
+                            and set_at(m, p, old.upper()) or None, need_value=True)
+                self.mutate("lowercase-enum", s.path, lambda m, p, old: isinstance(old, str) and old.lower() != old
+                            and set_at(m, p, old.lower()) or None, need_value=True)
         # Unknown keys on every model that forbids them.
         done = set()
-        for m in g.models:
-            target = get_at(full, m.path)
-            if m.model.model_config.get("extra") == "forbid" and target is not MISSING and m.model not in done:
-                done.add(m.model)
-                v = copy.deepcopy(full)
-                get_at(v, m.path)["unexpected_field"] = 1
-                self.add(f"extra-forbidden-{path_slug(m.path) or 'top'}", v, "reject")
+        for ms in self.gens["full"].models:
+            if ms.model.model_config.get("extra") == "forbid" and ms.model not in done \
+                    and get_at(self.canonical["full"], ms.path) is not MISSING:
+                done.add(ms.model)
+                self.mutate("extra-forbidden", ms.path, lambda m, p, old: (
+                    get_at(m, p).__setitem__("unexpected_field", 1), m)[1], need_value=True)
         # min_length constraints.
         for s in present:
             if min_length(s.meta):
-                self.add(f"too-short-{path_slug(s.path)}", set_at(full, s.path, []), "reject")
+                self.mutate("too-short", s.path, lambda m, p, old: set_at(m, p, []))
         # Aliased fields must be sent under the alias, not the Python attribute name.
         for s in present:
             if s.key != s.name:
-                v = copy.deepcopy(full)
-                parent = get_at(v, s.path[:-1])
-                parent[s.name] = parent.pop(s.key)
-                self.add(f"python-name-instead-of-alias-{path_slug(s.path)}", v, "reject")
+                def rename(m, p, old, name=s.name):
+                    parent = get_at(m, p[:-1])
+                    parent[name] = parent.pop(p[-1])
+                    return m
+                self.mutate("python-name-instead-of-alias", s.path, rename)
         # Structural cases for tuples and nested discriminated unions.
         for s in present:
-            value = get_at(full, s.path)
-            base = strip_annotated(s.ann)[0]
-            members = [m for m in typing.get_args(base) if m is not type(None)] if is_union(base) else [base]
-            if not isinstance(value, list) or not value:
-                continue
-            item_ann = typing.get_args(strip_annotated(members[0])[0])
-            item = item_ann[0] if item_ann else None
-            if item is None:
+            item = list_item(s.ann)
+            value = get_at(self.canonical["full"], s.path)
+            if item is None or not isinstance(value, list) or not value:
                 continue
             ik = kind_of(item)
+            first_tuple = next((j for j, e in enumerate(value) if isinstance(e, list)), None)
             if ik == "namedtuple":
-                entry = value[0]
-                self.add(f"tuple-too-short-{path_slug(s.path)}.0", set_at(full, s.path + (0,), entry[:-1]), "reject")
-                self.add(f"tuple-too-long-{path_slug(s.path)}.0", set_at(full, s.path + (0,), entry + [1]), "reject")
-                events = [e for e in value if isinstance(e, list) and len(e) == 3]
-                if events:
-                    p = s.path + (0, 1)
-                    self.add(f"event-unknown-state-{path_slug(p)}",
-                             set_at(full, p, {"task_instance_state": "running", "xcoms": None}), "reject")
-                    self.add(f"event-empty-object-{path_slug(p)}", set_at(full, p, {}), "reject")
-                    self.add(f"event-end-with-payload-{path_slug(p)}",
-                             set_at(full, p, {"task_instance_state": "skipped", "xcoms": None, "payload": "x"}), "reject")
-                    self.add(f"event-array-{path_slug(p)}", set_at(full, p, ["payload"]), "reject")
+                t = s.path + (0,)
+                self.mutate("tuple-too-short", t, lambda m, p, old: set_at(m, p, old[:-1]))
+                self.mutate("tuple-too-long", t, lambda m, p, old: set_at(m, p, old + [1]))
+                e = s.path + (0, 1)
+                self.mutate("event-unknown-state", e, lambda m, p, old: set_at(
+                    m, p, {"task_instance_state": "running", "xcoms": None}))
+                self.mutate("event-empty-object", e, lambda m, p, old: set_at(m, p, {}))
+                self.mutate("event-end-with-payload", e, lambda m, p, old: set_at(
+                    m, p, {"task_instance_state": "skipped", "xcoms": None, "payload": "x"}))
+                self.mutate("event-array", e, lambda m, p, old: set_at(m, p, ["payload"]))
             elif ik == "union":
                 ub, umeta = strip_annotated(item)
                 inner = [m for m in typing.get_args(ub) if m is not type(None)]
-                if any(kind_of(m) == "tuple" for m in inner):
-                    for j, e in enumerate(value):
-                        if isinstance(e, list):
-                            self.add(f"tuple-too-long-{path_slug(s.path)}.{j}", set_at(full, s.path + (j,), e + [1]), "reject")
-                            self.add(f"tuple-too-short-{path_slug(s.path)}.{j}", set_at(full, s.path + (j,), e[:1]), "reject")
-                            self.add(f"tuple-swapped-{path_slug(s.path)}.{j}", set_at(full, s.path + (j,), e[::-1]), "reject")
-                            break
+                if any(kind_of(m) == "tuple" for m in inner) and first_tuple is not None:
+                    t = s.path + (first_tuple,)
+                    self.mutate("tuple-too-long", t, lambda m, p, old: set_at(m, p, old + [1]))
+                    self.mutate("tuple-too-short", t, lambda m, p, old: set_at(m, p, old[:1]))
+                    self.mutate("tuple-swapped", t, lambda m, p, old: set_at(m, p, old[::-1]))
                 if any(getattr(m, "discriminator", None) for m in umeta) and isinstance(value[0], dict):
-                    p = s.path + (0, "type")
-                    self.add(f"unknown-nested-tag-{path_slug(p)}", set_at(full, p, "NoSuchCallbackRequest"), "reject")
-                    self.add(f"missing-nested-tag-{path_slug(p)}", del_at(full, p), "reject")
-            elif ik == "tuple":
-                for j, e in enumerate(value):
-                    if isinstance(e, list):
-                        self.add(f"tuple-too-long-{path_slug(s.path)}.{j}", set_at(full, s.path + (j,), e + [1]), "reject")
-                        self.add(f"tuple-wrong-element-{path_slug(s.path)}.{j}",
-                                 set_at(full, s.path + (j,), ["x", "y"]), "reject")
-                        break
+                    t = s.path + (0, "type")
+                    self.mutate("unknown-nested-tag", t, lambda m, p, old: set_at(m, p, "NoSuchCallbackRequest"))
+                    self.mutate("missing-nested-tag", t, lambda m, p, old: del_at(m, p))
+            elif ik == "tuple" and first_tuple is not None:
+                t = s.path + (first_tuple,)
+                self.mutate("tuple-too-long", t, lambda m, p, old: set_at(m, p, old + [1]))
+                self.mutate("tuple-wrong-element", t, lambda m, p, old: set_at(m, p, ["x", "y"]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1320,6 +1423,11 @@ def check_field_coverage(types_: dict) -> list[str]:
         for inst in tc.instances:
             walk_instances(inst, seen_fields, seen_models)
         problems += [f"{tc.tag}: enum/literal value never used: {m}.{f}={v}" for m, f, v in sorted(tc.enum_missing())]
+    reachable: dict = {}
+    for tc in types_.values():
+        reachable_models(tc.cls, reachable)
+    problems += [f"model never instantiated by an accepted case: {c.__module__}.{c.__name__}"
+                 for c in reachable if c not in seen_models]
     for cls in sorted(seen_models, key=lambda c: (c.__module__, c.__name__)):
         for name, f in cls.model_fields.items():
             fixed = len(literal_values(f.annotation)) == 1 if kind_of(f.annotation) == "literal" else False

@@ -1,0 +1,205 @@
+//! Conformance with the real Python SDK, on the corpus in `tests/corpus/` that
+//! `tools/conformance/generate_corpus.py` wrote by running apache-airflow-task-sdk 1.3.2 and
+//! apache-airflow-core 3.3.2 (`.ci/run` regenerates it and fails when it drifts).
+//!
+//! For every case of every channel:
+//! - what pydantic accepts in canonical form (or with defaults omitted) Rust accepts, and writes
+//!   back exactly what `model_dump(mode="json", by_alias=True)` wrote;
+//! - what pydantic rejects Rust rejects, with the same error kind;
+//! - what pydantic accepts only through lax coercion Rust may refuse, but every such refusal is
+//!   listed, by coercion, in README.md.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use airflow_comms::{ChannelName, DecodeErrorKind};
+use serde_json::Value;
+
+fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
+}
+
+#[derive(Debug)]
+struct Case {
+    case: String,
+    input: String,
+    verdict: String,
+    form: Option<String>,
+    expected: Option<Value>,
+    kind: Option<String>,
+    coercion: Option<String>,
+}
+
+fn load(channel: ChannelName) -> Vec<Case> {
+    let path = corpus_dir().join(format!("{}.jsonl", channel.short_name()));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()));
+    text.lines()
+        .enumerate()
+        .map(|(n, line)| {
+            let v: Value = serde_json::from_str(line)
+                .unwrap_or_else(|err| panic!("{}:{}: {err}", path.display(), n + 1));
+            let text = |key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
+            Case {
+                case: text("case").expect("case id"),
+                input: text("input").expect("input text"),
+                verdict: text("verdict").expect("verdict"),
+                form: text("form"),
+                expected: v.get("expected").cloned(),
+                kind: text("kind"),
+                coercion: text("coercion"),
+            }
+        })
+        .collect()
+}
+
+/// Compares two JSON values strictly: same object keys in the same order, same array items,
+/// same strings; numbers equal as numbers (Python and Rust spell some floats differently).
+fn same_json(a: &Value, b: &Value, path: &str) -> Result<(), String> {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let kx: Vec<_> = x.keys().collect();
+            let ky: Vec<_> = y.keys().collect();
+            if kx != ky {
+                return Err(format!("{path}: keys {kx:?} != {ky:?}"));
+            }
+            for (k, v) in x {
+                same_json(v, &y[k], &format!("{path}.{k}"))?;
+            }
+            Ok(())
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            if x.len() != y.len() {
+                return Err(format!("{path}: {} items != {} items", x.len(), y.len()));
+            }
+            for (i, (v, w)) in x.iter().zip(y).enumerate() {
+                same_json(v, w, &format!("{path}[{i}]"))?;
+            }
+            Ok(())
+        }
+        (Value::Number(x), Value::Number(y)) => {
+            let equal = match (x.as_i64(), y.as_i64(), x.as_u64(), y.as_u64()) {
+                (Some(i), Some(j), _, _) => i == j,
+                (_, _, Some(i), Some(j)) => i == j,
+                _ => x.as_f64() == y.as_f64(),
+            };
+            if equal { Ok(()) } else { Err(format!("{path}: {x} != {y}")) }
+        }
+        _ if a == b => Ok(()),
+        _ => Err(format!("{path}: {a} != {b}")),
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    accepted: usize,
+    rejected_same_kind: usize,
+    lax_accepted: usize,
+    lax_refused: BTreeMap<String, Vec<String>>,
+    failures: Vec<String>,
+}
+
+fn check_channel(channel: ChannelName, tally: &mut Tally) -> usize {
+    let cases = load(channel);
+    for case in &cases {
+        let got = channel.canonicalize_json(&case.input).map(|text| {
+            serde_json::from_str::<Value>(&text).expect("canonical output is JSON")
+        });
+        let label = format!("{channel} {}", case.case);
+        match (case.verdict.as_str(), case.form.as_deref(), got) {
+            ("accept", Some("lax"), Ok(value)) => {
+                match same_json(case.expected.as_ref().expect("expected"), &value, "$") {
+                    Ok(()) => tally.lax_accepted += 1,
+                    Err(diff) => tally.failures.push(format!("{label}: lax accept differs: {diff}")),
+                }
+            }
+            ("accept", Some("lax"), Err(err)) => {
+                let coercion = case.coercion.clone().unwrap_or_else(|| "unlabelled".into());
+                tally.lax_refused.entry(coercion).or_default().push(format!("{label}: {err}"));
+            }
+            ("accept", _, Ok(value)) => {
+                match same_json(case.expected.as_ref().expect("expected"), &value, "$") {
+                    Ok(()) => tally.accepted += 1,
+                    Err(diff) => tally.failures.push(format!("{label}: output differs: {diff}")),
+                }
+            }
+            ("accept", _, Err(err)) => {
+                tally.failures.push(format!("{label}: pydantic accepts, Rust refuses: {err}"));
+            }
+            ("reject", _, Ok(value)) => {
+                tally.failures.push(format!("{label}: pydantic rejects, Rust accepts: {value}"));
+            }
+            ("reject", _, Err(err)) => {
+                let want = DecodeErrorKind::from_str(case.kind.as_deref().expect("kind"))
+                    .expect("a known error kind");
+                if err.kind() == want {
+                    tally.rejected_same_kind += 1;
+                } else {
+                    tally.failures.push(format!("{label}: expected {want}, got {}: {err}", err.kind()));
+                }
+            }
+            (verdict, _, _) => panic!("{label}: unknown verdict {verdict}"),
+        }
+    }
+    cases.len()
+}
+
+#[test]
+fn every_channel_matches_the_python_sdk() {
+    let mut tally = Tally::default();
+    let mut sizes = Vec::new();
+    for &channel in ChannelName::ALL {
+        sizes.push((channel, check_channel(channel, &mut tally)));
+    }
+    for (channel, n) in &sizes {
+        eprintln!("{channel}: {n} cases");
+    }
+    eprintln!(
+        "canonical accepts matched: {}, rejects mirrored: {}, lax accepted: {}, lax refused: {}",
+        tally.accepted,
+        tally.rejected_same_kind,
+        tally.lax_accepted,
+        tally.lax_refused.values().map(Vec::len).sum::<usize>()
+    );
+    assert!(
+        tally.failures.is_empty(),
+        "{} conformance failures:\n{}",
+        tally.failures.len(),
+        tally.failures.join("\n")
+    );
+
+    // Every lax coercion Rust refuses must be documented.
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    let undocumented: Vec<_> = tally
+        .lax_refused
+        .iter()
+        .filter(|(coercion, _)| !readme.contains(&format!("`{coercion}`")))
+        .map(|(coercion, cases)| format!("{coercion} ({} cases, e.g. {})", cases.len(), cases[0]))
+        .collect();
+    assert!(
+        undocumented.is_empty(),
+        "lax coercions Rust refuses that README.md does not list:\n{}",
+        undocumented.join("\n")
+    );
+}
+
+#[test]
+fn channels_permit_exactly_the_python_unions() {
+    let text = std::fs::read_to_string(corpus_dir().join("unions.json")).expect("unions.json");
+    let unions: Value = serde_json::from_str(&text).expect("unions.json is JSON");
+    let python = unions["channels"].as_object().expect("channels");
+    assert_eq!(python.len(), ChannelName::ALL.len(), "channel count");
+    for &channel in ChannelName::ALL {
+        let want: BTreeSet<&str> = python[channel.short_name()]
+            .as_array()
+            .unwrap_or_else(|| panic!("no union for {channel} in unions.json"))
+            .iter()
+            .map(|t| t.as_str().expect("a tag"))
+            .collect();
+        let have: BTreeSet<&str> = channel.permitted_types().iter().copied().collect();
+        assert_eq!(have.len(), channel.permitted_types().len(), "{channel} lists a type twice");
+        assert_eq!(have, want, "{channel} differs from Airflow's {}", channel.airflow_union());
+    }
+}
