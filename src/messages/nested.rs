@@ -292,7 +292,8 @@ model! {
         pub dag_run: DagRun,
         /// How many times the task instance has been rescheduled.
         pub task_reschedule_count: Option<i64> = Some(0),
-        /// The highest try number allowed before the task fails for good.
+        /// Airflow's `max_tries` for the task instance: a failed try whose number is at most this is
+        /// retried.
         pub max_tries: i64,
         /// Variables preloaded for the task (the 3.3.2 server sends an empty list).
         pub variables: Option<Vec<VariableResponse>> = None,

@@ -1,5 +1,5 @@
-//! Replies a supervisor sends its child, plus the unsolicited [`StartupDetails`] that starts a
-//! task.
+//! Replies a supervisor sends its child, plus the unsolicited
+//! [`StartupDetails`](crate::StartupDetails) that starts a task.
 //!
 //! Mirrors the `*Result` models, `ErrorResponse`, `OKResponse`, `SentFDs`, `StartupDetails`,
 //! `DRCount`, `TICount`, `XComCountResponse` and `TaskRescheduleStartDate` of

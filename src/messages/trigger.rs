@@ -1,3 +1,11 @@
+//! The trigger channel's own messages: [`TriggerLifecycleRequests`](crate::TriggerLifecycleRequests)
+//! from the trigger runner, and what only the triggerer sends back.
+//!
+//! Mirrors `messages.StartTriggerer`, `messages.TriggerStateChanges`, `messages.TriggerStateSync`,
+//! `TriggerEventEntry` and `HITLDetailResponseResult` of `airflow.jobs.triggerer_job_runner`, and
+//! the `RunTrigger` and `TaskInstanceDTO` workloads of `airflow.executors.workloads`. All of them
+//! ignore unknown keys. These models are not part of the SDK's versioned schema.
+
 #[allow(unused_imports)]
 use super::prelude::*;
 use std::fmt;
@@ -7,74 +15,124 @@ use serde::ser::{SerializeMap, SerializeTuple};
 use serde::{Serialize, Serializer};
 
 model! {
-    /// TODO
+    /// The trigger runner's periodic report (about once a second) of what its triggers did since
+    /// the last one. Answered with [`TriggerStateSync`](crate::TriggerStateSync); it also serves
+    /// as the runner's liveness signal. The `"type"` key comes first on the wire.
     pub struct TriggerStateChanges tag "TriggerStateChanges", extra = ignore {
         @type,
+        /// Events the triggers fired; `None` when there are none.
         pub events: Option<Vec<TriggerEventEntry>> = None,
+        /// Triggers that failed, each with its formatted traceback lines (`None` when no
+        /// exception was caught); `None` when there are none.
         pub failures: Option<Vec<(i64, Option<Vec<String>>)>> = None,
+        /// Ids of the triggers that stopped running; `None` when there are none.
         pub finished: Option<Vec<i64>> = None,
     }
 }
 
 model! {
-    /// TODO
+    /// Tells a new trigger runner to start: the unsolicited first frame of the trigger channel,
+    /// with id 0. The runner treats any other first frame as fatal.
     pub struct StartTriggerer tag "StartTriggerer", extra = ignore {
     }
 }
 
 model! {
-    /// TODO
+    /// The deferred task instance of a [`RunTrigger`](crate::RunTrigger): the Execution API
+    /// server's task instance model plus executor fields. Unlike the SDK's
+    /// [`TaskInstance`](crate::TaskInstance), `map_index` and `queue` are never null.
     pub struct TaskInstanceDTO, extra = ignore {
+        /// The task instance's id (one per try).
         pub id: Uuid,
+        /// The task.
         pub task_id: String,
+        /// The DAG.
         pub dag_id: String,
+        /// The run.
         pub run_id: String,
+        /// The current try, from 1.
         pub try_number: i64,
+        /// The version of the DAG the task instance runs with.
         pub dag_version_id: Uuid,
+        /// Its map index; `-1` for an unmapped task.
         pub map_index: i64 = -1,
+        /// The host it ran on, once known.
         pub hostname: Option<String> = None,
+        /// OpenTelemetry trace context of the task instance.
         pub context_carrier: Option<JsonMap> = None,
+        /// The queue the task was sent to.
         pub queue: String = "default".to_owned(),
+        /// How many pool slots the task occupies.
         pub pool_slots: i64,
+        /// The task's priority weight.
         pub priority_weight: i64,
         @not_dumped,
+        /// The executor's own id for the task instance. Accepted on input, never written.
         pub external_executor_id: Option<String> = None,
+        /// Executor-specific settings of the task. Accepted on input, never written.
         pub executor_config: Option<JsonMap> = None,
     }
 }
 
 model! {
-    /// TODO
+    /// A trigger for the runner to start, in [`TriggerStateSync::to_create`](crate::TriggerStateSync::to_create).
+    ///
+    /// It carries a `"type"` key (written after `timeout_after`), but inside `to_create` the key is
+    /// not needed to decode it.
     pub struct RunTrigger tag "RunTrigger", extra = ignore {
+        /// The trigger's id.
         pub id: i64,
+        /// Import path of the trigger class.
         pub classpath: String,
+        /// The trigger's keyword arguments, serialized and encrypted with the deployment's
+        /// Fernet key.
         pub encrypted_kwargs: String,
+        /// The deferred task instance the trigger works for; `None` for a trigger not tied to a
+        /// task (e.g. one watching assets).
         pub ti: Option<TaskInstanceDTO> = None,
+        /// When the trigger times out; `None` for never. A naive value is taken as UTC.
         pub timeout_after: Option<NaiveOrAwareDateTime> = None,
         @type,
+        /// The serialized DAG of the deferred task, for building its runtime context; `None` when
+        /// not sent.
         pub dag_data: Option<JsonMap> = None,
+        /// The deferred task's DAG run data, for the same purpose; `None` when not sent.
         pub dag_run_data: Option<JsonMap> = None,
+        /// Asset name to URI, for an event trigger that watches assets; `None` otherwise.
         pub watched_assets: Option<IndexMap<String, String>> = None,
     }
 }
 
 model! {
-    /// TODO
+    /// The triggerer's answer to [`TriggerStateChanges`](crate::TriggerStateChanges): which
+    /// triggers to start and cancel. The `"type"` key comes first on the wire.
     pub struct TriggerStateSync tag "TriggerStateSync", extra = ignore {
         @type,
+        /// Triggers assigned to this runner since the last sync.
         pub to_create: Vec<RunTrigger>,
+        /// Ids of the triggers to cancel (a Python set, an array on the wire). An id is repeated
+        /// in every sync until the runner reports the trigger finished.
         pub to_cancel: BTreeSet<i64>,
+        /// The `persist_seq` numbers of the fired events the triggerer has stored since the last
+        /// sync; `None` when there are none.
         pub events_persisted: Option<Vec<i64>> = None,
     }
 }
 
 model! {
-    /// TODO
+    /// The answer side of a human-in-the-loop request: the triggerer's reply to
+    /// [`GetHITLDetailResponse`](crate::GetHITLDetailResponse) and
+    /// [`UpdateHITLDetail`](crate::UpdateHITLDetail).
     pub struct HITLDetailResponseResult tag "HITLDetailResponseResult", extra = ignore {
+        /// Whether a human has answered.
         pub response_received: bool,
+        /// Who answered; `None` when unknown or not answered yet.
         pub responded_by_user: Option<HITLUser> = None,
+        /// When the answer came; `None` when not answered yet.
         pub responded_at: Option<AwareDateTime>,
+        /// The options chosen; `None` when not answered yet.
         pub chosen_options: Option<Vec<String>>,
+        /// Values entered for the request's parameters.
         pub params_input: Option<JsonMap> = None,
     }
 }

@@ -1306,7 +1306,9 @@ def first_error(exc) -> dict:
     return {"type": f"python:{type(exc).__name__}", "loc": [], "msg": str(exc)}
 
 
-def reject_kind(text: str, channel_tags: set, all_tags: set) -> str:
+def reject_kind(text: str, channel_tags: set, all_tags: set, error: dict) -> str:
+    if error["type"] == "json_invalid":
+        return "malformed"  # includes what Python's json accepts but pydantic's parser refuses
     try:
         value = json.loads(text, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
     except ValueError:
@@ -1331,8 +1333,9 @@ def run_case(adapter, case: str, prop: Proposal, channel_tags, all_tags, stats) 
     except Exception as exc:  # noqa: BLE001 - any exception is a decode failure on the wire
         if prop.intent not in ("reject", "observed"):
             raise Surprise(f"{case}: expected {prop.intent}, pydantic rejected: {first_error(exc)}\n  {prop.text}")
+        error = first_error(exc)
         return {"case": case, "input": prop.text, "verdict": "reject",
-                "kind": reject_kind(prop.text, channel_tags, all_tags), "pydantic": first_error(exc)}
+                "kind": reject_kind(prop.text, channel_tags, all_tags, error), "pydantic": error}
     expected = adapter.dump_python(inst, mode="json", by_alias=True)
     form, diffs = classify(json.loads(prop.text), expected)
     if prop.force_form:
