@@ -56,13 +56,19 @@ fn main() -> ExitCode {
         };
         println!("{out}");
     }
-    if refused { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+    if refused {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn usage(problem: &str) -> ExitCode {
     if !problem.is_empty() {
         eprintln!("error: {problem}");
     }
-    eprintln!("usage: decode_jsonl [--channel task|callback|trigger|dag-processor|to-task|...] [FILE]");
+    eprintln!(
+        "usage: decode_jsonl [--channel task|callback|trigger|dag-processor|to-task|...] [FILE]"
+    );
     ExitCode::from(2)
 }

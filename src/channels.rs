@@ -3,8 +3,9 @@
 //! A channel is built from whole [groups](crate::groups) and single messages, and permits
 //! exactly what Airflow's own union for that process permits. Sending a message the channel does
 //! not permit is a compile error (there is no `From` impl) and, on the wire, a
-//! [`DecodeError::NotPermitted`](crate::DecodeError::NotPermitted).
+//! [`DecodeError::NotPermitted`].
 
+use crate::decode::{DecodeError, decode_json};
 use crate::groups::*;
 use crate::messages::dag_processor::{DagFileParseRequest, DagFileParsingResult};
 use crate::messages::hitl::*;
@@ -16,7 +17,6 @@ use crate::messages::read::*;
 use crate::messages::responses::*;
 use crate::messages::trigger::*;
 use crate::messages::write::*;
-use crate::decode::{decode_json, DecodeError};
 use crate::union::Union;
 
 /// A channel: a union of messages one side of a process pair may send.
@@ -244,5 +244,7 @@ impl std::str::FromStr for ChannelName {
 
 /// Whether `type_tag` names a message of any channel, in either direction.
 pub fn is_airflow_message_type(type_tag: &str) -> bool {
-    CHANNELS.iter().any(|(_, _, types)| types.contains(&type_tag))
+    CHANNELS
+        .iter()
+        .any(|(_, _, types)| types.contains(&type_tag))
 }

@@ -5,8 +5,8 @@
 
 use std::fmt;
 
-use serde::de::{self, DeserializeOwned, IgnoredAny, MapAccess, Visitor};
 use serde::Deserializer as _;
+use serde::de::{self, DeserializeOwned, MapAccess, Visitor};
 
 use crate::channels::is_airflow_message_type;
 use crate::union::{BodyDecoder, Union};
@@ -106,7 +106,10 @@ impl DecodeError {
     pub fn type_tag(&self) -> Option<&str> {
         match self {
             Self::Malformed { .. } => None,
-            Self::UnknownType { tag: UnknownTag::Unknown(tag), .. } => Some(tag),
+            Self::UnknownType {
+                tag: UnknownTag::Unknown(tag),
+                ..
+            } => Some(tag),
             Self::UnknownType { .. } => None,
             Self::NotPermitted { type_tag, .. } | Self::Invalid { type_tag, .. } => Some(type_tag),
         }
@@ -132,7 +135,10 @@ pub struct FieldError {
 
 impl FieldError {
     fn from_path_error<E: fmt::Display>(err: serde_path_to_error::Error<E>) -> Self {
-        Self { path: err.path().to_string(), message: err.inner().to_string() }
+        Self {
+            path: err.path().to_string(),
+            message: err.inner().to_string(),
+        }
     }
 }
 
@@ -144,8 +150,57 @@ enum Peeked {
     NotAnObject(&'static str),
 }
 
-/// Reads only the `"type"` key of a JSON object, skipping every other value without building it.
+/// Reads only the `"type"` key of a JSON object, checking every other value without building it.
 struct TagPeek;
+
+/// Walks any JSON value without keeping it, but decodes every string, so that text pydantic's
+/// parser refuses (a lone UTF-16 surrogate escape) is refused here too. `IgnoredAny` would skip
+/// strings unchecked.
+struct CheckedAny;
+
+impl<'de> de::Deserialize<'de> for CheckedAny {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(CheckedAnyVisitor)
+    }
+}
+
+struct CheckedAnyVisitor;
+
+impl<'de> Visitor<'de> for CheckedAnyVisitor {
+    type Value = CheckedAny;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<CheckedAny, E> {
+        Ok(CheckedAny)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<CheckedAny, E> {
+        Ok(CheckedAny)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<CheckedAny, E> {
+        Ok(CheckedAny)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<CheckedAny, E> {
+        Ok(CheckedAny)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<CheckedAny, E> {
+        Ok(CheckedAny)
+    }
+    fn visit_unit<E>(self) -> Result<CheckedAny, E> {
+        Ok(CheckedAny)
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<CheckedAny, A::Error> {
+        while seq.next_element::<CheckedAny>()?.is_some() {}
+        Ok(CheckedAny)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<CheckedAny, A::Error> {
+        while map
+            .next_entry::<std::borrow::Cow<'de, str>, CheckedAny>()?
+            .is_some()
+        {}
+        Ok(CheckedAny)
+    }
+}
 
 impl<'de> Visitor<'de> for TagPeek {
     type Value = Peeked;
@@ -164,14 +219,14 @@ impl<'de> Visitor<'de> for TagPeek {
                     other => Peeked::NotAString(other.to_string()),
                 };
             } else {
-                map.next_value::<IgnoredAny>()?;
+                map.next_value::<CheckedAny>()?;
             }
         }
         Ok(found)
     }
 
     fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Peeked, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        while seq.next_element::<CheckedAny>()?.is_some() {}
         Ok(Peeked::NotAnObject("an array"))
     }
     fn visit_str<E>(self, _: &str) -> Result<Peeked, E> {
@@ -203,9 +258,10 @@ impl BodyDecoder for JsonText<'_> {
         let mut deserializer = serde_json::Deserializer::from_str(self.0);
         let value = serde_path_to_error::deserialize(&mut deserializer)
             .map_err(FieldError::from_path_error)?;
-        deserializer
-            .end()
-            .map_err(|err| FieldError { path: ".".into(), message: err.to_string() })?;
+        deserializer.end().map_err(|err| FieldError {
+            path: ".".into(),
+            message: err.to_string(),
+        })?;
         Ok(value)
     }
 }
@@ -228,9 +284,17 @@ fn dispatch<U: Union, B: BodyDecoder<Error = FieldError>>(
     let channel = U::NAME;
     let tag = match peeked {
         Peeked::Tag(tag) => tag,
-        Peeked::Missing => return Err(DecodeError::UnknownType { channel, tag: UnknownTag::Missing }),
+        Peeked::Missing => {
+            return Err(DecodeError::UnknownType {
+                channel,
+                tag: UnknownTag::Missing,
+            });
+        }
         Peeked::NotAString(json) => {
-            return Err(DecodeError::UnknownType { channel, tag: UnknownTag::NotAString(json) });
+            return Err(DecodeError::UnknownType {
+                channel,
+                tag: UnknownTag::NotAString(json),
+            });
         }
         Peeked::NotAnObject(what) => {
             return Err(DecodeError::Malformed {
@@ -241,13 +305,20 @@ fn dispatch<U: Union, B: BodyDecoder<Error = FieldError>>(
     };
     match U::decode_member(&tag, body) {
         Some(Ok(message)) => Ok(message),
-        Some(Err(FieldError { path, message })) => {
-            Err(DecodeError::Invalid { channel, type_tag: tag, path, message })
-        }
-        None if is_airflow_message_type(&tag) => {
-            Err(DecodeError::NotPermitted { channel, type_tag: tag })
-        }
-        None => Err(DecodeError::UnknownType { channel, tag: UnknownTag::Unknown(tag) }),
+        Some(Err(FieldError { path, message })) => Err(DecodeError::Invalid {
+            channel,
+            type_tag: tag,
+            path,
+            message,
+        }),
+        None if is_airflow_message_type(&tag) => Err(DecodeError::NotPermitted {
+            channel,
+            type_tag: tag,
+        }),
+        None => Err(DecodeError::UnknownType {
+            channel,
+            tag: UnknownTag::Unknown(tag),
+        }),
     }
 }
 
@@ -269,7 +340,10 @@ pub fn decode_json<U: Union>(text: &str) -> Result<U, DecodeError> {
     let peeked = deserializer
         .deserialize_any(TagPeek)
         .and_then(|peeked| deserializer.end().map(|()| peeked))
-        .map_err(|err| DecodeError::Malformed { channel: U::NAME, reason: err.to_string() })?;
+        .map_err(|err| DecodeError::Malformed {
+            channel: U::NAME,
+            reason: err.to_string(),
+        })?;
     dispatch(peeked, JsonText(text))
 }
 

@@ -199,7 +199,10 @@ mod tests {
         for state in TaskInstanceState::iter() {
             let wire = serde_json::to_value(state).unwrap();
             assert_eq!(wire, serde_json::Value::from(state.to_string()));
-            assert_eq!(state.to_string().parse::<TaskInstanceState>().unwrap(), state);
+            assert_eq!(
+                state.to_string().parse::<TaskInstanceState>().unwrap(),
+                state
+            );
         }
         assert_eq!(ErrorType::VALUES.len(), ErrorType::iter().count());
         assert!(serde_json::from_str::<DagRunState>("\"paused\"").is_err());

@@ -119,11 +119,17 @@ pub const GROUPS: &[(&str, &[&str])] = &[
     (TaskMetadataRequests::NAME, TaskMetadataRequests::TYPES),
     (OrchestrationRequests::NAME, OrchestrationRequests::TYPES),
     (HITLRequests::NAME, HITLRequests::TYPES),
-    (TriggerLifecycleRequests::NAME, TriggerLifecycleRequests::TYPES),
+    (
+        TriggerLifecycleRequests::NAME,
+        TriggerLifecycleRequests::TYPES,
+    ),
     (DagParsingRequests::NAME, DagParsingRequests::TYPES),
 ];
 
 /// The name of the group a request type belongs to, or `None` for a type that is no request.
 pub fn group_of(type_tag: &str) -> Option<&'static str> {
-    GROUPS.iter().find(|(_, types)| types.contains(&type_tag)).map(|(name, _)| *name)
+    GROUPS
+        .iter()
+        .find(|(_, types)| types.contains(&type_tag))
+        .map(|(name, _)| *name)
 }

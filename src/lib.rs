@@ -66,7 +66,7 @@
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 #[macro_use]
 pub mod model;

@@ -64,7 +64,11 @@ impl Visitor<'_> for ExpectStr {
         write!(f, "\"{}\"", self.0)
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        if v == self.0 { Ok(()) } else { Err(E::invalid_value(de::Unexpected::Str(v), &self)) }
+        if v == self.0 {
+            Ok(())
+        } else {
+            Err(E::invalid_value(de::Unexpected::Str(v), &self))
+        }
     }
 }
 
@@ -114,6 +118,7 @@ macro_rules! __has_default {
 ///         pub key: String,                     // required
 ///         pub map_index: Option<i64> = None,   // optional, Python default None
 ///         pub schema as "schema": Option<String>,  // explicit wire key
+///         pub value as "value" | "val": Option<String>,  // also accepted under "val" on input
 ///         @type,                               // where "type" goes in the key order (default: last)
 ///         pub rendered_map_index: Option<String> = None,
 ///         @not_dumped,                         // validated on input, never written (Field(exclude=True))
@@ -131,9 +136,9 @@ macro_rules! model {
     (
         $(#[$attr:meta])*
         pub struct $name:ident $(tag $tag:literal)?, extra = $extra:ident {
-            $( $(#[$fattr:meta])* pub $field:ident $(as $wire:literal)? : $ty:ty $(= $default:expr)?, )*
-            $( @type, $( $(#[$fattr2:meta])* pub $field2:ident $(as $wire2:literal)? : $ty2:ty $(= $default2:expr)?, )* )?
-            $( @not_dumped, $( $(#[$fattr3:meta])* pub $field3:ident $(as $wire3:literal)? : $ty3:ty = $default3:expr, )* )?
+            $( $(#[$fattr:meta])* pub $field:ident $(as $wire:literal $(| $alt:literal)*)? : $ty:ty $(= $default:expr)?, )*
+            $( @type, $( $(#[$fattr2:meta])* pub $field2:ident $(as $wire2:literal $(| $alt2:literal)*)? : $ty2:ty $(= $default2:expr)?, )* )?
+            $( @not_dumped, $( $(#[$fattr3:meta])* pub $field3:ident $(as $wire3:literal $(| $alt3:literal)*)? : $ty3:ty = $default3:expr, )* )?
         }
     ) => {
         $(#[$attr])*
@@ -146,9 +151,9 @@ macro_rules! model {
 
         $crate::model!(@impl $name [$($tag)?] $extra
             fields [
-                $( { $field [$crate::__wire_key!($field $($wire)?)] $ty [$($default)?] } )*
-                $($( { $field2 [$crate::__wire_key!($field2 $($wire2)?)] $ty2 [$($default2)?] } )*)?
-                $($( { $field3 [$crate::__wire_key!($field3 $($wire3)?)] $ty3 [$default3] } )*)?
+                $( { $field [$crate::__wire_key!($field $($wire)?)] [$($($alt)*)?] $ty [$($default)?] } )*
+                $($( { $field2 [$crate::__wire_key!($field2 $($wire2)?)] [$($($alt2)*)?] $ty2 [$($default2)?] } )*)?
+                $($( { $field3 [$crate::__wire_key!($field3 $($wire3)?)] [$($($alt3)*)?] $ty3 [$default3] } )*)?
             ]
             before [ $( $field [$crate::__wire_key!($field $($wire)?)] )* ]
             after [ $($( $field2 [$crate::__wire_key!($field2 $($wire2)?)] )*)? ]
@@ -156,7 +161,7 @@ macro_rules! model {
     };
 
     (@impl $name:ident [$($tag:literal)?] $extra:ident
-        fields [ $( { $field:ident [$wire:expr] $ty:ty [$($default:expr)?] } )* ]
+        fields [ $( { $field:ident [$wire:expr] [$($alt:literal)*] $ty:ty [$($default:expr)?] } )* ]
         before [ $( $bfield:ident [$bwire:expr] )* ]
         after [ $( $afield:ident [$awire:expr] )* ]
     ) => {
@@ -220,7 +225,7 @@ macro_rules! model {
                         f.write_str("a field name")
                     }
                     fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key, E> {
-                        $( if v == $wire { return Ok(Key::$field); } )*
+                        $( if v == $wire $(|| v == $alt)* { return Ok(Key::$field); } )*
                         if TAG.is_some() && v == "type" {
                             return Ok(Key::Tag);
                         }

@@ -247,7 +247,8 @@ impl From<NaiveDateTime> for NaiveOrAwareDateTime {
 impl FromStr for UtcDateTime {
     type Err = ParseTimeError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        s.parse::<AwareDateTime>().map(|aware| Self(aware.0.with_timezone(&Utc)))
+        s.parse::<AwareDateTime>()
+            .map(|aware| Self(aware.0.with_timezone(&Utc)))
     }
 }
 
@@ -277,7 +278,9 @@ impl TimeDelta {
 
     /// A duration of whole seconds.
     pub const fn from_seconds(seconds: i64) -> Self {
-        Self { micros: seconds as i128 * MICROS_PER_SECOND }
+        Self {
+            micros: seconds as i128 * MICROS_PER_SECOND,
+        }
     }
 
     /// The duration in microseconds.
@@ -294,7 +297,9 @@ impl TimeDelta {
         if !seconds.is_finite() || seconds.abs() > 1e17 {
             return Err(ParseTimeError("the duration is out of range"));
         }
-        Ok(Self { micros: (seconds * 1e6).round() as i128 })
+        Ok(Self {
+            micros: (seconds * 1e6).round() as i128,
+        })
     }
 }
 
@@ -343,7 +348,9 @@ impl FromStr for TimeDelta {
         if !number.is_empty() || !seen_any {
             return Err(BAD);
         }
-        Ok(Self { micros: if negative { -micros } else { micros } })
+        Ok(Self {
+            micros: if negative { -micros } else { micros },
+        })
     }
 }
 
@@ -353,7 +360,11 @@ fn scaled(number: &str, unit_micros: i128) -> Option<i128> {
     if whole.is_empty() && frac.is_empty() {
         return None;
     }
-    let whole: i128 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+    let whole: i128 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
     let mut total = whole.checked_mul(unit_micros)?;
     let mut scale = unit_micros;
     for digit in frac.bytes() {
@@ -496,7 +507,10 @@ mod tests {
             assert_eq!(text.parse::<AwareDateTime>().unwrap().to_string(), text);
         }
         assert_eq!(
-            "2024-01-02T03:04:05.1234567+00:00".parse::<AwareDateTime>().unwrap().to_string(),
+            "2024-01-02T03:04:05.1234567+00:00"
+                .parse::<AwareDateTime>()
+                .unwrap()
+                .to_string(),
             "2024-01-02T03:04:05.123456Z"
         );
         assert!("2024-01-02T03:04:05".parse::<AwareDateTime>().is_err());

@@ -45,6 +45,9 @@ macro_rules! tagged_union {
     ($(#[$attr:meta])* pub enum $name:ident { $($member:ident),* $(,)? }) => {
         $(#[$attr])*
         #[derive(Debug, Clone, PartialEq)]
+        // Members stay unboxed: a decoded message is moved a few times at most, while a box
+        // would cost an allocation per message (`ToTask` is large only for `StartupDetails`).
+        #[allow(clippy::large_enum_variant)]
         pub enum $name {
             $( #[doc = concat!("A [`", stringify!($member), "`] message.")] $member($member), )*
         }

@@ -107,7 +107,9 @@ impl<'de> Deserialize<'de> for JsonValue {
         let raw = Box::<RawValue>::deserialize(deserializer)?;
         // Keep the canonical compact form, as Python writes it, whatever spacing came in.
         Ok(match minified(raw.get()) {
-            Some(compact) => Self(RawValue::from_string(compact).map_err(serde::de::Error::custom)?),
+            Some(compact) => {
+                Self(RawValue::from_string(compact).map_err(serde::de::Error::custom)?)
+            }
             None => Self(raw),
         })
     }

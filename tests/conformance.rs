@@ -84,7 +84,11 @@ fn same_json(a: &Value, b: &Value, path: &str) -> Result<(), String> {
                 (_, _, Some(i), Some(j)) => i == j,
                 _ => x.as_f64() == y.as_f64(),
             };
-            if equal { Ok(()) } else { Err(format!("{path}: {x} != {y}")) }
+            if equal {
+                Ok(())
+            } else {
+                Err(format!("{path}: {x} != {y}"))
+            }
         }
         _ if a == b => Ok(()),
         _ => Err(format!("{path}: {a} != {b}")),
@@ -103,32 +107,44 @@ struct Tally {
 fn check_channel(channel: ChannelName, tally: &mut Tally) -> usize {
     let cases = load(channel);
     for case in &cases {
-        let got = channel.canonicalize_json(&case.input).map(|text| {
-            serde_json::from_str::<Value>(&text).expect("canonical output is JSON")
-        });
+        let got = channel
+            .canonicalize_json(&case.input)
+            .map(|text| serde_json::from_str::<Value>(&text).expect("canonical output is JSON"));
         let label = format!("{channel} {}", case.case);
         match (case.verdict.as_str(), case.form.as_deref(), got) {
             ("accept", Some("lax"), Ok(value)) => {
                 match same_json(case.expected.as_ref().expect("expected"), &value, "$") {
                     Ok(()) => tally.lax_accepted += 1,
-                    Err(diff) => tally.failures.push(format!("{label}: lax accept differs: {diff}")),
+                    Err(diff) => tally
+                        .failures
+                        .push(format!("{label}: lax accept differs: {diff}")),
                 }
             }
             ("accept", Some("lax"), Err(err)) => {
                 let coercion = case.coercion.clone().unwrap_or_else(|| "unlabelled".into());
-                tally.lax_refused.entry(coercion).or_default().push(format!("{label}: {err}"));
+                tally
+                    .lax_refused
+                    .entry(coercion)
+                    .or_default()
+                    .push(format!("{label}: {err}"));
             }
             ("accept", _, Ok(value)) => {
                 match same_json(case.expected.as_ref().expect("expected"), &value, "$") {
                     Ok(()) => tally.accepted += 1,
-                    Err(diff) => tally.failures.push(format!("{label}: output differs: {diff}")),
+                    Err(diff) => tally
+                        .failures
+                        .push(format!("{label}: output differs: {diff}")),
                 }
             }
             ("accept", _, Err(err)) => {
-                tally.failures.push(format!("{label}: pydantic accepts, Rust refuses: {err}"));
+                tally
+                    .failures
+                    .push(format!("{label}: pydantic accepts, Rust refuses: {err}"));
             }
             ("reject", _, Ok(value)) => {
-                tally.failures.push(format!("{label}: pydantic rejects, Rust accepts: {value}"));
+                tally
+                    .failures
+                    .push(format!("{label}: pydantic rejects, Rust accepts: {value}"));
             }
             ("reject", _, Err(err)) => {
                 let want = DecodeErrorKind::from_str(case.kind.as_deref().expect("kind"))
@@ -136,7 +152,10 @@ fn check_channel(channel: ChannelName, tally: &mut Tally) -> usize {
                 if err.kind() == want {
                     tally.rejected_same_kind += 1;
                 } else {
-                    tally.failures.push(format!("{label}: expected {want}, got {}: {err}", err.kind()));
+                    tally.failures.push(format!(
+                        "{label}: expected {want}, got {}: {err}",
+                        err.kind()
+                    ));
                 }
             }
             (verdict, _, _) => panic!("{label}: unknown verdict {verdict}"),
@@ -199,7 +218,16 @@ fn channels_permit_exactly_the_python_unions() {
             .map(|t| t.as_str().expect("a tag"))
             .collect();
         let have: BTreeSet<&str> = channel.permitted_types().iter().copied().collect();
-        assert_eq!(have.len(), channel.permitted_types().len(), "{channel} lists a type twice");
-        assert_eq!(have, want, "{channel} differs from Airflow's {}", channel.airflow_union());
+        assert_eq!(
+            have.len(),
+            channel.permitted_types().len(),
+            "{channel} lists a type twice"
+        );
+        assert_eq!(
+            have,
+            want,
+            "{channel} differs from Airflow's {}",
+            channel.airflow_union()
+        );
     }
 }

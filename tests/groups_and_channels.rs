@@ -70,11 +70,16 @@ fn type_constants_equal_the_serialized_tag() {
 
 #[test]
 fn conversions_follow_permissions() {
-    let get = GetConnection { conn_id: "db".into() };
+    let get = GetConnection {
+        conn_id: "db".into(),
+    };
     let read = ReadRequests::from(get.clone());
     let task: TaskToSupervisor = read.clone().into();
     assert_eq!(task, TaskToSupervisor::GetConnection(get.clone()));
-    assert_eq!(CallbackToSupervisor::from(get.clone()).type_tag(), "GetConnection");
+    assert_eq!(
+        CallbackToSupervisor::from(get.clone()).type_tag(),
+        "GetConnection"
+    );
     let trigger: TriggerToSupervisor = TriggerLifecycleRequests::from(TriggerStateChanges {
         events: None,
         failures: None,
@@ -91,7 +96,11 @@ fn channel_names_parse_both_spellings() {
         assert_eq!(channel.type_name().parse::<ChannelName>(), Ok(channel));
     }
     let err = "callbacks".parse::<ChannelName>().unwrap_err();
-    assert!(err.to_string().contains("task, callback, trigger, dag-processor"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("task, callback, trigger, dag-processor"),
+        "{err}"
+    );
     assert_eq!(CHANNELS.len(), ChannelName::ALL.len());
 }
 
@@ -99,13 +108,41 @@ fn channel_names_parse_both_spellings() {
 fn error_kinds_and_messages_name_what_was_wrong() {
     let cases: &[(&str, DecodeErrorKind, &str)] = &[
         ("{", DecodeErrorKind::Malformed, "EOF while parsing"),
-        ("[]", DecodeErrorKind::Malformed, "expected a JSON object, found an array"),
-        (r#"{"conn_id": "x"}"#, DecodeErrorKind::UnknownType, "no \"type\" key"),
-        (r#"{"type": 5}"#, DecodeErrorKind::UnknownType, "not a string: 5"),
-        (r#"{"type": "Nope"}"#, DecodeErrorKind::UnknownType, "`Nope` is not an Airflow message type"),
-        (r#"{"type": "SetXCom"}"#, DecodeErrorKind::NotPermitted, "CallbackToSupervisor does not permit `SetXCom`"),
-        (r#"{"type": "GetConnection"}"#, DecodeErrorKind::Invalid, "missing field `conn_id`"),
-        (r#"{"type": "GetVariableKeys", "limit": "x"}"#, DecodeErrorKind::Invalid, "at `limit`"),
+        (
+            "[]",
+            DecodeErrorKind::Malformed,
+            "expected a JSON object, found an array",
+        ),
+        (
+            r#"{"conn_id": "x"}"#,
+            DecodeErrorKind::UnknownType,
+            "no \"type\" key",
+        ),
+        (
+            r#"{"type": 5}"#,
+            DecodeErrorKind::UnknownType,
+            "not a string: 5",
+        ),
+        (
+            r#"{"type": "Nope"}"#,
+            DecodeErrorKind::UnknownType,
+            "`Nope` is not an Airflow message type",
+        ),
+        (
+            r#"{"type": "SetXCom"}"#,
+            DecodeErrorKind::NotPermitted,
+            "CallbackToSupervisor does not permit `SetXCom`",
+        ),
+        (
+            r#"{"type": "GetConnection"}"#,
+            DecodeErrorKind::Invalid,
+            "missing field `conn_id`",
+        ),
+        (
+            r#"{"type": "GetVariableKeys", "limit": "x"}"#,
+            DecodeErrorKind::Invalid,
+            "at `limit`",
+        ),
     ];
     for (input, kind, needle) in cases {
         let err = decode_json::<CallbackToSupervisor>(input).unwrap_err();

@@ -40,15 +40,26 @@ mod tests {
 
     #[test]
     fn states_and_payload_round_trip() {
-        let names: Vec<String> = CallbackTerminalState::iter().map(|s| s.to_string()).collect();
+        let names: Vec<String> = CallbackTerminalState::iter()
+            .map(|s| s.to_string())
+            .collect();
         assert_eq!(names, ["success", "failed"]);
-        assert_eq!("failed".parse::<CallbackTerminalState>(), Ok(CallbackTerminalState::Failed));
+        assert_eq!(
+            "failed".parse::<CallbackTerminalState>(),
+            Ok(CallbackTerminalState::Failed)
+        );
 
         let body: CallbackTerminalStatePayload =
             serde_json::from_str(r#"{"state": "success"}"#).unwrap();
         assert_eq!(body.output, None);
-        assert_eq!(serde_json::to_string(&body).unwrap(), r#"{"state":"success","output":null}"#);
-        assert!(serde_json::from_str::<CallbackTerminalStatePayload>(r#"{"state": "running"}"#).is_err());
+        assert_eq!(
+            serde_json::to_string(&body).unwrap(),
+            r#"{"state":"success","output":null}"#
+        );
+        assert!(
+            serde_json::from_str::<CallbackTerminalStatePayload>(r#"{"state": "running"}"#)
+                .is_err()
+        );
         assert!(
             serde_json::from_str::<CallbackTerminalStatePayload>(r#"{"state": "failed", "x": 1}"#)
                 .is_err()

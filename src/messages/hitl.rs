@@ -80,7 +80,11 @@ pub struct EmptyListError;
 impl<T> NonEmptyVec<T> {
     /// Wraps `items`, refusing an empty list.
     pub fn new(items: Vec<T>) -> Result<Self, EmptyListError> {
-        if items.is_empty() { Err(EmptyListError) } else { Ok(Self(items)) }
+        if items.is_empty() {
+            Err(EmptyListError)
+        } else {
+            Ok(Self(items))
+        }
     }
 
     /// The items.

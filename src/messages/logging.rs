@@ -17,7 +17,7 @@ model! {
 }
 
 model! {
-    /// Asks for a fresh structured-log socket; the reply is [`SentFDs`](crate::SentFDs), with the
+    /// Asks for a fresh structured-log socket; the reply is [`SentFDs`], with the
     /// descriptor passed as `SCM_RIGHTS` ancillary data.
     pub struct ResendLoggingFD tag "ResendLoggingFD", extra = ignore {
     }

@@ -25,7 +25,7 @@ model! {
 
 model! {
     /// Asks which of the task's inlets and outlets are inactive assets; answered with
-    /// [`InactiveAssetsResult`](crate::InactiveAssetsResult).
+    /// [`InactiveAssetsResult`].
     pub struct ValidateInletsAndOutlets tag "ValidateInletsAndOutlets", extra = ignore {
         /// The task instance.
         pub ti_id: Uuid,

@@ -17,15 +17,15 @@ mod prelude {
     pub(crate) use indexmap::IndexMap;
     pub(crate) use uuid::Uuid;
 
-    pub(crate) use crate::enums::*;
-    pub(crate) use crate::time::{AwareDateTime, NaiveOrAwareDateTime, TimeDelta, UtcDateTime};
-    pub(crate) use crate::value::{JsonMap, JsonValue};
     pub(crate) use super::dag_processor::*;
     pub(crate) use super::hitl::*;
     pub(crate) use super::lifecycle::*;
     pub(crate) use super::nested::*;
     pub(crate) use super::responses::*;
     pub(crate) use super::trigger::*;
+    pub(crate) use crate::enums::*;
+    pub(crate) use crate::time::{AwareDateTime, NaiveOrAwareDateTime, TimeDelta, UtcDateTime};
+    pub(crate) use crate::value::{JsonMap, JsonValue};
 }
 
 pub mod callback;

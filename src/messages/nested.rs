@@ -2,13 +2,13 @@
 //! and variable records, and the run context a task starts with.
 //!
 //! Mirrors Execution API models of `airflow.sdk.api.datamodels._generated` (the SDK's generated
-//! client models). None of them carries a `"type"` tag; [`AssetProfile`](crate::AssetProfile)
+//! client models). None of them carries a `"type"` tag; [`AssetProfile`]
 //! has a `type` field of its own, which is data. The DAG processor's server-side variants live in
 //! [`dag_processor`](crate::messages::dag_processor) as the `Core*` models.
 
+use super::lifecycle::JsonMapOrString;
 #[allow(unused_imports)]
 use super::prelude::*;
-use super::lifecycle::JsonMapOrString;
 
 model! {
     /// A reference to an asset-like object among a task's inlets or outlets: an asset, a
@@ -25,7 +25,7 @@ model! {
 }
 
 model! {
-    /// An asset as part of an [`AssetEventResponse`](crate::AssetEventResponse).
+    /// An asset as part of an [`AssetEventResponse`].
     pub struct AssetResponse, extra = ignore {
         /// The asset's name.
         pub name: String,
@@ -40,7 +40,7 @@ model! {
 
 model! {
     /// A DAG run created by an asset event, as listed in
-    /// [`AssetEventResponse::created_dagruns`](crate::AssetEventResponse::created_dagruns).
+    /// [`AssetEventResponse::created_dagruns`].
     /// Refuses unknown keys.
     pub struct DagRunAssetReference, extra = forbid {
         /// The run's id.
@@ -66,7 +66,7 @@ model! {
 
 model! {
     /// One recorded asset event, as listed in
-    /// [`AssetEventsResult`](crate::AssetEventsResult).
+    /// [`AssetEventsResult`].
     pub struct AssetEventResponse, extra = ignore {
         /// The event's id.
         pub id: i64,
@@ -92,7 +92,7 @@ model! {
 }
 
 model! {
-    /// The asset of an [`AssetEventDagRunReference`](crate::AssetEventDagRunReference). Refuses
+    /// The asset of an [`AssetEventDagRunReference`]. Refuses
     /// unknown keys.
     pub struct AssetReferenceAssetEventDagRun, extra = forbid {
         /// The asset's name.
@@ -105,8 +105,9 @@ model! {
 }
 
 model! {
-    /// An asset alias through which an [`AssetEventDagRunReference`](crate::AssetEventDagRunReference)
-    /// was emitted. Refuses unknown keys.
+    /// An asset alias through which an
+    /// [`AssetEventDagRunReference`] was emitted. Refuses
+    /// unknown keys.
     pub struct AssetAliasReferenceAssetEventDagRun, extra = forbid {
         /// The alias's name.
         pub name: String,
@@ -115,7 +116,7 @@ model! {
 
 model! {
     /// An asset event consumed by a DAG run, as listed in
-    /// [`DagRun::consumed_asset_events`](crate::DagRun::consumed_asset_events). Refuses unknown
+    /// [`DagRun::consumed_asset_events`]. Refuses unknown
     /// keys.
     pub struct AssetEventDagRunReference, extra = forbid {
         /// The asset the event is about.
@@ -141,7 +142,7 @@ model! {
 
 model! {
     /// A task instance found by [`GetPreviousTI`](crate::GetPreviousTI), in
-    /// [`PreviousTIResult`](crate::PreviousTIResult).
+    /// [`PreviousTIResult`].
     pub struct PreviousTIResponse, extra = ignore {
         /// The task.
         pub task_id: String,
@@ -167,7 +168,7 @@ model! {
 }
 
 model! {
-    /// The task instance a task runner is to run, in [`StartupDetails`](crate::StartupDetails).
+    /// The task instance a task runner is to run, in [`StartupDetails`].
     pub struct TaskInstance, extra = ignore {
         /// The task instance's id (one per try).
         pub id: Uuid,
@@ -204,8 +205,9 @@ model! {
 
 model! {
     /// A DAG run, as the Execution API describes it to the SDK: in
-    /// [`TIRunContext`](crate::TIRunContext) and [`PreviousDagRunResult`](crate::PreviousDagRunResult).
-    /// Refuses unknown keys. [`CoreDagRun`](crate::CoreDagRun) is the server-side variant.
+    /// [`TIRunContext`] and
+    /// [`PreviousDagRunResult`]. Refuses unknown keys.
+    /// [`CoreDagRun`] is the server-side variant.
     pub struct DagRun, extra = forbid {
         /// The DAG the run belongs to.
         pub dag_id: String,
@@ -247,7 +249,7 @@ model! {
 }
 
 model! {
-    /// A variable in [`TIRunContext::variables`](crate::TIRunContext::variables). Refuses unknown
+    /// A variable in [`TIRunContext::variables`]. Refuses unknown
     /// keys.
     pub struct VariableResponse, extra = forbid {
         /// The variable's key.
@@ -258,7 +260,7 @@ model! {
 }
 
 model! {
-    /// A connection in [`TIRunContext::connections`](crate::TIRunContext::connections).
+    /// A connection in [`TIRunContext::connections`].
     ///
     /// The schema travels under the key `schema`, the only key Python accepts. (Python's own
     /// supervisor would write `schema_` here, which its child would refuse; the 3.3.2 server
@@ -285,15 +287,15 @@ model! {
 
 model! {
     /// What the Execution API tells a task when it is marked running, passed on in
-    /// [`StartupDetails`](crate::StartupDetails). [`CoreTIRunContext`](crate::CoreTIRunContext)
+    /// [`StartupDetails`]. [`CoreTIRunContext`]
     /// is the server-side variant.
     pub struct TIRunContext, extra = ignore {
         /// The run the task instance belongs to.
         pub dag_run: DagRun,
         /// How many times the task instance has been rescheduled.
         pub task_reschedule_count: Option<i64> = Some(0),
-        /// Airflow's `max_tries` for the task instance: a failed try whose number is at most this is
-        /// retried.
+        /// Airflow's `max_tries` for the task instance: a failed try whose number is at most this
+        /// is retried.
         pub max_tries: i64,
         /// Variables preloaded for the task (the 3.3.2 server sends an empty list).
         pub variables: Option<Vec<VariableResponse>> = None,

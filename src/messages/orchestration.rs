@@ -8,7 +8,7 @@ use super::prelude::*;
 
 model! {
     /// Creates a run of another DAG (`TriggerDagRunOperator`). Answered with
-    /// [`OKResponse`](crate::OKResponse), or an `ErrorResponse` body with `DAGRUN_ALREADY_EXISTS`.
+    /// [`OKResponse`], or an `ErrorResponse` body with `DAGRUN_ALREADY_EXISTS`.
     pub struct TriggerDagRun tag "TriggerDagRun", extra = forbid {
         /// The logical date of the new run.
         pub logical_date: Option<AwareDateTime> = None,

@@ -3,15 +3,16 @@
 //!
 //! Mirrors the `Get*` request models of `airflow.sdk.execution_time.comms`. All of them ignore
 //! unknown keys. The task channel accepts every one; the callback, trigger and DAG-processor
-//! channels accept subsets (see [`channels`](crate::channels)). Each request gets exactly one reply,
-//! named on the struct; a failed Execution API call turns into an
-//! [`ErrorResponse`](crate::ErrorResponse) with `API_SERVER_ERROR` in the frame's error slot instead.
+//! channels accept subsets (see [`channels`](crate::channels)). Each request that decodes gets
+//! exactly one reply, named on the struct; a failed Execution API call turns into an
+//! [`ErrorResponse`] with `API_SERVER_ERROR` in the frame's error slot
+//! instead.
 
 #[allow(unused_imports)]
 use super::prelude::*;
 
 model! {
-    /// Looks up an asset by its name. Answered with [`AssetResult`](crate::AssetResult), or an
+    /// Looks up an asset by its name. Answered with [`AssetResult`], or an
     /// `ErrorResponse` body with `ASSET_NOT_FOUND`.
     pub struct GetAssetByName tag "GetAssetByName", extra = ignore {
         /// The asset's name.
@@ -20,7 +21,7 @@ model! {
 }
 
 model! {
-    /// Looks up an asset by its URI. Answered with [`AssetResult`](crate::AssetResult), or an
+    /// Looks up an asset by its URI. Answered with [`AssetResult`], or an
     /// `ErrorResponse` body with `ASSET_NOT_FOUND`.
     pub struct GetAssetByUri tag "GetAssetByUri", extra = ignore {
         /// The asset's URI.
@@ -30,7 +31,7 @@ model! {
 
 model! {
     /// Lists the assets an asset alias currently resolves to. Answered with
-    /// [`AssetsByAliasResult`](crate::AssetsByAliasResult).
+    /// [`AssetsByAliasResult`].
     pub struct GetAssetsByAlias tag "GetAssetsByAlias", extra = ignore {
         /// The alias's name.
         pub alias_name: String,
@@ -39,7 +40,7 @@ model! {
 
 model! {
     /// Lists the events recorded for one asset, ordered by timestamp. Answered with
-    /// [`AssetEventsResult`](crate::AssetEventsResult).
+    /// [`AssetEventsResult`].
     ///
     /// At least one of `name` and `uri` must be set: with both `None` the Execution API refuses
     /// the query and the reply is an `API_SERVER_ERROR` in the error slot.
@@ -61,7 +62,7 @@ model! {
 
 model! {
     /// Lists the events recorded through one asset alias, ordered by timestamp. Answered with
-    /// [`AssetEventsResult`](crate::AssetEventsResult).
+    /// [`AssetEventsResult`].
     pub struct GetAssetEventByAssetAlias tag "GetAssetEventByAssetAlias", extra = ignore {
         /// The alias's name.
         pub alias_name: String,
@@ -78,7 +79,7 @@ model! {
 
 model! {
     /// Reads one key of an asset's state store, the asset named by its name. Answered with
-    /// [`AssetStateStoreResult`](crate::AssetStateStoreResult), or an `ErrorResponse` body with
+    /// [`AssetStateStoreResult`], or an `ErrorResponse` body with
     /// `ASSET_STORE_NOT_FOUND` when the key is not set.
     pub struct GetAssetStateStoreByName tag "GetAssetStateStoreByName", extra = ignore {
         /// The asset's name.
@@ -90,7 +91,7 @@ model! {
 
 model! {
     /// Reads one key of an asset's state store, the asset named by its URI. Answered with
-    /// [`AssetStateStoreResult`](crate::AssetStateStoreResult), or an `ErrorResponse` body with
+    /// [`AssetStateStoreResult`], or an `ErrorResponse` body with
     /// `ASSET_STORE_NOT_FOUND` when the key is not set.
     pub struct GetAssetStateStoreByUri tag "GetAssetStateStoreByUri", extra = ignore {
         /// The asset's URI.
@@ -101,7 +102,7 @@ model! {
 }
 
 model! {
-    /// Fetches a connection. Answered with [`ConnectionResult`](crate::ConnectionResult), or an
+    /// Fetches a connection. Answered with [`ConnectionResult`], or an
     /// `ErrorResponse` body with `CONNECTION_NOT_FOUND` (unknown id) or `PERMISSION_DENIED` (the
     /// API answered 401 or 403). The supervisor registers the password and extra with its secrets
     /// masker before replying.
@@ -112,7 +113,7 @@ model! {
 }
 
 model! {
-    /// Fetches one DAG run in full. Answered with [`DagRunResult`](crate::DagRunResult).
+    /// Fetches one DAG run in full. Answered with [`DagRunResult`].
     pub struct GetDagRun tag "GetDagRun", extra = ignore {
         /// The DAG the run belongs to.
         pub dag_id: String,
@@ -123,7 +124,7 @@ model! {
 
 model! {
     /// Fetches only the state of one DAG run. Answered with
-    /// [`DagRunStateResult`](crate::DagRunStateResult).
+    /// [`DagRunStateResult`].
     pub struct GetDagRunState tag "GetDagRunState", extra = ignore {
         /// The DAG the run belongs to.
         pub dag_id: String,
@@ -134,7 +135,7 @@ model! {
 
 model! {
     /// Counts the runs of a DAG that match every filter given. Answered with
-    /// [`DRCount`](crate::DRCount).
+    /// [`DRCount`].
     pub struct GetDRCount tag "GetDRCount", extra = ignore {
         /// The DAG whose runs are counted.
         pub dag_id: String,
@@ -150,7 +151,7 @@ model! {
 
 model! {
     /// Fetches a DAG's metadata (paused flag, bundle, owners, tags, next run). Answered with
-    /// [`DagResult`](crate::DagResult).
+    /// [`DagResult`].
     pub struct GetDag tag "GetDag", extra = ignore {
         /// The DAG.
         pub dag_id: String,
@@ -159,7 +160,7 @@ model! {
 
 model! {
     /// Asks for the latest successful run of the task's DAG before the current run's logical
-    /// date. Answered with [`PrevSuccessfulDagRunResult`](crate::PrevSuccessfulDagRunResult),
+    /// date. Answered with [`PrevSuccessfulDagRunResult`],
     /// whose fields are all absent when there is none.
     pub struct GetPrevSuccessfulDagRun tag "GetPrevSuccessfulDagRun", extra = ignore {
         /// The asking task instance. The 3.3.2 supervisor ignores it and uses the id of the
@@ -170,7 +171,7 @@ model! {
 
 model! {
     /// Asks for the latest run of a DAG before a logical date. Answered with
-    /// [`PreviousDagRunResult`](crate::PreviousDagRunResult), whose `dag_run` is `None` when
+    /// [`PreviousDagRunResult`], whose `dag_run` is `None` when
     /// there is none.
     pub struct GetPreviousDagRun tag "GetPreviousDagRun", extra = ignore {
         /// The DAG.
@@ -184,7 +185,7 @@ model! {
 
 model! {
     /// Asks for the most recent instance of a task, by logical date of its run. Answered with
-    /// [`PreviousTIResult`](crate::PreviousTIResult), whose `task_instance` is `None` when
+    /// [`PreviousTIResult`], whose `task_instance` is `None` when
     /// nothing matches.
     ///
     /// Also accepted on the trigger channel, but the 3.3.2 trigger runner cannot decode the
@@ -205,7 +206,7 @@ model! {
 
 model! {
     /// Asks when a task instance was first rescheduled (sensors in reschedule mode). Answered with
-    /// [`TaskRescheduleStartDate`](crate::TaskRescheduleStartDate), whose `start_date` is `None`
+    /// [`TaskRescheduleStartDate`], whose `start_date` is `None`
     /// when the task instance has no reschedule.
     pub struct GetTaskRescheduleStartDate tag "GetTaskRescheduleStartDate", extra = ignore {
         /// The task instance.
@@ -218,7 +219,7 @@ model! {
 
 model! {
     /// Reads one key of a task instance's state store. Answered with
-    /// [`TaskStateStoreResult`](crate::TaskStateStoreResult), or an `ErrorResponse` body with
+    /// [`TaskStateStoreResult`], or an `ErrorResponse` body with
     /// `TASK_STORE_NOT_FOUND` when the key is not set.
     pub struct GetTaskStateStore tag "GetTaskStateStore", extra = ignore {
         /// The task instance whose store is read.
@@ -230,7 +231,7 @@ model! {
 
 model! {
     /// Counts the task instances of a DAG that match every filter given. Answered with
-    /// [`TICount`](crate::TICount).
+    /// [`TICount`].
     pub struct GetTICount tag "GetTICount", extra = ignore {
         /// The DAG whose task instances are counted.
         pub dag_id: String,
@@ -253,7 +254,7 @@ model! {
 
 model! {
     /// Lists the task instances of a DAG run that have reached a terminal state. Answered with
-    /// [`TaskBreadcrumbsResult`](crate::TaskBreadcrumbsResult).
+    /// [`TaskBreadcrumbsResult`].
     pub struct GetTaskBreadcrumbs tag "GetTaskBreadcrumbs", extra = ignore {
         /// The DAG the run belongs to.
         pub dag_id: String,
@@ -264,7 +265,7 @@ model! {
 
 model! {
     /// Fetches the states of the task instances of a DAG that match every filter given. Answered
-    /// with [`TaskStatesResult`](crate::TaskStatesResult).
+    /// with [`TaskStatesResult`].
     pub struct GetTaskStates tag "GetTaskStates", extra = ignore {
         /// The DAG.
         pub dag_id: String,
@@ -283,7 +284,7 @@ model! {
 }
 
 model! {
-    /// Fetches a variable. Answered with [`VariableResult`](crate::VariableResult), or an
+    /// Fetches a variable. Answered with [`VariableResult`], or an
     /// `ErrorResponse` body with `VARIABLE_NOT_FOUND` (unknown key) or `PERMISSION_DENIED` (the
     /// API answered 401 or 403). The supervisor registers the value with its secrets masker
     /// before replying.
@@ -295,7 +296,7 @@ model! {
 
 model! {
     /// Lists variable keys, sorted, one page at a time. Answered with
-    /// [`VariableKeysResult`](crate::VariableKeysResult).
+    /// [`VariableKeysResult`].
     pub struct GetVariableKeys tag "GetVariableKeys", extra = ignore {
         /// Only keys starting with this text; `None` means all keys.
         pub prefix: Option<String> = None,
@@ -307,7 +308,7 @@ model! {
 }
 
 model! {
-    /// Reads one XCom value. Answered with [`XComResult`](crate::XComResult); a value that does
+    /// Reads one XCom value. Answered with [`XComResult`]; a value that does
     /// not exist is not an error but an `XComResult` whose `value` is null.
     pub struct GetXCom tag "GetXCom", extra = ignore {
         /// The XCom key.
@@ -329,7 +330,7 @@ model! {
 model! {
     /// Counts the values stored under one XCom key across the map indexes of a task (the length
     /// of a mapped task's output). Answered with
-    /// [`XComCountResponse`](crate::XComCountResponse).
+    /// [`XComCountResponse`].
     pub struct GetXComCount tag "GetXComCount", extra = ignore {
         /// The XCom key.
         pub key: String,
@@ -344,7 +345,7 @@ model! {
 
 model! {
     /// Reads one element of a mapped task's XCom values, by position in map-index order.
-    /// Answered with [`XComSequenceIndexResult`](crate::XComSequenceIndexResult), or an
+    /// Answered with [`XComSequenceIndexResult`], or an
     /// `ErrorResponse` body with `XCOM_NOT_FOUND` when the position is out of range.
     pub struct GetXComSequenceItem tag "GetXComSequenceItem", extra = ignore {
         /// The XCom key.
@@ -362,7 +363,7 @@ model! {
 
 model! {
     /// Reads a slice of a mapped task's XCom values, in map-index order, with Python slice
-    /// semantics. Answered with [`XComSequenceSliceResult`](crate::XComSequenceSliceResult).
+    /// semantics. Answered with [`XComSequenceSliceResult`].
     pub struct GetXComSequenceSlice tag "GetXComSequenceSlice", extra = ignore {
         /// The XCom key.
         pub key: String,

@@ -1,5 +1,5 @@
 //! Replies a supervisor sends its child, plus the unsolicited
-//! [`StartupDetails`](crate::StartupDetails) that starts a task.
+//! [`StartupDetails`] that starts a task.
 //!
 //! Mirrors the `*Result` models, `ErrorResponse`, `OKResponse`, `SentFDs`, `StartupDetails`,
 //! `DRCount`, `TICount`, `XComCountResponse` and `TaskRescheduleStartDate` of
@@ -19,7 +19,7 @@ use super::prelude::*;
 model! {
     /// An asset: the reply to [`GetAssetByName`](crate::GetAssetByName) and
     /// [`GetAssetByUri`](crate::GetAssetByUri), and the element of
-    /// [`AssetsByAliasResult`](crate::AssetsByAliasResult) (where the tag may be left out).
+    /// [`AssetsByAliasResult`] (where the tag may be left out).
     pub struct AssetResult tag "AssetResult", extra = ignore {
         /// The asset's name.
         pub name: String,
@@ -88,7 +88,7 @@ model! {
 
 model! {
     /// A DAG run in full: the reply to [`GetDagRun`](crate::GetDagRun). Carries the fields of
-    /// [`DagRun`](crate::DagRun) and, like it, refuses unknown keys.
+    /// [`DagRun`] and, like it, refuses unknown keys.
     pub struct DagRunResult tag "DagRunResult", extra = forbid {
         /// The DAG the run belongs to.
         pub dag_id: String,
@@ -217,6 +217,7 @@ model! {
     /// The descriptor itself travels as `SCM_RIGHTS` ancillary data with the first bytes of the
     /// frame. The `"type"` key comes first on the wire.
     pub struct SentFDs tag "SentFDs", extra = ignore {
+        @type,
         /// Descriptor numbers. As sent they are valid only in the supervisor; the receiver
         /// replaces them with the descriptors it actually received.
         pub fds: Vec<i64>,
@@ -357,12 +358,12 @@ model! {
 
 model! {
     /// A human-in-the-loop request as the Execution API stored it: the reply to
-    /// [`CreateHITLDetailPayload`](crate::CreateHITLDetailPayload).
+    /// [`CreateHITLDetailPayload`].
     pub struct HITLDetailRequestResult tag "HITLDetailRequestResult", extra = ignore {
         /// The task instance waiting for the input.
         pub ti_id: Uuid,
         /// The choices offered.
-        pub options: Vec<String>,
+        pub options: NonEmptyVec<String>,
         /// The question.
         pub subject: String,
         /// Longer text shown with the question.

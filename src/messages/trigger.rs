@@ -1,5 +1,6 @@
-//! The trigger channel's own messages: [`TriggerLifecycleRequests`](crate::TriggerLifecycleRequests)
-//! from the trigger runner, and what only the triggerer sends back.
+//! The trigger channel's own messages:
+//! [`TriggerLifecycleRequests`](crate::TriggerLifecycleRequests) from the trigger runner, and what
+//! only the triggerer sends back.
 //!
 //! Mirrors `messages.StartTriggerer`, `messages.TriggerStateChanges`, `messages.TriggerStateSync`,
 //! `TriggerEventEntry` and `HITLDetailResponseResult` of `airflow.jobs.triggerer_job_runner`, and
@@ -16,8 +17,9 @@ use serde::{Serialize, Serializer};
 
 model! {
     /// The trigger runner's periodic report (about once a second) of what its triggers did since
-    /// the last one. Answered with [`TriggerStateSync`](crate::TriggerStateSync); it also serves
-    /// as the runner's liveness signal. The `"type"` key comes first on the wire.
+    /// the last one. Answered with [`TriggerStateSync`]. Being regular, it
+    /// also keeps the triggerer's runner health check satisfied. The `"type"` key comes first on
+    /// the wire.
     pub struct TriggerStateChanges tag "TriggerStateChanges", extra = ignore {
         @type,
         /// Events the triggers fired; `None` when there are none.
@@ -38,9 +40,9 @@ model! {
 }
 
 model! {
-    /// The deferred task instance of a [`RunTrigger`](crate::RunTrigger): the Execution API
+    /// The deferred task instance of a [`RunTrigger`]: the Execution API
     /// server's task instance model plus executor fields. Unlike the SDK's
-    /// [`TaskInstance`](crate::TaskInstance), `map_index` and `queue` are never null.
+    /// [`TaskInstance`], `map_index` and `queue` are never null.
     pub struct TaskInstanceDTO, extra = ignore {
         /// The task instance's id (one per try).
         pub id: Uuid,
@@ -75,7 +77,8 @@ model! {
 }
 
 model! {
-    /// A trigger for the runner to start, in [`TriggerStateSync::to_create`](crate::TriggerStateSync::to_create).
+    /// A trigger for the runner to start, in
+    /// [`TriggerStateSync::to_create`].
     ///
     /// It carries a `"type"` key (written after `timeout_after`), but inside `to_create` the key is
     /// not needed to decode it.
@@ -104,7 +107,7 @@ model! {
 }
 
 model! {
-    /// The triggerer's answer to [`TriggerStateChanges`](crate::TriggerStateChanges): which
+    /// The triggerer's answer to [`TriggerStateChanges`]: which
     /// triggers to start and cancel. The `"type"` key comes first on the wire.
     pub struct TriggerStateSync tag "TriggerStateSync", extra = ignore {
         @type,
@@ -121,8 +124,8 @@ model! {
 
 model! {
     /// The answer side of a human-in-the-loop request: the triggerer's reply to
-    /// [`GetHITLDetailResponse`](crate::GetHITLDetailResponse) and
-    /// [`UpdateHITLDetail`](crate::UpdateHITLDetail).
+    /// [`GetHITLDetailResponse`] and
+    /// [`UpdateHITLDetail`].
     pub struct HITLDetailResponseResult tag "HITLDetailResponseResult", extra = ignore {
         /// Whether a human has answered.
         pub response_received: bool,
@@ -168,15 +171,27 @@ impl<'de> Deserialize<'de> for TriggerEventEntry {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a [trigger_id, event, persist_seq] array")
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<TriggerEventEntry, A::Error> {
-                let trigger_id = seq.next_element()?.ok_or_else(|| de::Error::invalid_length(0, &self))?;
-                let event = seq.next_element()?.ok_or_else(|| de::Error::invalid_length(1, &self))?;
-                let persist_seq =
-                    seq.next_element()?.ok_or_else(|| de::Error::invalid_length(2, &self))?;
+            fn visit_seq<A: SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<TriggerEventEntry, A::Error> {
+                let trigger_id = seq
+                    .next_element()?
+                    .ok_or_else(|| de::Error::invalid_length(0, &self))?;
+                let event = seq
+                    .next_element()?
+                    .ok_or_else(|| de::Error::invalid_length(1, &self))?;
+                let persist_seq = seq
+                    .next_element()?
+                    .ok_or_else(|| de::Error::invalid_length(2, &self))?;
                 if seq.next_element::<de::IgnoredAny>()?.is_some() {
                     return Err(de::Error::invalid_length(4, &self));
                 }
-                Ok(TriggerEventEntry { trigger_id, event, persist_seq })
+                Ok(TriggerEventEntry {
+                    trigger_id,
+                    event,
+                    persist_seq,
+                })
             }
         }
         deserializer.deserialize_seq(EntryVisitor)
@@ -198,8 +213,9 @@ pub enum TriggerEvent {
     EndTask {
         /// The state to end the task in.
         task_instance_state: TaskEndState,
-        /// XComs to push before ending.
-        xcoms: Option<JsonMap>,
+        /// XComs to push before ending: normally an object, or null. Airflow does not check
+        /// the shape, so any JSON value is carried as is.
+        xcoms: JsonValue,
     },
 }
 
@@ -211,7 +227,10 @@ impl Serialize for TriggerEvent {
                 map.serialize_entry("payload", payload)?;
                 map.end()
             }
-            Self::EndTask { task_instance_state, xcoms } => {
+            Self::EndTask {
+                task_instance_state,
+                xcoms,
+            } => {
                 let mut map = serializer.serialize_map(Some(2))?;
                 map.serialize_entry("task_instance_state", task_instance_state)?;
                 map.serialize_entry("xcoms", xcoms)?;
@@ -232,7 +251,7 @@ impl<'de> Deserialize<'de> for TriggerEvent {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TriggerEvent, A::Error> {
                 let mut payload: Option<JsonValue> = None;
                 let mut state: Option<TaskInstanceState> = None;
-                let mut xcoms: Option<Option<JsonMap>> = None;
+                let mut xcoms: Option<JsonValue> = None;
                 while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
                     match &*key {
                         "payload" => payload = Some(map.next_value()?),
@@ -244,7 +263,10 @@ impl<'de> Deserialize<'de> for TriggerEvent {
                     }
                 }
                 let Some(state) = state else {
-                    return Ok(TriggerEvent::Resume { payload: payload.unwrap_or_default() });
+                    // Airflow's `TriggerEvent` constructor takes the payload as a required argument.
+                    return payload
+                        .map(|payload| TriggerEvent::Resume { payload })
+                        .ok_or_else(|| de::Error::missing_field("payload"));
                 };
                 let task_instance_state = match state {
                     TaskInstanceState::Success => TaskEndState::Success,
@@ -261,7 +283,10 @@ impl<'de> Deserialize<'de> for TriggerEvent {
                     // Task-end events take no payload: Airflow's constructor refuses one.
                     return Err(de::Error::custom("a task-end event takes no `payload`"));
                 }
-                Ok(TriggerEvent::EndTask { task_instance_state, xcoms: xcoms.flatten() })
+                Ok(TriggerEvent::EndTask {
+                    task_instance_state,
+                    xcoms: xcoms.unwrap_or_default(),
+                })
             }
         }
         deserializer.deserialize_map(EventVisitor)

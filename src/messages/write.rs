@@ -5,8 +5,8 @@
 //! `airflow.sdk.execution_time.comms`. All of them ignore unknown keys. The task channel accepts
 //! every one; the trigger and DAG-processor channels accept subsets and the callback channel none
 //! (see [`channels`](crate::channels)). On success a supervisor answers either with
-//! [`OKResponse`](crate::OKResponse) (`ok` true) or with an empty reply, as each struct says; a
-//! failed Execution API call turns into an [`ErrorResponse`](crate::ErrorResponse) with
+//! [`OKResponse`] (`ok` true) or with an empty reply, as each struct says; a
+//! failed Execution API call turns into an [`ErrorResponse`] with
 //! `API_SERVER_ERROR` in the frame's error slot.
 
 #[allow(unused_imports)]
@@ -14,7 +14,7 @@ use super::prelude::*;
 
 model! {
     /// Removes every key of an asset's state store, the asset named by its name. Answered with
-    /// [`OKResponse`](crate::OKResponse).
+    /// [`OKResponse`].
     pub struct ClearAssetStateStoreByName tag "ClearAssetStateStoreByName", extra = ignore {
         /// The asset's name.
         pub name: String,
@@ -23,7 +23,7 @@ model! {
 
 model! {
     /// Removes every key of an asset's state store, the asset named by its URI. Answered with
-    /// [`OKResponse`](crate::OKResponse).
+    /// [`OKResponse`].
     pub struct ClearAssetStateStoreByUri tag "ClearAssetStateStoreByUri", extra = ignore {
         /// The asset's URI.
         pub uri: String,
@@ -32,7 +32,7 @@ model! {
 
 model! {
     /// Removes every key of a task instance's state store. Answered with
-    /// [`OKResponse`](crate::OKResponse).
+    /// [`OKResponse`].
     pub struct ClearTaskStateStore tag "ClearTaskStateStore", extra = ignore {
         /// The task instance whose store is cleared.
         pub ti_id: Uuid,
@@ -41,7 +41,7 @@ model! {
 
 model! {
     /// Removes one key of an asset's state store, the asset named by its name. Answered with
-    /// [`OKResponse`](crate::OKResponse).
+    /// [`OKResponse`].
     pub struct DeleteAssetStateStoreByName tag "DeleteAssetStateStoreByName", extra = ignore {
         /// The asset's name.
         pub name: String,
@@ -52,7 +52,7 @@ model! {
 
 model! {
     /// Removes one key of an asset's state store, the asset named by its URI. Answered with
-    /// [`OKResponse`](crate::OKResponse).
+    /// [`OKResponse`].
     pub struct DeleteAssetStateStoreByUri tag "DeleteAssetStateStoreByUri", extra = ignore {
         /// The asset's URI.
         pub uri: String,
@@ -63,7 +63,7 @@ model! {
 
 model! {
     /// Removes one key of a task instance's state store. Answered with
-    /// [`OKResponse`](crate::OKResponse).
+    /// [`OKResponse`].
     pub struct DeleteTaskStateStore tag "DeleteTaskStateStore", extra = ignore {
         /// The task instance whose store is changed.
         pub ti_id: Uuid,
@@ -103,7 +103,7 @@ model! {
 
 model! {
     /// Stores a value under a key of an asset's state store, the asset named by its name.
-    /// Answered with [`OKResponse`](crate::OKResponse).
+    /// Answered with [`OKResponse`].
     pub struct SetAssetStateStoreByName tag "SetAssetStateStoreByName", extra = ignore {
         /// The asset's name.
         pub name: String,
@@ -116,7 +116,7 @@ model! {
 
 model! {
     /// Stores a value under a key of an asset's state store, the asset named by its URI.
-    /// Answered with [`OKResponse`](crate::OKResponse).
+    /// Answered with [`OKResponse`].
     pub struct SetAssetStateStoreByUri tag "SetAssetStateStoreByUri", extra = ignore {
         /// The asset's URI.
         pub uri: String,
@@ -129,7 +129,7 @@ model! {
 
 model! {
     /// Stores a value under a key of a task instance's state store. Answered with
-    /// [`OKResponse`](crate::OKResponse).
+    /// [`OKResponse`].
     ///
     /// The Execution API files the value under the task instance's DAG run, task and map index,
     /// so it stays visible to later tries of the same task instance.
@@ -172,7 +172,7 @@ model! {
 }
 
 model! {
-    /// Deletes a variable. Answered with [`OKResponse`](crate::OKResponse).
+    /// Deletes a variable. Answered with [`OKResponse`].
     pub struct DeleteVariable tag "DeleteVariable", extra = ignore {
         /// The variable's key.
         pub key: String,
