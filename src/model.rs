@@ -72,6 +72,47 @@ impl Visitor<'_> for ExpectStr {
     }
 }
 
+/// A field on its way to the serializer; see [`UuidField`].
+#[doc(hidden)]
+pub struct FieldRef<'a, T>(pub &'a T);
+
+/// Picks how a field is written, by its type (autoref specialization): a `Uuid` field is always
+/// written as its hyphenated string, as msgspec writes it on the msgpack wire, where
+/// `uuid::Uuid`'s own impl would write 16 raw bytes for a binary format. Every other field type
+/// goes through its own `Serialize` ([`SerdeField`]).
+#[doc(hidden)]
+pub trait UuidField<'a> {
+    fn wire(&self) -> UuidStr<'a>;
+}
+
+impl<'a> UuidField<'a> for FieldRef<'a, uuid::Uuid> {
+    fn wire(&self) -> UuidStr<'a> {
+        UuidStr(self.0)
+    }
+}
+
+/// The fallback of [`UuidField`]: the field's own `Serialize`.
+#[doc(hidden)]
+pub trait SerdeField<'a, T> {
+    fn wire(&self) -> &'a T;
+}
+
+impl<'a, T: Serialize> SerdeField<'a, T> for &FieldRef<'a, T> {
+    fn wire(&self) -> &'a T {
+        self.0
+    }
+}
+
+/// A UUID written as its hyphenated lower-case string in every format.
+#[doc(hidden)]
+pub struct UuidStr<'a>(&'a uuid::Uuid);
+
+impl Serialize for UuidStr<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0.hyphenated())
+    }
+}
+
 /// The wire key of a field: its explicit `as "key"` name, or the field's own name.
 #[doc(hidden)]
 #[macro_export]
@@ -201,10 +242,12 @@ macro_rules! model {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 use serde::ser::SerializeStruct as _;
                 const LEN: usize = [$($bwire,)* $($tag,)? $($awire,)*].len();
+                #[allow(unused_imports)]
+                use $crate::model::{SerdeField as _, UuidField as _};
                 let mut state = serializer.serialize_struct(stringify!($name), LEN)?;
-                $( state.serialize_field($bwire, &self.$bfield)?; )*
+                $( state.serialize_field($bwire, &(&$crate::model::FieldRef(&self.$bfield)).wire())?; )*
                 $( state.serialize_field("type", $tag)?; )?
-                $( state.serialize_field($awire, &self.$afield)?; )*
+                $( state.serialize_field($awire, &(&$crate::model::FieldRef(&self.$afield)).wire())?; )*
                 state.end()
             }
         }

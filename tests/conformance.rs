@@ -231,3 +231,34 @@ fn channels_permit_exactly_the_python_unions() {
         );
     }
 }
+
+/// Truncated and corrupted versions of every corpus input decode to a value or a typed error:
+/// never a panic. (The fuzzing issue goes much further; this keeps the basics in `cargo test`.)
+#[test]
+fn truncated_and_corrupted_inputs_never_panic() {
+    let mut decoded = 0usize;
+    for &channel in ChannelName::ALL {
+        for case in load(channel) {
+            let bytes = case.input.as_bytes();
+            let cuts = (1..16).map(|i| bytes.len() * i / 16);
+            for cut in cuts {
+                if let Ok(prefix) = std::str::from_utf8(&bytes[..cut]) {
+                    let _ = channel.canonicalize_json(prefix);
+                    decoded += 1;
+                }
+            }
+            for (i, replacement) in [b'"', b'{', b']', b'0', b'\\', b'n'].into_iter().enumerate() {
+                let mut corrupted = bytes.to_vec();
+                let at = (bytes.len() * (2 * i + 1)) / 12;
+                if at < corrupted.len() {
+                    corrupted[at] = replacement;
+                }
+                if let Ok(text) = std::str::from_utf8(&corrupted) {
+                    let _ = channel.canonicalize_json(text);
+                    decoded += 1;
+                }
+            }
+        }
+    }
+    assert!(decoded > 100_000, "only {decoded} variants decoded");
+}
