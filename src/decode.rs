@@ -153,6 +153,58 @@ enum Peeked {
 /// Reads only the `"type"` key of a JSON object, checking every other value without building it.
 struct TagPeek;
 
+/// Reads the value of the `"type"` key: the tag, or a short description of what is there instead.
+struct TagValue;
+
+impl<'de> de::DeserializeSeed<'de> for TagValue {
+    type Value = Peeked;
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Peeked, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TagValue {
+    type Value = Peeked;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a type tag")
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Peeked, E> {
+        Ok(Peeked::Tag(v.to_owned()))
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Peeked, E> {
+        Ok(Peeked::NotAString(v.to_string()))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Peeked, E> {
+        Ok(Peeked::NotAString(v.to_string()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Peeked, E> {
+        Ok(Peeked::NotAString(v.to_string()))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Peeked, E> {
+        Ok(Peeked::NotAString(
+            serde_json::Number::from_f64(v).map_or("NaN".into(), |n| n.to_string()),
+        ))
+    }
+    fn visit_unit<E>(self) -> Result<Peeked, E> {
+        Ok(Peeked::NotAString("null".into()))
+    }
+    fn visit_bytes<E>(self, _: &[u8]) -> Result<Peeked, E> {
+        Ok(Peeked::NotAString("bytes".into()))
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Peeked, A::Error> {
+        CheckedAnyVisitor.visit_seq(seq)?;
+        Ok(Peeked::NotAString("an array".into()))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Peeked, A::Error> {
+        CheckedAnyVisitor.visit_map(map)?;
+        Ok(Peeked::NotAString("an object".into()))
+    }
+    fn visit_newtype_struct<D: de::Deserializer<'de>>(self, d: D) -> Result<Peeked, D::Error> {
+        CheckedAnyVisitor.visit_newtype_struct(d)?;
+        Ok(Peeked::NotAString("a msgpack extension value".into()))
+    }
+}
+
 /// Walks any JSON value without keeping it, but decodes every string, so that text pydantic's
 /// parser refuses (a lone UTF-16 surrogate escape) is refused here too. `IgnoredAny` would skip
 /// strings unchecked.
@@ -194,11 +246,16 @@ impl<'de> Visitor<'de> for CheckedAnyVisitor {
         Ok(CheckedAny)
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<CheckedAny, A::Error> {
-        while map
-            .next_entry::<std::borrow::Cow<'de, str>, CheckedAny>()?
-            .is_some()
-        {}
+        // msgpack maps may have keys of any type; the concrete decode judges them.
+        while map.next_entry::<CheckedAny, CheckedAny>()?.is_some() {}
         Ok(CheckedAny)
+    }
+    fn visit_bytes<E>(self, _: &[u8]) -> Result<CheckedAny, E> {
+        Ok(CheckedAny)
+    }
+    fn visit_newtype_struct<D: de::Deserializer<'de>>(self, d: D) -> Result<CheckedAny, D::Error> {
+        // A msgpack extension value: an (i8, bytes) pair.
+        d.deserialize_any(self)
     }
 }
 
@@ -213,11 +270,7 @@ impl<'de> Visitor<'de> for TagPeek {
         let mut found = Peeked::Missing;
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             if key == "type" {
-                let value: serde_json::Value = map.next_value()?;
-                found = match value {
-                    serde_json::Value::String(tag) => Peeked::Tag(tag),
-                    other => Peeked::NotAString(other.to_string()),
-                };
+                found = map.next_value_seed(TagValue)?;
             } else {
                 map.next_value::<CheckedAny>()?;
             }
@@ -247,6 +300,13 @@ impl<'de> Visitor<'de> for TagPeek {
     fn visit_unit<E>(self) -> Result<Peeked, E> {
         Ok(Peeked::NotAnObject("null"))
     }
+    fn visit_bytes<E>(self, _: &[u8]) -> Result<Peeked, E> {
+        Ok(Peeked::NotAnObject("bytes"))
+    }
+    fn visit_newtype_struct<D: de::Deserializer<'de>>(self, d: D) -> Result<Peeked, D::Error> {
+        CheckedAnyVisitor.visit_newtype_struct(d)?;
+        Ok(Peeked::NotAnObject("a msgpack extension value"))
+    }
 }
 
 /// Decodes a body from JSON text.
@@ -273,6 +333,17 @@ impl BodyDecoder for JsonTree {
     type Error = FieldError;
     fn decode<T: DeserializeOwned>(self) -> Result<T, FieldError> {
         serde_path_to_error::deserialize(self.0).map_err(FieldError::from_path_error)
+    }
+}
+
+/// Decodes a body from msgpack bytes.
+struct MsgpackBytes<'a>(&'a [u8]);
+
+impl BodyDecoder for MsgpackBytes<'_> {
+    type Error = FieldError;
+    fn decode<T: DeserializeOwned>(self) -> Result<T, FieldError> {
+        let mut deserializer = rmp_serde::Deserializer::from_read_ref(self.0);
+        serde_path_to_error::deserialize(&mut deserializer).map_err(FieldError::from_path_error)
     }
 }
 
@@ -345,6 +416,27 @@ pub fn decode_json<U: Union>(text: &str) -> Result<U, DecodeError> {
             reason: err.to_string(),
         })?;
     dispatch(peeked, JsonText(text))
+}
+
+/// Decodes one msgpack message body (a map, as msgspec writes it) into a channel or group `U`.
+///
+/// The tag is read first, then the concrete struct is decoded from the same bytes, exactly as
+/// [`decode_json`] does for JSON text.
+pub fn decode_msgpack<U: Union>(body: &[u8]) -> Result<U, DecodeError> {
+    let mut rest = body;
+    let peeked = rmp_serde::Deserializer::new(&mut rest)
+        .deserialize_any(TagPeek)
+        .map_err(|err| DecodeError::Malformed {
+            channel: U::NAME,
+            reason: err.to_string(),
+        })?;
+    if !rest.is_empty() {
+        return Err(DecodeError::Malformed {
+            channel: U::NAME,
+            reason: format!("{} bytes trail the message", rest.len()),
+        });
+    }
+    dispatch(peeked, MsgpackBytes(body))
 }
 
 /// Decodes one message, already parsed into a [`serde_json::Value`], into `U`.

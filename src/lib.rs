@@ -71,6 +71,7 @@
 #[macro_use]
 pub mod model;
 pub mod enums;
+mod ext;
 pub mod messages;
 pub mod time;
 pub mod union;
@@ -79,13 +80,17 @@ pub mod value;
 pub mod groups;
 pub mod channels;
 pub mod decode;
+pub mod frame;
 
 pub use channels::{
     CallbackToSupervisor, Channel, ChannelName, DagProcessorToManager, TaskToSupervisor,
     ToDagProcessor, ToTask, ToTriggerRunner, TriggerToSupervisor, UnknownChannel,
 };
-pub use decode::{DecodeError, DecodeErrorKind, UnknownTag, decode_json, decode_value};
+pub use decode::{
+    DecodeError, DecodeErrorKind, UnknownTag, decode_json, decode_msgpack, decode_value,
+};
 pub use enums::*;
+pub use frame::{FrameError, FrameReader, FrameWriter, RequestFrame, ResponseFrame};
 pub use groups::{
     DagParsingRequests, HITLRequests, LoggingRequests, OrchestrationRequests, ReadRequests,
     TaskLifecycleRequests, TaskMetadataRequests, TriggerLifecycleRequests, WriteRequests,

@@ -103,6 +103,60 @@ impl<'a, T: Serialize> SerdeField<'a, T> for &FieldRef<'a, T> {
     }
 }
 
+/// A field on its way from the deserializer; see [`UuidSeedPick`].
+#[doc(hidden)]
+pub struct FieldSeed<T>(pub std::marker::PhantomData<T>);
+
+/// The decoding side of [`UuidField`]: a `Uuid` field accepts the text form in every format
+/// (msgspec writes UUIDs as text; `uuid::Uuid`'s own impl wants 16 raw bytes from a binary
+/// format) and 16 raw bytes, which Python accepts too.
+#[doc(hidden)]
+pub trait UuidSeedPick {
+    fn seed(&self) -> UuidSeed;
+}
+
+impl UuidSeedPick for FieldSeed<uuid::Uuid> {
+    fn seed(&self) -> UuidSeed {
+        UuidSeed
+    }
+}
+
+/// The fallback of [`UuidSeedPick`]: the field type's own `Deserialize`.
+#[doc(hidden)]
+pub trait SerdeSeedPick<T> {
+    fn seed(&self) -> std::marker::PhantomData<T>;
+}
+
+impl<T> SerdeSeedPick<T> for &FieldSeed<T> {
+    fn seed(&self) -> std::marker::PhantomData<T> {
+        std::marker::PhantomData
+    }
+}
+
+/// Reads a UUID from text (any form `uuid` parses) or from 16 raw bytes.
+#[doc(hidden)]
+pub struct UuidSeed;
+
+impl<'de> DeserializeSeed<'de> for UuidSeed {
+    type Value = uuid::Uuid;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<uuid::Uuid, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl Visitor<'_> for UuidSeed {
+    type Value = uuid::Uuid;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a UUID")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<uuid::Uuid, E> {
+        uuid::Uuid::try_parse(v).map_err(E::custom)
+    }
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<uuid::Uuid, E> {
+        uuid::Uuid::from_slice(v).map_err(E::custom)
+    }
+}
+
 /// A UUID written as its hyphenated lower-case string in every format.
 #[doc(hidden)]
 pub struct UuidStr<'a>(&'a uuid::Uuid);
@@ -295,10 +349,16 @@ macro_rules! model {
                     }
                     #[allow(unused_mut)]
                     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<$name, A::Error> {
+                        #[allow(unused_imports)]
+                        use $crate::model::{SerdeSeedPick as _, UuidSeedPick as _};
                         $( let mut $field: Option<$ty> = None; )*
                         while let Some(__key) = map.next_key::<Key>()? {
                             match __key {
-                                $( Key::$field => $field = Some(map.next_value()?), )*
+                                $( Key::$field => {
+                                    $field = Some(map.next_value_seed(
+                                        (&$crate::model::FieldSeed::<$ty>(std::marker::PhantomData)).seed(),
+                                    )?);
+                                } )*
                                 Key::Tag => {
                                     if let Some(tag) = TAG {
                                         map.next_value_seed($crate::model::ExpectStr(tag))?;

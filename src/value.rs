@@ -8,9 +8,10 @@
 //! of objects exactly as the sender wrote them, and still gives a parsed [`serde_json::Value`] on
 //! demand through [`JsonValue::to_value`].
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use indexmap::IndexMap;
+use serde::de::{self, DeserializeSeed, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
@@ -97,13 +98,30 @@ impl From<&serde_json::Value> for JsonValue {
 }
 
 impl Serialize for JsonValue {
+    /// JSON text as is for JSON; for a binary format (msgpack) the text is transcoded value by
+    /// value, without building a tree.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(serializer)
+        if serializer.is_human_readable() {
+            self.0.serialize(serializer)
+        } else {
+            let mut json = serde_json::Deserializer::from_str(self.0.get());
+            serde_transcode::transcode(&mut json, serializer)
+        }
     }
 }
 
 impl<'de> Deserialize<'de> for JsonValue {
+    /// From JSON the text is kept (and compacted); from a binary format (msgpack) the value is
+    /// written out as JSON text as it is read. Extension values (timestamps) and raw bytes are
+    /// refused: they are not JSON, and pydantic's `JsonValue` refuses them too.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        if !deserializer.is_human_readable() {
+            let mut text = String::new();
+            JsonText(&mut text).deserialize(deserializer)?;
+            return RawValue::from_string(text)
+                .map(Self)
+                .map_err(serde::de::Error::custom);
+        }
         let raw = Box::<RawValue>::deserialize(deserializer)?;
         // Keep the canonical compact form, as Python writes it, whatever spacing came in.
         Ok(match minified(raw.get()) {
@@ -112,6 +130,106 @@ impl<'de> Deserialize<'de> for JsonValue {
             }
             None => Self(raw),
         })
+    }
+}
+
+/// Writes the value it reads as JSON text.
+struct JsonText<'a>(&'a mut String);
+
+impl<'de> DeserializeSeed<'de> for JsonText<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for JsonText<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+        self.0.push_str(if v { "true" } else { "false" });
+        Ok(())
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        let _ = write!(self.0, "{v}");
+        Ok(())
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        let _ = write!(self.0, "{v}");
+        Ok(())
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        if !v.is_finite() {
+            return Err(E::invalid_value(
+                de::Unexpected::Float(v),
+                &"a finite number",
+            ));
+        }
+        self.0
+            .push_str(&serde_json::to_string(&v).map_err(E::custom)?);
+        Ok(())
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        self.0
+            .push_str(&serde_json::to_string(v).map_err(E::custom)?);
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.0.push_str("null");
+        Ok(())
+    }
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        self.visit_unit()
+    }
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        self.deserialize(deserializer)
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        self.0.push('[');
+        let mut first = true;
+        loop {
+            let comma = self.0.len();
+            if !first {
+                self.0.push(',');
+            }
+            if seq.next_element_seed(JsonText(self.0))?.is_none() {
+                self.0.truncate(comma);
+                break;
+            }
+            first = false;
+        }
+        self.0.push(']');
+        Ok(())
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        self.0.push('{');
+        let mut first = true;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if !first {
+                self.0.push(',');
+            }
+            first = false;
+            self.0
+                .push_str(&serde_json::to_string(&key).map_err(de::Error::custom)?);
+            self.0.push(':');
+            map.next_value_seed(JsonText(self.0))?;
+        }
+        self.0.push('}');
+        Ok(())
+    }
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<(), E> {
+        Err(E::invalid_type(
+            de::Unexpected::Bytes(v),
+            &"a JSON value (raw bytes are not JSON)",
+        ))
+    }
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, _: D) -> Result<(), D::Error> {
+        Err(de::Error::custom(
+            "expected a JSON value, found a msgpack extension value (such as a timestamp)",
+        ))
     }
 }
 
@@ -168,6 +286,20 @@ mod tests {
     fn drops_insignificant_whitespace_only() {
         let v: JsonValue = serde_json::from_str(" { \"a b\" : [1, \"x \\\" y\"] }\n").unwrap();
         assert_eq!(v.as_json_text(), r#"{"a b":[1,"x \" y"]}"#);
+    }
+
+    #[test]
+    fn msgpack_round_trip_without_a_tree() {
+        let text = r#"{"b":[1,-2,1.5,"x\"y",null,true],"a":{}}"#;
+        let v = JsonValue::from_json_text(text).unwrap();
+        let mut bytes = Vec::new();
+        v.serialize(&mut rmp_serde::Serializer::new(&mut bytes))
+            .unwrap();
+        let back: JsonValue = rmp_serde::from_slice(&bytes).unwrap();
+        assert_eq!(back.as_json_text(), text);
+        // Raw bytes are not JSON.
+        let bin = [0xc4, 0x01, 0x00];
+        assert!(rmp_serde::from_slice::<JsonValue>(&bin).is_err());
     }
 
     #[test]

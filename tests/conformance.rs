@@ -247,7 +247,10 @@ fn truncated_and_corrupted_inputs_never_panic() {
                     decoded += 1;
                 }
             }
-            for (i, replacement) in [b'"', b'{', b']', b'0', b'\\', b'n'].into_iter().enumerate() {
+            for (i, replacement) in [b'"', b'{', b']', b'0', b'\\', b'n']
+                .into_iter()
+                .enumerate()
+            {
                 let mut corrupted = bytes.to_vec();
                 let at = (bytes.len() * (2 * i + 1)) / 12;
                 if at < corrupted.len() {

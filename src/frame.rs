@@ -1,0 +1,503 @@
+//! Length-prefixed msgpack frames, byte-compatible with the Python SDK (msgspec).
+//!
+//! ```text
+//! +----------------------+--------------------------------------------------+
+//! | u32 big-endian N     | N bytes: a msgpack array                         |
+//! +----------------------+--------------------------------------------------+
+//! request  (child -> supervisor):  [id, body, context_carrier]
+//! response (supervisor -> child):  [id, body, error]
+//! ```
+//!
+//! The supervisor and its child talk over fd 0 of the child, a Unix socket, in these frames.
+//! Bodies are maps written as the Python side writes them (`model_dump()` then msgspec): every
+//! field present, date-times as msgpack timestamps (extension type -1, always UTC), durations as
+//! msgspec's ISO 8601 text, UUIDs as text.
+//!
+//! Encoding writes what msgspec writes, byte for byte: always three elements, `nil` for an absent
+//! body, error or carrier. Decoding accepts everything the SDK accepts: a response may stop after
+//! the id or the body, and extra elements are ignored.
+//!
+//! A frame whose body fails to decode is still read whole, so the next frame decodes: the error
+//! ([`FrameError::Body`]) carries the frame id so that the sender can be answered.
+
+use std::io::{self, Read, Write};
+
+use indexmap::IndexMap;
+use serde::Serialize;
+use serde::de::IgnoredAny;
+
+use crate::decode::{DecodeError, decode_msgpack};
+use crate::messages::responses::ErrorResponse;
+use crate::union::Union;
+
+/// The largest frame payload a [`FrameReader`] accepts unless told otherwise: 256 MiB.
+///
+/// Python sets no limit (it allocates whatever length is announced, up to 4 GiB); a reader
+/// needs one so that a hostile length prefix cannot make it allocate gigabytes.
+pub const DEFAULT_MAX_FRAME_LEN: u32 = 256 << 20;
+
+/// Trace context of the sender's active span (`traceparent`, `tracestate`).
+pub type ContextCarrier = IndexMap<String, String>;
+
+/// A request frame: `[id, body, context_carrier]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestFrame<B> {
+    /// Chosen by the sender and echoed in the response.
+    pub id: i64,
+    /// The message.
+    pub body: B,
+    /// The W3C trace context to run the request under, if any.
+    pub context_carrier: Option<ContextCarrier>,
+}
+
+/// A response frame: `[id, body, error]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResponseFrame<B> {
+    /// The id of the request this answers (0 for the supervisor's unsolicited first frame).
+    pub id: i64,
+    /// The reply, or `None` for an empty reply.
+    pub body: Option<B>,
+    /// Set when the request failed; the body is then `None`.
+    pub error: Option<ErrorResponse>,
+}
+
+impl<B> RequestFrame<B> {
+    /// A frame without trace context.
+    pub fn new(id: i64, body: impl Into<B>) -> Self {
+        Self {
+            id,
+            body: body.into(),
+            context_carrier: None,
+        }
+    }
+}
+
+impl<B> ResponseFrame<B> {
+    /// A frame answering request `id` with `body`.
+    pub fn reply(id: i64, body: impl Into<B>) -> Self {
+        Self {
+            id,
+            body: Some(body.into()),
+            error: None,
+        }
+    }
+
+    /// An empty answer to request `id`.
+    pub fn empty(id: i64) -> Self {
+        Self {
+            id,
+            body: None,
+            error: None,
+        }
+    }
+
+    /// A failure answer to request `id`.
+    pub fn error(id: i64, error: ErrorResponse) -> Self {
+        Self {
+            id,
+            body: None,
+            error: Some(error),
+        }
+    }
+}
+
+/// Why a frame could not be read or written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FrameError {
+    /// The transport failed.
+    #[error("frame transport: {0}")]
+    Io(#[from] io::Error),
+    /// The stream ended inside a frame.
+    #[error("the stream ended inside a frame: {got} of {expected} bytes")]
+    Truncated {
+        /// Bytes the frame needed (including the 4-byte prefix).
+        expected: u64,
+        /// Bytes that arrived.
+        got: u64,
+    },
+    /// The length prefix announces more than the reader accepts; nothing was allocated.
+    #[error("frame of {announced} bytes refused: the limit is {max} bytes")]
+    TooLarge {
+        /// The announced payload length.
+        announced: u32,
+        /// The reader's limit.
+        max: u32,
+    },
+    /// The frame itself is not a valid `[id, body, ...]` array. The stream stays in sync (the
+    /// whole frame was consumed), but the frame cannot be answered unless `id` is known.
+    #[error("malformed frame{}: {reason}", id.map(|id| format!(" {id}")).unwrap_or_default())]
+    Malformed {
+        /// The frame id, when it could be read.
+        id: Option<i64>,
+        /// What was wrong.
+        reason: String,
+    },
+    /// The frame is well formed but its body (or error) is refused; answer frame `id`.
+    #[error("frame {id}: {error}")]
+    Body {
+        /// The frame id.
+        id: i64,
+        /// Why the body was refused.
+        error: DecodeError,
+    },
+    /// A body could not be written as msgpack.
+    #[error("cannot encode frame {id}: {reason}")]
+    Encode {
+        /// The frame id.
+        id: i64,
+        /// What failed.
+        reason: String,
+    },
+}
+
+impl FrameError {
+    /// The id of the frame the error is about, where it is known.
+    pub fn frame_id(&self) -> Option<i64> {
+        match self {
+            Self::Malformed { id, .. } => *id,
+            Self::Body { id, .. } | Self::Encode { id, .. } => Some(*id),
+            _ => None,
+        }
+    }
+
+    fn malformed(id: Option<i64>, reason: impl ToString) -> Self {
+        Self::Malformed {
+            id,
+            reason: reason.to_string(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding
+
+fn write_body<T: Serialize + ?Sized>(
+    out: &mut Vec<u8>,
+    id: i64,
+    value: &T,
+) -> Result<(), FrameError> {
+    let mut serializer = rmp_serde::Serializer::new(&mut *out).with_struct_map();
+    value
+        .serialize(&mut serializer)
+        .map_err(|err| FrameError::Encode {
+            id,
+            reason: err.to_string(),
+        })
+}
+
+fn write_nil(out: &mut Vec<u8>) {
+    rmp::encode::write_nil(out).expect("writing to a Vec cannot fail");
+}
+
+/// Starts a frame in `out`: a length placeholder, the 3-element array header and the id.
+fn begin(out: &mut Vec<u8>, id: i64) -> usize {
+    let start = out.len();
+    out.extend_from_slice(&[0; 4]);
+    rmp::encode::write_array_len(out, 3).expect("writing to a Vec cannot fail");
+    rmp::encode::write_sint(out, id).expect("writing to a Vec cannot fail");
+    start
+}
+
+/// Fills in the length prefix of the frame that starts at `start`.
+fn finish(out: &mut [u8], start: usize, id: i64) -> Result<(), FrameError> {
+    let len = u32::try_from(out.len() - start - 4).map_err(|_| FrameError::Encode {
+        id,
+        reason: "the frame is 4 GiB or more, which the length prefix cannot announce".into(),
+    })?;
+    out[start..start + 4].copy_from_slice(&len.to_be_bytes());
+    Ok(())
+}
+
+/// Appends a request frame, prefix included, to `out`.
+pub fn encode_request<B: Serialize>(
+    frame: &RequestFrame<B>,
+    out: &mut Vec<u8>,
+) -> Result<(), FrameError> {
+    let start = begin(out, frame.id);
+    write_body(out, frame.id, &frame.body)?;
+    match &frame.context_carrier {
+        Some(carrier) => write_body(out, frame.id, carrier)?,
+        None => write_nil(out),
+    }
+    finish(out, start, frame.id)
+}
+
+/// Appends a response frame, prefix included, to `out`.
+pub fn encode_response<B: Serialize>(
+    frame: &ResponseFrame<B>,
+    out: &mut Vec<u8>,
+) -> Result<(), FrameError> {
+    let start = begin(out, frame.id);
+    match &frame.body {
+        Some(body) => write_body(out, frame.id, body)?,
+        None => write_nil(out),
+    }
+    match &frame.error {
+        Some(error) => write_body(out, frame.id, error)?,
+        None => write_nil(out),
+    }
+    finish(out, start, frame.id)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding
+
+/// Reads the array header and the id of a frame payload; returns the element count.
+fn read_head(rest: &mut &[u8]) -> Result<(u32, i64), FrameError> {
+    let len = rmp::decode::read_array_len(rest)
+        .map_err(|err| FrameError::malformed(None, format!("expected a msgpack array: {err}")))?;
+    if len == 0 {
+        return Err(FrameError::malformed(None, "the frame array is empty"));
+    }
+    let id = rmp::decode::read_int::<i64, _>(rest).map_err(|err| {
+        FrameError::malformed(None, format!("the frame id is not an integer: {err}"))
+    })?;
+    Ok((len, id))
+}
+
+/// Splits off the next msgpack value of `rest`, checking that it is well formed.
+fn next_value<'a>(rest: &mut &'a [u8], id: i64, what: &str) -> Result<&'a [u8], FrameError> {
+    let before = *rest;
+    let mut reader = *rest;
+    let mut deserializer = rmp_serde::Deserializer::new(&mut reader);
+    serde::Deserialize::deserialize(&mut deserializer)
+        .map(|IgnoredAny| ())
+        .map_err(|err| {
+            FrameError::malformed(Some(id), format!("the {what} is not valid msgpack: {err}"))
+        })?;
+    let used = before.len() - reader.len();
+    *rest = reader;
+    Ok(&before[..used])
+}
+
+fn is_nil(value: &[u8]) -> bool {
+    value == [0xc0]
+}
+
+/// Skips elements past the third (msgspec ignores them) and checks nothing trails the array.
+fn finish_read(rest: &mut &[u8], len: u32, id: i64) -> Result<(), FrameError> {
+    for _ in 3..len {
+        next_value(rest, id, "extra element")?;
+    }
+    if !rest.is_empty() {
+        return Err(FrameError::malformed(
+            Some(id),
+            format!("{} bytes trail the frame array", rest.len()),
+        ));
+    }
+    Ok(())
+}
+
+/// Decodes a request frame payload (the bytes after the length prefix) with channel `C`.
+pub fn decode_request<C: Union>(payload: &[u8]) -> Result<RequestFrame<C>, FrameError> {
+    let mut rest = payload;
+    let (len, id) = read_head(&mut rest)?;
+    if len < 2 {
+        return Err(FrameError::malformed(
+            Some(id),
+            "a request frame needs a body",
+        ));
+    }
+    let body = next_value(&mut rest, id, "body")?;
+    let context_carrier = if len >= 3 {
+        let carrier = next_value(&mut rest, id, "context carrier")?;
+        rmp_serde::from_slice::<Option<ContextCarrier>>(carrier).map_err(|err| {
+            FrameError::malformed(
+                Some(id),
+                format!("the context carrier is not a map of strings: {err}"),
+            )
+        })?
+    } else {
+        None
+    };
+    finish_read(&mut rest, len, id)?;
+    let body = decode_msgpack::<C>(body).map_err(|error| FrameError::Body { id, error })?;
+    Ok(RequestFrame {
+        id,
+        body,
+        context_carrier,
+    })
+}
+
+/// Decodes a response frame payload (the bytes after the length prefix) with reply union `U`.
+pub fn decode_response<U: Union>(payload: &[u8]) -> Result<ResponseFrame<U>, FrameError> {
+    let mut rest = payload;
+    let (len, id) = read_head(&mut rest)?;
+    let body = if len >= 2 {
+        Some(next_value(&mut rest, id, "body")?)
+    } else {
+        None
+    };
+    let error = if len >= 3 {
+        Some(next_value(&mut rest, id, "error")?)
+    } else {
+        None
+    };
+    finish_read(&mut rest, len, id)?;
+    let body = match body {
+        Some(bytes) if !is_nil(bytes) => {
+            Some(decode_msgpack::<U>(bytes).map_err(|error| FrameError::Body { id, error })?)
+        }
+        _ => None,
+    };
+    let error = match error {
+        Some(bytes) if !is_nil(bytes) => {
+            Some(decode_error_slot(bytes).map_err(|error| FrameError::Body { id, error })?)
+        }
+        _ => None,
+    };
+    Ok(ResponseFrame { id, body, error })
+}
+
+/// The error slot holds an `ErrorResponse`, tag included (Python validates it with `ToTask`).
+fn decode_error_slot(bytes: &[u8]) -> Result<ErrorResponse, DecodeError> {
+    crate::tagged_union! {
+        /// The one type the error slot of a response frame carries.
+        pub enum ErrorSlot { ErrorResponse }
+    }
+    decode_msgpack::<ErrorSlot>(bytes).map(|ErrorSlot::ErrorResponse(error)| error)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Streams
+
+/// Reads frames from a byte stream (blocking).
+#[derive(Debug)]
+pub struct FrameReader<R> {
+    inner: R,
+    max_frame_len: u32,
+    buffer: Vec<u8>,
+}
+
+impl<R: Read> FrameReader<R> {
+    /// A reader with the [default size limit](DEFAULT_MAX_FRAME_LEN).
+    pub fn new(inner: R) -> Self {
+        Self {
+            inner,
+            max_frame_len: DEFAULT_MAX_FRAME_LEN,
+            buffer: Vec::new(),
+        }
+    }
+
+    /// Sets the largest payload accepted; a larger announced length is refused before any
+    /// allocation.
+    pub fn with_max_frame_len(mut self, max: u32) -> Self {
+        self.max_frame_len = max;
+        self
+    }
+
+    /// The underlying stream.
+    pub fn get_ref(&self) -> &R {
+        &self.inner
+    }
+
+    /// Reads the next frame's payload (without its prefix). `Ok(None)` at a clean end of stream.
+    pub fn read_payload(&mut self) -> Result<Option<&[u8]>, FrameError> {
+        let mut prefix = [0u8; 4];
+        let got = read_full(&mut self.inner, &mut prefix)?;
+        if got == 0 {
+            return Ok(None);
+        }
+        if got < 4 {
+            return Err(FrameError::Truncated {
+                expected: 4,
+                got: got as u64,
+            });
+        }
+        let len = u32::from_be_bytes(prefix);
+        if len > self.max_frame_len {
+            return Err(FrameError::TooLarge {
+                announced: len,
+                max: self.max_frame_len,
+            });
+        }
+        if len == 0 {
+            // Python never sends one, and its reader wedges on it: refuse it loudly.
+            return Err(FrameError::malformed(None, "a frame of length 0"));
+        }
+        self.buffer.clear();
+        self.buffer.resize(len as usize, 0);
+        let got = read_full(&mut self.inner, &mut self.buffer)?;
+        if got < self.buffer.len() {
+            return Err(FrameError::Truncated {
+                expected: 4 + u64::from(len),
+                got: 4 + got as u64,
+            });
+        }
+        Ok(Some(&self.buffer))
+    }
+
+    /// Reads and decodes the next request frame with channel `C`; `Ok(None)` at end of stream.
+    pub fn read_request<C: Union>(&mut self) -> Result<Option<RequestFrame<C>>, FrameError> {
+        self.read_payload()?.map(decode_request).transpose()
+    }
+
+    /// Reads and decodes the next response frame with reply union `U`; `Ok(None)` at end of
+    /// stream.
+    pub fn read_response<U: Union>(&mut self) -> Result<Option<ResponseFrame<U>>, FrameError> {
+        self.read_payload()?.map(decode_response).transpose()
+    }
+}
+
+/// Reads until `buf` is full or the stream ends; returns the bytes read.
+fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(filled)
+}
+
+/// Writes frames to a byte stream (blocking). Each frame goes out in one `write_all`.
+#[derive(Debug)]
+pub struct FrameWriter<W> {
+    inner: W,
+    buffer: Vec<u8>,
+}
+
+impl<W: Write> FrameWriter<W> {
+    /// A writer over `inner`.
+    pub fn new(inner: W) -> Self {
+        Self {
+            inner,
+            buffer: Vec::new(),
+        }
+    }
+
+    /// The underlying stream.
+    pub fn get_ref(&self) -> &W {
+        &self.inner
+    }
+
+    /// Writes a request frame and flushes.
+    pub fn write_request<B: Serialize>(
+        &mut self,
+        frame: &RequestFrame<B>,
+    ) -> Result<(), FrameError> {
+        self.buffer.clear();
+        encode_request(frame, &mut self.buffer)?;
+        self.flush_buffer()
+    }
+
+    /// Writes a response frame and flushes.
+    pub fn write_response<B: Serialize>(
+        &mut self,
+        frame: &ResponseFrame<B>,
+    ) -> Result<(), FrameError> {
+        self.buffer.clear();
+        encode_response(frame, &mut self.buffer)?;
+        self.flush_buffer()
+    }
+
+    fn flush_buffer(&mut self) -> Result<(), FrameError> {
+        self.inner.write_all(&self.buffer)?;
+        self.inner.flush()?;
+        Ok(())
+    }
+}
