@@ -119,6 +119,84 @@ pub(crate) fn decode_timestamp(data: &[u8]) -> Option<(i64, u32)> {
     (nanos < 1_000_000_000).then_some((secs, nanos))
 }
 
+/// Re-encodes the value a deserializer yields as msgpack bytes, extension values included, so
+/// that a nested tagged union can be decoded in two passes from a buffer (see
+/// [`crate::union`]). Maps and arrays are written once their length is known.
+pub(crate) struct Capture<'a>(pub(crate) &'a mut Vec<u8>);
+
+impl<'de> de::DeserializeSeed<'de> for Capture<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+fn written<E: de::Error>(result: Result<(), rmp::encode::ValueWriteError>) -> Result<(), E> {
+    result.map_err(|err| E::custom(format_args!("cannot buffer a value: {err}")))
+}
+
+impl<'de> Visitor<'de> for Capture<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+        rmp::encode::write_bool(self.0, v).map_err(E::custom)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        written(rmp::encode::write_sint(self.0, v).map(drop))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        written(rmp::encode::write_uint(self.0, v).map(drop))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        written(rmp::encode::write_f64(self.0, v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        written(rmp::encode::write_str(self.0, v))
+    }
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<(), E> {
+        written(rmp::encode::write_bin(self.0, v))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        rmp::encode::write_nil(self.0).map_err(E::custom)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        self.visit_unit()
+    }
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        de::DeserializeSeed::deserialize(self, deserializer)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut items = Vec::new();
+        let mut count = 0u32;
+        while seq.next_element_seed(Capture(&mut items))?.is_some() {
+            count += 1;
+        }
+        written(rmp::encode::write_array_len(self.0, count).map(drop))?;
+        self.0.extend_from_slice(&items);
+        Ok(())
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut entries = Vec::new();
+        let mut count = 0u32;
+        while map.next_key_seed(Capture(&mut entries))?.is_some() {
+            map.next_value_seed(Capture(&mut entries))?;
+            count += 1;
+        }
+        written(rmp::encode::write_map_len(self.0, count).map(drop))?;
+        self.0.extend_from_slice(&entries);
+        Ok(())
+    }
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        let ext = Ext::deserialize(deserializer)?;
+        let len = u32::try_from(ext.data.len()).map_err(de::Error::custom)?;
+        written(rmp::encode::write_ext_meta(self.0, len, ext.kind).map(drop))?;
+        self.0.extend_from_slice(&ext.data);
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -335,8 +335,10 @@ pub fn decode_response<U: Union>(payload: &[u8]) -> Result<ResponseFrame<U>, Fra
         None
     };
     finish_read(&mut rest, len, id)?;
+    let error = error.filter(|bytes| !is_nil(bytes));
     let body = match body {
-        Some(bytes) if !is_nil(bytes) => {
+        // With an error set, the SDK ignores the body without looking at it.
+        Some(bytes) if !is_nil(bytes) && error.is_none() => {
             Some(decode_msgpack::<U>(bytes).map_err(|error| FrameError::Body { id, error })?)
         }
         _ => None,

@@ -36,6 +36,26 @@ pub trait Union: Sized {
     fn decode_member<B: BodyDecoder>(tag: &str, body: B) -> Option<Result<Self, B::Error>>;
 }
 
+/// Deserializes a union from any serde deserializer, two-pass: the value is buffered (as JSON
+/// text from a human-readable format, as msgpack bytes from a binary one), then decoded with
+/// [`decode_json`](crate::decode_json) or [`decode_msgpack`](crate::decode_msgpack). Nested
+/// unions (such as a list of callback requests) decode this way.
+#[doc(hidden)]
+pub fn deserialize_buffered<'de, U: Union, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<U, D::Error> {
+    use serde::de::{DeserializeSeed, Error};
+    if deserializer.is_human_readable() {
+        let raw =
+            <Box<serde_json::value::RawValue> as serde::Deserialize>::deserialize(deserializer)?;
+        crate::decode::decode_json::<U>(raw.get()).map_err(D::Error::custom)
+    } else {
+        let mut buffer = Vec::new();
+        crate::ext::Capture(&mut buffer).deserialize(deserializer)?;
+        crate::decode::decode_msgpack::<U>(&buffer).map_err(D::Error::custom)
+    }
+}
+
 /// Defines a tagged-union enum over the listed messages: the enum, `From` each member,
 /// [`Union`], and serde `Serialize` (the member's own) / `Deserialize` (two-pass, via
 /// [`decode_value`](crate::decode::decode_value)).
@@ -87,8 +107,7 @@ macro_rules! tagged_union {
 
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = serde_json::Value::deserialize(deserializer)?;
-                $crate::decode::decode_value::<Self>(value).map_err(serde::de::Error::custom)
+                $crate::union::deserialize_buffered(deserializer)
             }
         }
     };
