@@ -103,6 +103,11 @@ impl Serialize for JsonValue {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         if serializer.is_human_readable() {
             self.0.serialize(serializer)
+        } else if let Some(wide) = integer_beyond_64_bits(self.0.get()) {
+            // msgspec refuses these too (OverflowError); writing a float would change the value.
+            Err(serde::ser::Error::custom(format_args!(
+                "the integer {wide} does not fit in 64 bits and cannot be written as msgpack"
+            )))
         } else {
             let mut json = serde_json::Deserializer::from_str(self.0.get());
             serde_transcode::transcode(&mut json, serializer)
@@ -233,6 +238,43 @@ impl<'de> Visitor<'de> for JsonText<'_> {
     }
 }
 
+/// The first integer literal of `json` outside the range msgpack can carry
+/// (`-2^63 ..= 2^64 - 1`), if any.
+fn integer_beyond_64_bits(json: &str) -> Option<&str> {
+    let bytes = json.as_bytes();
+    let (mut i, mut in_string, mut escaped) = (0, false, false);
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            i += 1;
+        } else if b == b'"' {
+            in_string = true;
+            i += 1;
+        } else if b == b'-' || b.is_ascii_digit() {
+            let start = i;
+            while i < bytes.len()
+                && matches!(bytes[i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+            {
+                i += 1;
+            }
+            let token = &json[start..i];
+            let integral = !token.contains(['.', 'e', 'E']);
+            if integral && token.parse::<i64>().is_err() && token.parse::<u64>().is_err() {
+                return Some(token);
+            }
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
 /// `json` without the whitespace between tokens, or `None` when it has none.
 fn minified(json: &str) -> Option<String> {
     let bytes = json.as_bytes();
@@ -297,6 +339,18 @@ mod tests {
             .unwrap();
         let back: JsonValue = rmp_serde::from_slice(&bytes).unwrap();
         assert_eq!(back.as_json_text(), text);
+        // Integers msgpack cannot carry are refused, not rounded into floats.
+        let wide = JsonValue::from_json_text(r#"{"n":[18446744073709551616]}"#).unwrap();
+        assert!(
+            wide.serialize(&mut rmp_serde::Serializer::new(Vec::new()))
+                .is_err()
+        );
+        let edge =
+            JsonValue::from_json_text("[18446744073709551615,-9223372036854775808,1e300]").unwrap();
+        assert!(
+            edge.serialize(&mut rmp_serde::Serializer::new(Vec::new()))
+                .is_ok()
+        );
         // Raw bytes are not JSON.
         let bin = [0xc4, 0x01, 0x00];
         assert!(rmp_serde::from_slice::<JsonValue>(&bin).is_err());

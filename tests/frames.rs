@@ -388,3 +388,61 @@ fn a_bad_body_does_not_desynchronise_the_stream() {
         })
     ));
 }
+
+/// Messages msgspec cannot send (integers beyond 64 bits in free-form values): Rust refuses to
+/// encode them too, instead of rounding them into floats.
+#[test]
+fn messages_msgspec_cannot_send_are_refused_not_rounded() {
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(frames_dir().join("summary.json")).unwrap())
+            .unwrap();
+    let unencodable = summary["notes"]["unencodable"]
+        .as_object()
+        .expect("unencodable notes");
+    let mut refused = 0;
+    for (channel, entries) in unencodable {
+        let name: airflow_comms::ChannelName = channel.parse().unwrap();
+        let corpus = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/corpus/{channel}.jsonl")),
+        )
+        .unwrap();
+        let inputs: std::collections::HashMap<String, String> = corpus
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .map(|c| {
+                (
+                    c["case"].as_str().unwrap().to_owned(),
+                    c["input"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        for entry in entries.as_array().unwrap() {
+            let case = entry["case"].as_str().unwrap();
+            let input = &inputs[case];
+            let mut out = Vec::new();
+            let result = match name {
+                airflow_comms::ChannelName::TaskToSupervisor => encode_request(
+                    &RequestFrame::<TaskToSupervisor>::new(
+                        0,
+                        airflow_comms::decode_json::<TaskToSupervisor>(input).unwrap(),
+                    ),
+                    &mut out,
+                ),
+                airflow_comms::ChannelName::ToTask => encode_response(
+                    &ResponseFrame::<ToTask>::reply(
+                        0,
+                        airflow_comms::decode_json::<ToTask>(input).unwrap(),
+                    ),
+                    &mut out,
+                ),
+                _ => continue,
+            };
+            assert!(
+                matches!(result, Err(FrameError::Encode { .. })),
+                "{channel} {case}: expected an encode error, got {result:?}"
+            );
+            refused += 1;
+        }
+    }
+    assert!(refused > 20, "only {refused} cases checked");
+}
