@@ -79,8 +79,11 @@ pub mod value;
 #[macro_use]
 pub mod groups;
 pub mod channels;
+#[cfg(feature = "tokio")]
+pub mod codec;
 pub mod decode;
 pub mod frame;
+pub mod pipeline;
 
 pub use channels::{
     CallbackToSupervisor, Channel, ChannelName, DagProcessorToManager, TaskToSupervisor,

@@ -72,6 +72,15 @@ macro_rules! tagged_union {
             $( #[doc = concat!("A [`", stringify!($member), "`] message.")] $member($member), )*
         }
 
+        // Private unions (the frame error slot) may not call it.
+        #[allow(dead_code)]
+        impl $name {
+            /// The `"type"` tag of this message.
+            pub fn type_tag(&self) -> &'static str {
+                <Self as $crate::union::Union>::type_tag(self)
+            }
+        }
+
         $( impl From<$member> for $name {
             fn from(message: $member) -> Self {
                 Self::$member(message)

@@ -1,0 +1,192 @@
+//! Async frame codecs for tokio (feature `tokio`), as tokio-util `Decoder` / `Encoder` impls.
+//!
+//! The codecs are named by the side that uses them:
+//!
+//! - [`SupervisorCodec<C>`] decodes request frames of channel `C` and encodes response frames;
+//! - [`ChildCodec<U>`] decodes response frames of reply union `U` and encodes request frames.
+//!
+//! A frame whose body is refused does not end the stream: the decoder yields
+//! `Ok(Some(Err(FrameError::Body { id, .. })))` so the request can be answered, and the next frame
+//! decodes. Only transport failures, an over-limit length prefix (refused before any
+//! allocation) and a stream that ends inside a frame are errors of the stream itself.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), airflow_comms::FrameError> {
+//! use airflow_comms::codec::{ChildCodec, SupervisorCodec};
+//! use airflow_comms::frame::{RequestFrame, ResponseFrame};
+//! use airflow_comms::{CallbackToSupervisor, GetVariable, ToTask, VariableResult};
+//! use futures_util::{SinkExt, StreamExt};
+//! use tokio_util::codec::Framed;
+//!
+//! let (child_end, supervisor_end) = tokio::io::duplex(4096);
+//! let mut child = Framed::new(child_end, ChildCodec::<ToTask>::new());
+//! let mut supervisor = Framed::new(supervisor_end, SupervisorCodec::<CallbackToSupervisor>::new());
+//!
+//! child.send(RequestFrame::<CallbackToSupervisor>::new(0, GetVariable { key: "region".into() })).await?;
+//! let request = supervisor.next().await.unwrap()??;
+//! assert_eq!(request.body.type_tag(), "GetVariable");
+//!
+//! let reply = VariableResult { key: "region".into(), value: Some("eu".into()) };
+//! supervisor.send(ResponseFrame::<ToTask>::reply(request.id, reply)).await?;
+//! let response = child.next().await.unwrap()??;
+//! assert!(matches!(response.body, Some(ToTask::VariableResult(_))));
+//! # Ok(())
+//! # }
+//! ```
+
+use std::marker::PhantomData;
+
+use bytes::{Buf, BufMut, BytesMut};
+use serde::Serialize;
+use tokio_util::codec::{Decoder, Encoder};
+
+use crate::frame::{
+    DEFAULT_MAX_FRAME_LEN, FrameError, RequestFrame, ResponseFrame, decode_request,
+    decode_response, encode_request, encode_response,
+};
+use crate::union::Union;
+
+/// Splits off the next whole frame payload, if one has arrived.
+fn next_payload(src: &mut BytesMut, max: u32) -> Result<Option<BytesMut>, FrameError> {
+    let Some(prefix) = src.get(..4) else {
+        return Ok(None);
+    };
+    let len = u32::from_be_bytes(prefix.try_into().expect("four bytes"));
+    if len > max {
+        return Err(FrameError::TooLarge {
+            announced: len,
+            max,
+        });
+    }
+    if len == 0 {
+        return Err(FrameError::Malformed {
+            id: None,
+            reason: "a frame of length 0".into(),
+        });
+    }
+    let total = 4 + len as usize;
+    if src.len() < total {
+        // Ask for the rest of this frame only: the length was checked against the limit.
+        src.reserve(total - src.len());
+        return Ok(None);
+    }
+    src.advance(4);
+    Ok(Some(src.split_to(len as usize)))
+}
+
+fn at_eof(src: &mut BytesMut) -> Result<(), FrameError> {
+    if src.is_empty() {
+        return Ok(());
+    }
+    let expected = match src.get(..4) {
+        Some(prefix) => 4 + u64::from(u32::from_be_bytes(prefix.try_into().expect("four bytes"))),
+        None => 4,
+    };
+    Err(FrameError::Truncated {
+        expected,
+        got: src.len() as u64,
+    })
+}
+
+fn write_frame(
+    dst: &mut BytesMut,
+    encode: impl FnOnce(&mut Vec<u8>) -> Result<(), FrameError>,
+) -> Result<(), FrameError> {
+    let mut buffer = Vec::new();
+    encode(&mut buffer)?;
+    dst.put_slice(&buffer);
+    Ok(())
+}
+
+/// The supervisor's side: decodes request frames of channel `C`, encodes response frames.
+#[derive(Debug)]
+pub struct SupervisorCodec<C> {
+    max_frame_len: u32,
+    channel: PhantomData<fn() -> C>,
+}
+
+/// The child's side: decodes response frames of reply union `U`, encodes request frames.
+#[derive(Debug)]
+pub struct ChildCodec<U> {
+    max_frame_len: u32,
+    replies: PhantomData<fn() -> U>,
+}
+
+macro_rules! codec_common {
+    ($codec:ident, $marker:ident) => {
+        impl<T> $codec<T> {
+            /// A codec with the [default size limit](DEFAULT_MAX_FRAME_LEN).
+            pub fn new() -> Self {
+                Self {
+                    max_frame_len: DEFAULT_MAX_FRAME_LEN,
+                    $marker: PhantomData,
+                }
+            }
+
+            /// Sets the largest payload accepted; a larger announced length is refused before
+            /// any allocation.
+            pub fn with_max_frame_len(mut self, max: u32) -> Self {
+                self.max_frame_len = max;
+                self
+            }
+        }
+
+        impl<T> Default for $codec<T> {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+    };
+}
+
+codec_common!(SupervisorCodec, channel);
+codec_common!(ChildCodec, replies);
+
+impl<C: Union> Decoder for SupervisorCodec<C> {
+    type Item = Result<RequestFrame<C>, FrameError>;
+    type Error = FrameError;
+
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, FrameError> {
+        Ok(next_payload(src, self.max_frame_len)?.map(|payload| decode_request(&payload)))
+    }
+
+    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, FrameError> {
+        match self.decode(src)? {
+            Some(item) => Ok(Some(item)),
+            None => at_eof(src).map(|()| None),
+        }
+    }
+}
+
+impl<C, B: Serialize> Encoder<ResponseFrame<B>> for SupervisorCodec<C> {
+    type Error = FrameError;
+
+    fn encode(&mut self, frame: ResponseFrame<B>, dst: &mut BytesMut) -> Result<(), FrameError> {
+        write_frame(dst, |buffer| encode_response(&frame, buffer))
+    }
+}
+
+impl<U: Union> Decoder for ChildCodec<U> {
+    type Item = Result<ResponseFrame<U>, FrameError>;
+    type Error = FrameError;
+
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, FrameError> {
+        Ok(next_payload(src, self.max_frame_len)?.map(|payload| decode_response(&payload)))
+    }
+
+    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, FrameError> {
+        match self.decode(src)? {
+            Some(item) => Ok(Some(item)),
+            None => at_eof(src).map(|()| None),
+        }
+    }
+}
+
+impl<U, B: Serialize> Encoder<RequestFrame<B>> for ChildCodec<U> {
+    type Error = FrameError;
+
+    fn encode(&mut self, frame: RequestFrame<B>, dst: &mut BytesMut) -> Result<(), FrameError> {
+        write_frame(dst, |buffer| encode_request(&frame, buffer))
+    }
+}

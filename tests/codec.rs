@@ -1,0 +1,106 @@
+//! The tokio codecs (feature `tokio`): a refused body does not end the stream, a hostile length
+//! is refused up front, and a stream that stops inside a frame ends with an error.
+#![cfg(feature = "tokio")]
+
+use airflow_comms::codec::{ChildCodec, SupervisorCodec};
+use airflow_comms::frame::{RequestFrame, ResponseFrame, encode_request};
+use airflow_comms::{
+    CallbackToSupervisor, DecodeErrorKind, FrameError, GetConnection, TaskState, TaskStateOutcome,
+    TaskToSupervisor, ToTask,
+};
+use futures_util::{SinkExt, StreamExt};
+use tokio::io::AsyncWriteExt;
+use tokio_util::codec::{FramedRead, FramedWrite};
+
+fn request(id: i64, body: impl Into<TaskToSupervisor>) -> Vec<u8> {
+    let mut out = Vec::new();
+    encode_request(
+        &RequestFrame::<TaskToSupervisor>::new(id, body.into()),
+        &mut out,
+    )
+    .unwrap();
+    out
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn refused_bodies_keep_the_stream_in_sync_and_truncation_ends_it() {
+    let (mut writer, reader) = tokio::io::duplex(64);
+    let feeder = tokio::spawn(async move {
+        // Written in small chunks: frames arrive split across reads.
+        let mut bytes = request(
+            0,
+            GetConnection {
+                conn_id: "a".into(),
+            },
+        );
+        bytes.extend(request(
+            1,
+            TaskState {
+                state: TaskStateOutcome::Failed,
+                end_date: None,
+                rendered_map_index: None,
+            },
+        ));
+        bytes.extend(request(
+            2,
+            GetConnection {
+                conn_id: "b".into(),
+            },
+        ));
+        bytes.extend([0, 0, 0, 20, 0x93, 0x03]);
+        for chunk in bytes.chunks(7) {
+            writer.write_all(chunk).await.unwrap();
+        }
+    });
+    let mut frames = FramedRead::new(reader, SupervisorCodec::<CallbackToSupervisor>::new());
+    assert_eq!(frames.next().await.unwrap().unwrap().unwrap().id, 0);
+    match frames.next().await.unwrap().unwrap() {
+        Err(FrameError::Body { id: 1, error }) => {
+            assert_eq!(error.kind(), DecodeErrorKind::NotPermitted)
+        }
+        other => panic!("expected frame 1 to be refused, got {other:?}"),
+    }
+    assert_eq!(frames.next().await.unwrap().unwrap().unwrap().id, 2);
+    feeder.await.unwrap();
+    assert!(matches!(
+        frames.next().await,
+        Some(Err(FrameError::Truncated {
+            expected: 24,
+            got: 6
+        }))
+    ));
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_hostile_length_is_refused_before_buffering() {
+    let (mut writer, reader) = tokio::io::duplex(64);
+    writer
+        .write_all(&[0xff, 0xff, 0xff, 0xff, 0x93])
+        .await
+        .unwrap();
+    let mut frames = FramedRead::new(reader, SupervisorCodec::<TaskToSupervisor>::new());
+    assert!(matches!(
+        frames.next().await,
+        Some(Err(FrameError::TooLarge {
+            announced: u32::MAX,
+            ..
+        }))
+    ));
+    assert!(
+        frames.read_buffer().capacity() < 1 << 20,
+        "no room was reserved for the frame"
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_child_side_reads_replies() {
+    let (writer, reader) = tokio::io::duplex(1024);
+    let mut supervisor = FramedWrite::new(writer, SupervisorCodec::<TaskToSupervisor>::new());
+    let mut child = FramedRead::new(reader, ChildCodec::<ToTask>::new());
+    supervisor
+        .send(ResponseFrame::<ToTask>::empty(4))
+        .await
+        .unwrap();
+    let reply = child.next().await.unwrap().unwrap().unwrap();
+    assert_eq!((reply.id, reply.body, reply.error), (4, None, None));
+}
