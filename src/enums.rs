@@ -27,6 +27,20 @@ macro_rules! string_enum {
             /// Every wire value, in Airflow's declaration order.
             pub const VALUES: &'static [&'static str] = &[$($wire),*];
         }
+
+        #[cfg(feature = "arbitrary")]
+        impl<'a> ::arbitrary::Arbitrary<'a> for $name {
+            fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+                Ok(*u.choose(&[$(Self::$variant),*])?)
+            }
+        }
+
+        #[cfg(feature = "arbitrary")]
+        impl $crate::arb::ArbitraryField for $name {
+            fn arbitrary_field(u: &mut ::arbitrary::Unstructured<'_>) -> ::arbitrary::Result<Self> {
+                <Self as ::arbitrary::Arbitrary>::arbitrary(u)
+            }
+        }
     };
 }
 

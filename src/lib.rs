@@ -68,6 +68,8 @@
 
 #![deny(missing_docs)]
 
+#[cfg(feature = "arbitrary")]
+pub mod arb;
 #[macro_use]
 pub mod model;
 pub mod enums;

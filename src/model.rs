@@ -253,6 +253,26 @@ macro_rules! model {
             before [ $( $field [$crate::__wire_key!($field $($wire)?)] )* ]
             after [ $($( $field2 [$crate::__wire_key!($field2 $($wire2)?)] )*)? ]
         );
+
+        #[cfg(feature = "arbitrary")]
+        impl<'a> ::arbitrary::Arbitrary<'a> for $name {
+            #[allow(unused_variables)] // models without fields
+            fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+                Ok($name {
+                    $( $field: $crate::arb::ArbitraryField::arbitrary_field(u)?, )*
+                    $($( $field2: $crate::arb::ArbitraryField::arbitrary_field(u)?, )*)?
+                    // Never on the wire, so never generated.
+                    $($( $field3: $default3, )*)?
+                })
+            }
+        }
+
+        #[cfg(feature = "arbitrary")]
+        impl $crate::arb::ArbitraryField for $name {
+            fn arbitrary_field(u: &mut ::arbitrary::Unstructured<'_>) -> ::arbitrary::Result<Self> {
+                <Self as ::arbitrary::Arbitrary>::arbitrary(u)
+            }
+        }
     };
 
     (@impl $name:ident [$($tag:literal)?] $extra:ident
@@ -419,6 +439,13 @@ macro_rules! literal {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 serde::de::DeserializeSeed::deserialize($crate::model::ExpectStr($value), deserializer)
                     .map(|()| $name)
+            }
+        }
+
+        #[cfg(feature = "arbitrary")]
+        impl $crate::arb::ArbitraryField for $name {
+            fn arbitrary_field(_: &mut ::arbitrary::Unstructured<'_>) -> ::arbitrary::Result<Self> {
+                Ok($name)
             }
         }
     };

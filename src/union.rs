@@ -106,6 +106,24 @@ macro_rules! tagged_union {
             }
         }
 
+        #[cfg(feature = "arbitrary")]
+        impl<'a> ::arbitrary::Arbitrary<'a> for $name {
+            /// A member chosen uniformly, then an arbitrary value of it.
+            fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+                let makers: &[fn(&mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<$name>] = &[
+                    $( |u| Ok($name::$member(::arbitrary::Arbitrary::arbitrary(u)?)), )*
+                ];
+                u.choose(makers)?(u)
+            }
+        }
+
+        #[cfg(feature = "arbitrary")]
+        impl $crate::arb::ArbitraryField for $name {
+            fn arbitrary_field(u: &mut ::arbitrary::Unstructured<'_>) -> ::arbitrary::Result<Self> {
+                <Self as ::arbitrary::Arbitrary>::arbitrary(u)
+            }
+        }
+
         impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 match self {
