@@ -17,6 +17,8 @@ use crate::messages::read::*;
 use crate::messages::responses::*;
 use crate::messages::trigger::*;
 use crate::messages::write::*;
+use serde::Serialize;
+
 use crate::union::Union;
 
 /// A channel: a union of messages one side of a process pair may send.
@@ -25,6 +27,23 @@ pub trait Channel: Union {
     const SHORT_NAME: &'static str;
     /// The Airflow union this channel mirrors (`"ToSupervisor"`).
     const AIRFLOW_UNION: &'static str;
+    /// Which way the channel's messages travel.
+    const DIRECTION: Direction;
+}
+
+/// A channel of requests from a child process to its supervisor.
+pub trait RequestChannel: Channel {
+    /// What the supervisor answers with (and sends unprompted, such as `StartupDetails`).
+    type Replies: Channel;
+}
+
+/// Which way a channel's messages travel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// Requests from a child process to its supervisor, in request frames.
+    ToSupervisor,
+    /// Replies and commands from a supervisor to its child, in response frames.
+    FromSupervisor,
 }
 
 /// Defines a channel from whole groups and single messages. The members of each group are
@@ -32,17 +51,17 @@ pub trait Channel: Union {
 macro_rules! channel {
     (
         $(#[$attr:meta])*
-        pub enum $name:ident ($short:literal, mirrors $airflow:literal) {
+        pub enum $name:ident ($short:literal, mirrors $airflow:literal $(, replied with $replies:ident)?) {
             groups: [$($group:ident),* $(,)?],
             messages: [$($message:ident),* $(,)?] $(,)?
         }
     ) => {
-        channel!(@collect { [$(#[$attr])*] $name $short $airflow [$($group),*] } [$($group)*] [$($message,)*]);
+        channel!(@collect { [$(#[$attr])*] $name $short $airflow [$($replies)?] [$($group),*] } [$($group)*] [$($message,)*]);
     };
     (@collect $header:tt [$next:ident $($rest:ident)*] [$($acc:ident,)*]) => {
         $next! { channel { @collect $header [$($rest)*] } [$($acc,)*] }
     };
-    (@collect { [$($attr:tt)*] $name:ident $short:literal $airflow:literal [$($group:ident),*] } [] [$($member:ident,)*]) => {
+    (@collect { [$($attr:tt)*] $name:ident $short:literal $airflow:literal [$($replies:ident)?] [$($group:ident),*] } [] [$($member:ident,)*]) => {
         $crate::tagged_union! { $($attr)* pub enum $name { $($member),* } }
 
         $( impl From<$group> for $name {
@@ -54,14 +73,21 @@ macro_rules! channel {
         impl Channel for $name {
             const SHORT_NAME: &'static str = $short;
             const AIRFLOW_UNION: &'static str = $airflow;
+            const DIRECTION: Direction = channel!(@direction $($replies)?);
         }
+
+        $( impl RequestChannel for $name {
+            type Replies = $replies;
+        } )?
     };
+    (@direction $replies:ident) => { Direction::ToSupervisor };
+    (@direction) => { Direction::FromSupervisor };
 }
 
 channel! {
     /// Requests a task runner sends its supervisor: Airflow's `ToSupervisor`, the seven task
     /// groups.
-    pub enum TaskToSupervisor ("task", mirrors "airflow.sdk.execution_time.comms.ToSupervisor") {
+    pub enum TaskToSupervisor ("task", mirrors "airflow.sdk.execution_time.comms.ToSupervisor", replied with ToTask) {
         groups: [
             ReadRequests, WriteRequests, LoggingRequests, TaskLifecycleRequests,
             TaskMetadataRequests, OrchestrationRequests, HITLRequests,
@@ -74,7 +100,7 @@ channel! {
     /// Requests a callback process (a DAG or task callback run by an executor) sends its
     /// supervisor: Airflow's `CallbackToSupervisor`. Read-only access to connections and
     /// variables, plus secrets masking.
-    pub enum CallbackToSupervisor ("callback", mirrors "airflow.sdk.execution_time.callback_supervisor.CallbackToSupervisor") {
+    pub enum CallbackToSupervisor ("callback", mirrors "airflow.sdk.execution_time.callback_supervisor.CallbackToSupervisor", replied with ToTask) {
         groups: [],
         messages: [GetConnection, GetVariable, GetVariableKeys, MaskSecret],
     }
@@ -82,7 +108,7 @@ channel! {
 
 channel! {
     /// Requests the trigger runner sends the triggerer: Airflow's `ToTriggerSupervisor`.
-    pub enum TriggerToSupervisor ("trigger", mirrors "airflow.jobs.triggerer_job_runner.ToTriggerSupervisor") {
+    pub enum TriggerToSupervisor ("trigger", mirrors "airflow.jobs.triggerer_job_runner.ToTriggerSupervisor", replied with ToTriggerRunner) {
         groups: [TriggerLifecycleRequests],
         messages: [
             GetConnection, DeleteVariable, GetVariable, GetVariableKeys, PutVariable, DeleteXCom,
@@ -97,7 +123,7 @@ channel! {
 
 channel! {
     /// Requests a DAG-file processor sends the DAG processor manager: Airflow's `ToManager`.
-    pub enum DagProcessorToManager ("dag-processor", mirrors "airflow.dag_processing.processor.ToManager") {
+    pub enum DagProcessorToManager ("dag-processor", mirrors "airflow.dag_processing.processor.ToManager", replied with ToDagProcessor) {
         groups: [DagParsingRequests],
         messages: [
             GetConnection, GetVariable, GetVariableKeys, PutVariable, GetTaskStates, GetTICount,
@@ -149,63 +175,133 @@ channel! {
     }
 }
 
+/// Something to do with a channel chosen at run time: [`ChannelName::visit`] calls the method
+/// for the channel's direction with the channel's type.
+pub trait ChannelVisitor {
+    /// What the visit returns.
+    type Output;
+    /// Called for a request channel (`task`, `callback`, `trigger`, `dag-processor`).
+    fn requests<C: RequestChannel + Serialize + Clone>(self) -> Self::Output;
+    /// Called for a reply direction (`to-task`, `to-trigger-runner`, `to-dag-processor`).
+    fn replies<U: Channel + Serialize + Clone>(self) -> Self::Output;
+}
+
 /// Lists the channels once: generates [`ChannelName`], [`CHANNELS`] and the by-name dispatch.
 macro_rules! channel_registry {
-    ($($channel:ident),* $(,)?) => {
+    (requests: [$($request:ident),* $(,)?], replies: [$($reply:ident),* $(,)?] $(,)?) => {
         /// A channel chosen at run time, by its short name (`"callback"`) or Rust name.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum ChannelName {
-            $( #[doc = concat!("[`", stringify!($channel), "`]")] $channel, )*
+            $( #[doc = concat!("[`", stringify!($request), "`]")] $request, )*
+            $( #[doc = concat!("[`", stringify!($reply), "`]")] $reply, )*
         }
 
         impl ChannelName {
             /// Every channel: the four request channels, then the three reply directions.
-            pub const ALL: &'static [ChannelName] = &[$(Self::$channel),*];
+            pub const ALL: &'static [ChannelName] = &[$(Self::$request,)* $(Self::$reply,)*];
 
-            /// The short name (`"task"`, `"to-task"`, ...).
-            pub fn short_name(self) -> &'static str {
-                match self { $( Self::$channel => $channel::SHORT_NAME, )* }
-            }
-
-            /// The Rust type name (`"TaskToSupervisor"`).
-            pub fn type_name(self) -> &'static str {
-                match self { $( Self::$channel => $channel::NAME, )* }
-            }
-
-            /// The Airflow union the channel mirrors.
-            pub fn airflow_union(self) -> &'static str {
-                match self { $( Self::$channel => $channel::AIRFLOW_UNION, )* }
-            }
-
-            /// The type tags the channel permits.
-            pub fn permitted_types(self) -> &'static [&'static str] {
-                match self { $( Self::$channel => $channel::TYPES, )* }
-            }
-
-            /// Decodes one JSON message with this channel and writes it back as compact JSON text
-            /// in canonical form (what `model_dump(mode="json", by_alias=True)` gives).
-            pub fn canonicalize_json(self, text: &str) -> Result<String, DecodeError> {
-                fn canonical<C: Channel + serde::Serialize>(text: &str) -> Result<String, DecodeError> {
-                    let message = decode_json::<C>(text)?;
-                    serde_json::to_string(&message).map_err(|err| DecodeError::Malformed {
-                        channel: C::NAME,
-                        reason: format!("the decoded message could not be written back: {err}"),
-                    })
+            /// Calls `visitor` with this channel's type.
+            pub fn visit<V: ChannelVisitor>(self, visitor: V) -> V::Output {
+                match self {
+                    $( Self::$request => visitor.requests::<$request>(), )*
+                    $( Self::$reply => visitor.replies::<$reply>(), )*
                 }
-                match self { $( Self::$channel => canonical::<$channel>(text), )* }
+            }
+
+            fn channel_const<T>(self, get: fn(&'static str, &'static str, &'static str, &'static [&'static str]) -> T) -> T {
+                match self {
+                    $( Self::$request => get($request::SHORT_NAME, $request::NAME, $request::AIRFLOW_UNION, $request::TYPES), )*
+                    $( Self::$reply => get($reply::SHORT_NAME, $reply::NAME, $reply::AIRFLOW_UNION, $reply::TYPES), )*
+                }
             }
         }
 
         /// Every channel as (short name, Rust name, permitted type tags).
         pub const CHANNELS: &[(&str, &str, &[&str])] = &[
-            $( ($channel::SHORT_NAME, $channel::NAME, $channel::TYPES), )*
+            $( ($request::SHORT_NAME, $request::NAME, $request::TYPES), )*
+            $( ($reply::SHORT_NAME, $reply::NAME, $reply::TYPES), )*
         ];
     };
 }
 
 channel_registry! {
-    TaskToSupervisor, CallbackToSupervisor, TriggerToSupervisor, DagProcessorToManager,
-    ToTask, ToTriggerRunner, ToDagProcessor,
+    requests: [TaskToSupervisor, CallbackToSupervisor, TriggerToSupervisor, DagProcessorToManager],
+    replies: [ToTask, ToTriggerRunner, ToDagProcessor],
+}
+
+impl ChannelName {
+    /// The short name (`"task"`, `"to-task"`, ...).
+    pub fn short_name(self) -> &'static str {
+        self.channel_const(|short, _, _, _| short)
+    }
+
+    /// The Rust type name (`"TaskToSupervisor"`).
+    pub fn type_name(self) -> &'static str {
+        self.channel_const(|_, name, _, _| name)
+    }
+
+    /// The Airflow union the channel mirrors.
+    pub fn airflow_union(self) -> &'static str {
+        self.channel_const(|_, _, airflow, _| airflow)
+    }
+
+    /// The type tags the channel permits.
+    pub fn permitted_types(self) -> &'static [&'static str] {
+        self.channel_const(|_, _, _, types| types)
+    }
+
+    /// Which way the channel's messages travel.
+    pub fn direction(self) -> Direction {
+        struct Dir;
+        impl ChannelVisitor for Dir {
+            type Output = Direction;
+            fn requests<C: RequestChannel>(self) -> Direction {
+                C::DIRECTION
+            }
+            fn replies<U: Channel>(self) -> Direction {
+                U::DIRECTION
+            }
+        }
+        self.visit(Dir)
+    }
+
+    /// For a request channel, the reply direction its supervisor answers on.
+    pub fn replies(self) -> Option<ChannelName> {
+        struct Replies;
+        impl ChannelVisitor for Replies {
+            type Output = Option<ChannelName>;
+            fn requests<C: RequestChannel>(self) -> Option<ChannelName> {
+                <C::Replies as Union>::NAME.parse().ok()
+            }
+            fn replies<U: Channel>(self) -> Option<ChannelName> {
+                None
+            }
+        }
+        self.visit(Replies)
+    }
+
+    /// Decodes one JSON message with this channel and writes it back as compact JSON text
+    /// in canonical form (what `model_dump(mode="json", by_alias=True)` gives).
+    pub fn canonicalize_json(self, text: &str) -> Result<String, DecodeError> {
+        struct Canonical<'a>(&'a str);
+        fn canonical<C: Channel + Serialize>(text: &str) -> Result<String, DecodeError> {
+            let message = decode_json::<C>(text)?;
+            serde_json::to_string(&message).map_err(|err| DecodeError::Malformed {
+                channel: C::NAME,
+                reason: format!("the decoded message could not be written back: {err}"),
+            })
+        }
+        impl ChannelVisitor for Canonical<'_> {
+            type Output = Result<String, DecodeError>;
+            fn requests<C: RequestChannel + Serialize>(self) -> Self::Output {
+                canonical::<C>(self.0)
+            }
+            fn replies<U: Channel + Serialize>(self) -> Self::Output {
+                canonical::<U>(self.0)
+            }
+        }
+        self.visit(Canonical(text))
+    }
 }
 
 impl std::fmt::Display for ChannelName {
@@ -247,4 +343,42 @@ pub fn is_airflow_message_type(type_tag: &str) -> bool {
     CHANNELS
         .iter()
         .any(|(_, _, types)| types.contains(&type_tag))
+}
+
+/// One row of the permission matrix: a message type, its group, and the channels that carry it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PermissionRow {
+    /// The message type.
+    pub type_tag: &'static str,
+    /// Its group, for a request; `None` for a reply or command from a supervisor.
+    pub group: Option<&'static str>,
+    /// For each channel of [`ChannelName::ALL`], in that order, whether it carries the type.
+    pub permitted: Vec<bool>,
+}
+
+/// The message type × channel matrix, derived from the channel and group definitions: requests
+/// first, by group, then replies, each type once.
+pub fn permission_matrix() -> Vec<PermissionRow> {
+    let mut types: Vec<&'static str> = crate::groups::GROUPS
+        .iter()
+        .flat_map(|(_, types)| types.iter().copied())
+        .collect();
+    for (_, _, channel_types) in CHANNELS {
+        for t in *channel_types {
+            if !types.contains(t) {
+                types.push(t);
+            }
+        }
+    }
+    types
+        .into_iter()
+        .map(|type_tag| PermissionRow {
+            type_tag,
+            group: crate::groups::group_of(type_tag),
+            permitted: ChannelName::ALL
+                .iter()
+                .map(|c| c.permitted_types().contains(&type_tag))
+                .collect(),
+        })
+        .collect()
 }

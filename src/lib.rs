@@ -14,7 +14,8 @@
 //! | messages | [`messages`] (built with [`model`]) | one plain struct per message, named after its `type` tag |
 //! | groups | [`groups`] | each request in exactly one access group |
 //! | channels | [`channels`] | per-process unions built from whole groups and single messages |
-//! | codecs | [`decode`] | JSON decoding with typed errors |
+//! | codecs | [`decode`], [`frame`], `codec` (feature `tokio`) | JSON and msgpack frames, typed errors |
+//! | run time | [`dynamic`], [`pipeline`] | channels chosen by name, pipelined request ids |
 //!
 //! # Decoding a message from a callback process
 //!
@@ -84,16 +85,18 @@ pub mod channels;
 #[cfg(feature = "tokio")]
 pub mod codec;
 pub mod decode;
+pub mod dynamic;
 pub mod frame;
 pub mod pipeline;
 
 pub use channels::{
-    CallbackToSupervisor, Channel, ChannelName, DagProcessorToManager, TaskToSupervisor,
-    ToDagProcessor, ToTask, ToTriggerRunner, TriggerToSupervisor, UnknownChannel,
+    CallbackToSupervisor, Channel, ChannelName, DagProcessorToManager, Direction, RequestChannel,
+    TaskToSupervisor, ToDagProcessor, ToTask, ToTriggerRunner, TriggerToSupervisor, UnknownChannel,
 };
 pub use decode::{
     DecodeError, DecodeErrorKind, UnknownTag, decode_json, decode_msgpack, decode_value,
 };
+pub use dynamic::{DecodedFrame, EncodeError, JsonMessage};
 pub use enums::*;
 pub use frame::{FrameError, FrameReader, FrameWriter, RequestFrame, ResponseFrame};
 pub use groups::{

@@ -18,7 +18,9 @@ pub trait BodyDecoder {
 }
 
 /// A tagged union of messages: a group or a channel.
-pub trait Union: Sized {
+pub trait Union:
+    Sized + Clone + std::fmt::Debug + PartialEq + serde::Serialize + serde::de::DeserializeOwned
+{
     /// The Rust name of the union (`"CallbackToSupervisor"`, `"ReadRequests"`).
     const NAME: &'static str;
     /// The `"type"` tags of every member, in declaration order.

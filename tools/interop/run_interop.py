@@ -6,9 +6,10 @@
    that every ToTask reply type is used; the child checks each reply as the SDK decodes it. On
    the callback channel the child also sends a task-only message (SucceedTask), which must be
    answered with an error frame instead of being left unanswered.
+   The same run is repeated with the command line's mock supervisor (`airflow-comms supervise`).
 2. Reply frames. Every accepted reply of the corpus (to-task, to-trigger-runner,
-   to-dag-processor) is encoded by Rust (examples/encode_frames.rs) and decoded by the SDK's
-   `_ResponseFrame` decoder plus the reply union.
+   to-dag-processor) is encoded by Rust (`airflow-comms encode --output frames`) and decoded by
+   the SDK's `_ResponseFrame` decoder plus the reply union.
 
 Expected values always come from the SDK: a reply is sent through the Python encoder and decoder
 first, and what comes out is what the Rust-encoded frame must decode to.
@@ -61,7 +62,7 @@ def through_python_wire(union, body: dict) -> dict:
     return adapter.validate_python(decoded.body).model_dump(mode="json", by_alias=True)
 
 
-def supervisor_direction(supervisor: Path, channel: str, tmp: Path) -> list[str]:
+def supervisor_direction(supervisor: list[str], channel: str, tmp: Path) -> list[str]:
     unions = json.loads((CORPUS / "unions.json").read_text())["channels"]
     requests = first_input_per_type(channel)
     replies = first_input_per_type("to-task")
@@ -88,7 +89,7 @@ def supervisor_direction(supervisor: Path, channel: str, tmp: Path) -> list[str]
     (tmp / "canned.json").write_text(json.dumps(canned))
     (tmp / "expect.json").write_text(json.dumps(expect))
     cmd = [
-        str(supervisor), "--channel", channel, "--responses", str(tmp / "canned.json"), "--",
+        *supervisor, "--channel", channel, "--responses", str(tmp / "canned.json"), "--",
         sys.executable, str(REPO / "tools" / "interop" / "child.py"), "--channel", channel,
         "--requests", str(tmp / "requests.jsonl"), "--expect", str(tmp / "expect.json"),
     ]
@@ -98,12 +99,13 @@ def supervisor_direction(supervisor: Path, channel: str, tmp: Path) -> list[str]
     if run.returncode != 0 or not summary:
         failures.append(f"{channel}: supervisor exited {run.returncode}\n{run.stderr[-4000:]}")
     exchanges = [json.loads(l) for l in run.stderr.splitlines() if l.startswith("{")]
-    print(f"{channel}: {summary and summary['sent']} requests sent by the SDK child, "
+    print(f"{channel} ({Path(supervisor[0]).name} {' '.join(supervisor[1:])}): "
+          f"{summary and summary['sent']} requests sent by the SDK child, "
           f"{len(exchanges)} answered by Rust, {len(failures)} failures")
     return failures
 
 
-def reply_frames(encoder: Path, tmp: Path) -> list[str]:
+def reply_frames(cli: Path, tmp: Path) -> list[str]:
     failures = []
     decoder = msgspec.msgpack.Decoder(comms._ResponseFrame)
     for channel, union in REPLY_UNIONS.items():
@@ -120,7 +122,7 @@ def reply_frames(encoder: Path, tmp: Path) -> list[str]:
         # One message per line: re-dump inputs that the corpus spreads over several lines.
         compact = (json.dumps(json.loads(c["input"]), ensure_ascii=False) for c in chosen)
         source.write_text("".join(line + "\n" for line in compact), encoding="utf-8")
-        run = subprocess.run([str(encoder), "--channel", channel, str(source)], capture_output=True, timeout=300)
+        run = subprocess.run([str(cli), "encode", "--channel", channel, "--output", "frames", str(source)], capture_output=True, timeout=300)
         if run.returncode != 0:
             failures.append(f"{channel}: encoder failed: {run.stderr.decode()[-2000:]}")
             continue
@@ -148,20 +150,22 @@ def reply_frames(encoder: Path, tmp: Path) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--supervisor", type=Path, required=True)
-    parser.add_argument("--encoder", type=Path, required=True)
+    parser.add_argument("--example-supervisor", type=Path, required=True, help="target/debug/examples/supervisor")
+    parser.add_argument("--cli", type=Path, required=True, help="target/debug/airflow-comms")
     args = parser.parse_args()
-    for tool in (args.supervisor, args.encoder):
+    for tool in (args.example_supervisor, args.cli):
         if not tool.is_file():
             print(f"missing {tool}: build it with `cargo build --examples`", file=sys.stderr)
             return 1
     failures: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
-        for channel in ("callback", "task"):
-            workdir = Path(tmp) / channel
-            workdir.mkdir()
-            failures += supervisor_direction(args.supervisor, channel, workdir)
-        failures += reply_frames(args.encoder, Path(tmp))
+        supervisors = {"example": [str(args.example_supervisor)], "cli": [str(args.cli), "supervise"]}
+        for name, supervisor in supervisors.items():
+            for channel in ("callback", "task"):
+                workdir = Path(tmp) / name / channel
+                workdir.mkdir(parents=True)
+                failures += supervisor_direction(supervisor, channel, workdir)
+        failures += reply_frames(args.cli, Path(tmp))
     for failure in failures:
         print("FAIL", failure)
     print(f"interop: {len(failures)} failures")

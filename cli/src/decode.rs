@@ -1,0 +1,96 @@
+//! `airflow-comms decode`: one JSON line per input message, in input order.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use airflow_comms::frame::FrameReader;
+use airflow_comms::{ChannelName, DecodeError};
+use serde_json::{Value, json};
+
+use crate::output::{Lines, decode_error, frame_error, read_input};
+use crate::{Failure, InputFormat};
+
+pub fn run(
+    channel: ChannelName,
+    input: InputFormat,
+    pretty: bool,
+    file: Option<PathBuf>,
+) -> Result<ExitCode, Failure> {
+    let bytes = read_input(file.as_ref())?;
+    let mut lines = Lines::new(pretty);
+    let all_ok = match input {
+        InputFormat::Json => json_lines(channel, &bytes, &mut lines)?,
+        InputFormat::Frames => frames(channel, &bytes, &mut lines)?,
+    };
+    lines.finish()?;
+    Ok(if all_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn json_lines(channel: ChannelName, bytes: &[u8], lines: &mut Lines) -> Result<bool, Failure> {
+    let mut all_ok = true;
+    for line in bytes.split(|&b| b == b'\n') {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let result = match std::str::from_utf8(line) {
+            Ok(text) => channel.canonicalize_json(text),
+            Err(err) => Err(DecodeError::Malformed {
+                channel: channel.type_name(),
+                reason: format!("the line is not UTF-8: {err}"),
+            }),
+        };
+        match result {
+            Ok(message) => lines.ok(&[], Some(&message), &[])?,
+            Err(err) => {
+                all_ok = false;
+                lines.value(&json!({ "error": decode_error(&err) }))?;
+            }
+        }
+    }
+    Ok(all_ok)
+}
+
+fn frames(channel: ChannelName, bytes: &[u8], lines: &mut Lines) -> Result<bool, Failure> {
+    let mut reader = FrameReader::new(bytes);
+    let mut all_ok = true;
+    loop {
+        let payload = match reader.read_payload() {
+            Ok(Some(payload)) => payload,
+            Ok(None) => break,
+            Err(err) => {
+                // The stream itself is broken (cut short, or an impossible length): stop here.
+                lines.value(&json!({ "error": frame_error(&err) }))?;
+                return Ok(false);
+            }
+        };
+        match channel.decode_frame(payload) {
+            Ok(frame) => {
+                let id = ("id", json!(frame.id));
+                let body = frame.body.as_ref().map(|message| message.json.as_str());
+                match frame.error {
+                    Some(error) => {
+                        let error_body = serde_json::to_value(&error)
+                            .map_err(|err| Failure::Io(err.to_string()))?;
+                        lines.ok(&[id], body, &[("error_body", error_body)])?
+                    }
+                    None => lines.ok(&[id], body, &[])?,
+                }
+            }
+            Err(err) => {
+                all_ok = false;
+                let mut line = serde_json::Map::new();
+                if let Some(id) = err.frame_id() {
+                    line.insert("id".into(), json!(id));
+                }
+                line.insert("error".into(), frame_error(&err));
+                // The frame was read whole, so the next one decodes.
+                lines.value(&Value::Object(line))?;
+            }
+        }
+    }
+    Ok(all_ok)
+}

@@ -1,0 +1,174 @@
+//! `airflow-comms`: decode, encode and inspect Apache Airflow's supervisor comms protocol, and
+//! run a process under a mock supervisor.
+//!
+//! Every protocol decision is the `airflow-comms` library's; this crate parses arguments, reads
+//! and writes files, and formats output.
+
+mod decode;
+mod encode;
+mod output;
+mod permissions;
+mod schema;
+mod supervise;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use airflow_comms::ChannelName;
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Decode, encode and inspect the messages Apache Airflow's supervisor exchanges with its task,
+/// callback, trigger and DAG-processor processes (wire target: apache-airflow-task-sdk 1.3.2,
+/// apache-airflow-core 3.3.2).
+#[derive(Debug, Parser)]
+#[command(name = "airflow-comms", version, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Decode messages (JSON Lines or frames) and print one JSON line per message.
+    Decode {
+        /// The channel: task, callback, trigger, dag-processor, to-task, to-trigger-runner,
+        /// to-dag-processor.
+        #[arg(long, value_parser = parse_channel)]
+        channel: ChannelName,
+        /// The input format.
+        #[arg(long, value_enum, default_value_t = InputFormat::Json)]
+        input: InputFormat,
+        /// Indent the output for reading.
+        #[arg(long)]
+        pretty: bool,
+        /// The input file; standard input when absent.
+        file: Option<PathBuf>,
+    },
+    /// Encode JSON Lines messages as frames or as canonical JSON Lines.
+    Encode {
+        /// The channel (see `decode`).
+        #[arg(long, value_parser = parse_channel)]
+        channel: ChannelName,
+        /// The output format.
+        #[arg(long, value_enum)]
+        output: OutputFormat,
+        /// The input file; standard input when absent.
+        file: Option<PathBuf>,
+    },
+    /// Print the message type × channel matrix, with each type's group.
+    Permissions {
+        /// The output format.
+        #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+        format: TableFormat,
+    },
+    /// Print one channel's JSON Schema, or write every schema file.
+    Schema {
+        /// Write every schema file into this directory (the same files as `schemas/`).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The channel whose schema to print.
+        #[arg(value_parser = parse_channel)]
+        channel: Option<ChannelName>,
+    },
+    /// Run a command under a mock supervisor that answers its requests.
+    Supervise {
+        /// The request channel the child speaks: task, callback, trigger or dag-processor.
+        #[arg(long, value_parser = parse_request_channel)]
+        channel: ChannelName,
+        /// Canned replies: a JSON object mapping a request type to a reply body, or to
+        /// `{"error": {...ErrorResponse...}}`. Requests without one get an empty reply.
+        #[arg(long)]
+        responses: Option<PathBuf>,
+        /// Where to write the exchanges as JSON Lines; standard error when absent.
+        #[arg(long)]
+        log: Option<PathBuf>,
+        /// The command to run, with fd 0 connected to the supervisor.
+        #[arg(last = true, required = true, num_args = 1..)]
+        command: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum InputFormat {
+    /// One JSON message object per line.
+    Json,
+    /// Length-prefixed msgpack frames, as on the wire.
+    Frames,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OutputFormat {
+    /// Length-prefixed msgpack frames, ids 0, 1, 2, ...
+    Frames,
+    /// Canonical JSON Lines.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum TableFormat {
+    /// An aligned text table.
+    Table,
+    /// JSON.
+    Json,
+    /// A Markdown table.
+    Markdown,
+}
+
+fn parse_channel(name: &str) -> Result<ChannelName, String> {
+    name.parse()
+        .map_err(|err: airflow_comms::UnknownChannel| err.to_string())
+}
+
+fn parse_request_channel(name: &str) -> Result<ChannelName, String> {
+    let channel = parse_channel(name)?;
+    if channel.is_request_channel() {
+        Ok(channel)
+    } else {
+        Err(format!(
+            "`{name}` is a reply direction; supervise a request channel: task, callback, trigger or dag-processor"
+        ))
+    }
+}
+
+/// A failure that ends the command: a usage problem (exit 2) or an I/O failure (exit 1).
+#[derive(Debug)]
+enum Failure {
+    Usage(String),
+    Io(String),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Decode {
+            channel,
+            input,
+            pretty,
+            file,
+        } => decode::run(channel, input, pretty, file),
+        Command::Encode {
+            channel,
+            output,
+            file,
+        } => encode::run(channel, output, file),
+        Command::Permissions { format } => permissions::run(format),
+        Command::Schema { out, channel } => schema::run(out, channel),
+        Command::Supervise {
+            channel,
+            responses,
+            log,
+            command,
+        } => supervise::run(channel, responses, log, command),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Failure::Usage(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Io(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

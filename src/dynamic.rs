@@ -1,0 +1,173 @@
+//! Frames for a channel chosen at run time, with messages as canonical JSON text.
+//!
+//! Tools that pick the channel from user input (the `airflow-comms` command line, a proxy, a
+//! recorder) use these instead of the typed API: the channel is a [`ChannelName`], messages go
+//! in and come out as JSON text in canonical form (what `model_dump(mode="json", by_alias=True)`
+//! gives), and all protocol decisions (which frame kind, which reply union) are made here.
+//!
+//! ```
+//! use airflow_comms::ChannelName;
+//!
+//! let channel: ChannelName = "callback".parse().unwrap();
+//! let mut frame = Vec::new();
+//! channel.encode_json_frame(0, r#"{"key": "region", "type": "GetVariable"}"#, &mut frame).unwrap();
+//! let decoded = channel.decode_frame(&frame[4..]).unwrap();
+//! assert_eq!(decoded.body.unwrap().json, r#"{"key":"region","type":"GetVariable"}"#);
+//! ```
+
+use serde::Serialize;
+
+use crate::channels::{Channel, ChannelName, ChannelVisitor, Direction, RequestChannel};
+use crate::decode::{DecodeError, decode_json};
+use crate::frame::{
+    ContextCarrier, FrameError, RequestFrame, ResponseFrame, decode_request, decode_response,
+    encode_request, encode_response,
+};
+use crate::messages::responses::ErrorResponse;
+
+/// A message as canonical JSON text, with its type tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonMessage {
+    /// The message's `"type"` tag.
+    pub type_tag: &'static str,
+    /// The message in canonical form, compact.
+    pub json: String,
+}
+
+/// A frame decoded with a channel chosen at run time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecodedFrame {
+    /// The frame id.
+    pub id: i64,
+    /// The body; `None` for an empty reply.
+    pub body: Option<JsonMessage>,
+    /// The error slot of a response frame.
+    pub error: Option<ErrorResponse>,
+    /// The trace context of a request frame.
+    pub context_carrier: Option<ContextCarrier>,
+}
+
+fn to_json<T: Serialize + crate::union::Union>(message: &T) -> JsonMessage {
+    JsonMessage {
+        type_tag: message.type_tag(),
+        // A decoded message always serializes.
+        json: serde_json::to_string(message).expect("a decoded message serializes to JSON"),
+    }
+}
+
+impl ChannelName {
+    /// Decodes a frame payload (the bytes after the length prefix): a request frame for a request
+    /// channel, a response frame for a reply direction.
+    pub fn decode_frame(self, payload: &[u8]) -> Result<DecodedFrame, FrameError> {
+        struct Decode<'a>(&'a [u8]);
+        impl ChannelVisitor for Decode<'_> {
+            type Output = Result<DecodedFrame, FrameError>;
+            fn requests<C: RequestChannel + Serialize>(self) -> Self::Output {
+                let frame = decode_request::<C>(self.0)?;
+                Ok(DecodedFrame {
+                    id: frame.id,
+                    body: Some(to_json(&frame.body)),
+                    error: None,
+                    context_carrier: frame.context_carrier,
+                })
+            }
+            fn replies<U: Channel + Serialize>(self) -> Self::Output {
+                let frame = decode_response::<U>(self.0)?;
+                Ok(DecodedFrame {
+                    id: frame.id,
+                    body: frame.body.as_ref().map(to_json),
+                    error: frame.error,
+                    context_carrier: None,
+                })
+            }
+        }
+        self.visit(Decode(payload))
+    }
+
+    /// Decodes the JSON message `json` with this channel and appends it to `out` as a frame with
+    /// id `id`: a request frame for a request channel, a response frame (with a body) for a
+    /// reply direction.
+    pub fn encode_json_frame(
+        self,
+        id: i64,
+        json: &str,
+        out: &mut Vec<u8>,
+    ) -> Result<(), EncodeError> {
+        struct Encode<'a>(i64, &'a str, &'a mut Vec<u8>);
+        impl ChannelVisitor for Encode<'_> {
+            type Output = Result<(), EncodeError>;
+            fn requests<C: RequestChannel + Serialize>(self) -> Self::Output {
+                let body = decode_json::<C>(self.1)?;
+                Ok(encode_request(
+                    &RequestFrame {
+                        id: self.0,
+                        body,
+                        context_carrier: None,
+                    },
+                    self.2,
+                )?)
+            }
+            fn replies<U: Channel + Serialize>(self) -> Self::Output {
+                let body = decode_json::<U>(self.1)?;
+                Ok(encode_response(
+                    &ResponseFrame::<U>::reply(self.0, body),
+                    self.2,
+                )?)
+            }
+        }
+        self.visit(Encode(id, json, out))
+    }
+
+    /// Appends a response frame answering request `id` on a request channel: with the JSON
+    /// reply `body` (decoded with the channel's reply union), with `error`, or empty.
+    pub fn encode_reply(
+        self,
+        id: i64,
+        body: Option<&str>,
+        error: Option<&ErrorResponse>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), EncodeError> {
+        struct Reply<'a>(
+            i64,
+            Option<&'a str>,
+            Option<&'a ErrorResponse>,
+            &'a mut Vec<u8>,
+        );
+        impl ChannelVisitor for Reply<'_> {
+            type Output = Result<(), EncodeError>;
+            fn requests<C: RequestChannel>(self) -> Self::Output {
+                let body = self.1.map(decode_json::<C::Replies>).transpose()?;
+                let frame = ResponseFrame {
+                    id: self.0,
+                    body,
+                    error: self.2.cloned(),
+                };
+                Ok(encode_response(&frame, self.3)?)
+            }
+            fn replies<U: Channel>(self) -> Self::Output {
+                Err(EncodeError::NotARequestChannel(U::SHORT_NAME))
+            }
+        }
+        self.visit(Reply(id, body, error, out))
+    }
+
+    /// Whether this is a request channel (a child's requests to its supervisor).
+    pub fn is_request_channel(self) -> bool {
+        self.direction() == Direction::ToSupervisor
+    }
+}
+
+/// Why a message could not be written as a frame.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EncodeError {
+    /// The JSON message is not one the channel accepts.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// The message could not be written as msgpack.
+    #[error(transparent)]
+    Frame(#[from] FrameError),
+    /// Replies are written for request channels only.
+    #[error("`{0}` is a reply direction; replies answer a request channel")]
+    NotARequestChannel(&'static str),
+}
