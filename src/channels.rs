@@ -50,13 +50,13 @@ pub enum Direction {
 /// collected through the group's helper macro (see `group!`), one group at a time.
 macro_rules! channel {
     (
-        $(#[$attr:meta])*
+        $(#[doc = $doc:literal])*
         pub enum $name:ident ($short:literal, mirrors $airflow:literal $(, replied with $replies:ident)?) {
             groups: [$($group:ident),* $(,)?],
             messages: [$($message:ident),* $(,)?] $(,)?
         }
     ) => {
-        channel!(@collect { [$(#[$attr])*] $name $short $airflow [$($replies)?] [$($group),*] } [$($group)*] [$($message,)*]);
+        channel!(@collect { [$(#[doc = $doc])*] $name $short $airflow [$($replies)?] [$($group),*] } [$($group)*] [$($message,)*]);
     };
     (@collect $header:tt [$next:ident $($rest:ident)*] [$($acc:ident,)*]) => {
         $next! { channel { @collect $header [$($rest)*] } [$($acc,)*] }

@@ -9,23 +9,37 @@ use serde::{Deserialize, Serialize};
 /// Defines a closed string enum whose serde and strum spellings are the given wire strings.
 macro_rules! string_enum {
     (
-        $(#[$attr:meta])*
+        $(#[doc = $doc:literal])*
         pub enum $name:ident {
-            $( $(#[$vattr:meta])* $variant:ident = $wire:literal, )*
+            $( $(#[doc = $vdoc:literal])* $variant:ident = $wire:literal, )*
         }
     ) => {
-        $(#[$attr])*
+        $(#[doc = $doc])*
         #[derive(
             Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
             strum::Display, strum::EnumString, strum::EnumIter, strum::IntoStaticStr, strum::AsRefStr,
         )]
         pub enum $name {
-            $( $(#[$vattr])* #[serde(rename = $wire)] #[strum(serialize = $wire)] $variant, )*
+            $( $(#[doc = $vdoc])* #[serde(rename = $wire)] #[strum(serialize = $wire)] $variant, )*
         }
 
         impl $name {
             /// Every wire value, in Airflow's declaration order.
             pub const VALUES: &'static [&'static str] = &[$($wire),*];
+        }
+
+        impl ::schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+                ::schemars::json_schema!({
+                    "type": "string",
+                    "enum": [$($wire),*],
+                    "description": $crate::schema::description(&[$($doc),*]),
+                })
+            }
         }
 
         #[cfg(feature = "arbitrary")]

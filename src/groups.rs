@@ -17,15 +17,15 @@ use crate::messages::orchestration::TriggerDagRun;
 use crate::messages::read::*;
 use crate::messages::trigger::TriggerStateChanges;
 use crate::messages::write::*;
-use crate::union::Union;
+use crate::union::{Union, UnionVisitor};
 
 /// Defines a group: a [`tagged_union!`](crate::tagged_union) of its members, a conversion into
 /// any union that permits all of them, and a same-named helper macro that hands the member list
 /// to [`channel!`](crate::channels) (so a channel built from whole groups never lists their
 /// members again). The leading `$` is passed in so the helper macro can have metavariables.
 macro_rules! group {
-    ($d:tt $(#[$attr:meta])* pub enum $name:ident { $($member:ident),* $(,)? }) => {
-        $crate::tagged_union! { $(#[$attr])* pub enum $name { $($member),* } }
+    ($d:tt $(#[doc = $doc:literal])* pub enum $name:ident { $($member:ident),* $(,)? }) => {
+        $crate::tagged_union! { $(#[doc = $doc])* pub enum $name { $($member),* } }
 
         impl $name {
             /// Converts this message into any union (a channel) that permits every member.
@@ -110,21 +110,24 @@ group! {$
     pub enum DagParsingRequests { DagFileParsingResult }
 }
 
-/// Every group, by name, with its members' type tags: the data behind the permission matrix.
-pub const GROUPS: &[(&str, &[&str])] = &[
-    (ReadRequests::NAME, ReadRequests::TYPES),
-    (WriteRequests::NAME, WriteRequests::TYPES),
-    (LoggingRequests::NAME, LoggingRequests::TYPES),
-    (TaskLifecycleRequests::NAME, TaskLifecycleRequests::TYPES),
-    (TaskMetadataRequests::NAME, TaskMetadataRequests::TYPES),
-    (OrchestrationRequests::NAME, OrchestrationRequests::TYPES),
-    (HITLRequests::NAME, HITLRequests::TYPES),
-    (
-        TriggerLifecycleRequests::NAME,
-        TriggerLifecycleRequests::TYPES,
-    ),
-    (DagParsingRequests::NAME, DagParsingRequests::TYPES),
-];
+/// Lists the groups once: generates [`GROUPS`] and [`visit_groups`].
+macro_rules! group_registry {
+    ($($group:ident),* $(,)?) => {
+        /// Every group, by name, with its members' type tags: the data behind the permission
+        /// matrix.
+        pub const GROUPS: &[(&str, &[&str])] = &[$(($group::NAME, $group::TYPES)),*];
+
+        /// Calls `visitor` with every group type, in the order of [`GROUPS`].
+        pub fn visit_groups(visitor: &mut impl UnionVisitor) {
+            $( visitor.visit::<$group>(); )*
+        }
+    };
+}
+
+group_registry! {
+    ReadRequests, WriteRequests, LoggingRequests, TaskLifecycleRequests, TaskMetadataRequests,
+    OrchestrationRequests, HITLRequests, TriggerLifecycleRequests, DagParsingRequests,
+}
 
 /// The name of the group a request type belongs to, or `None` for a type that is no request.
 pub fn group_of(type_tag: &str) -> Option<&'static str> {

@@ -88,6 +88,7 @@ pub mod decode;
 pub mod dynamic;
 pub mod frame;
 pub mod pipeline;
+pub mod schema;
 
 pub use channels::{
     CallbackToSupervisor, Channel, ChannelName, DagProcessorToManager, Direction, RequestChannel,

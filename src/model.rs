@@ -229,26 +229,26 @@ macro_rules! __has_default {
 #[doc(hidden)]
 macro_rules! model {
     (
-        $(#[$attr:meta])*
+        $(#[doc = $doc:literal])*
         pub struct $name:ident $(tag $tag:literal)?, extra = $extra:ident {
-            $( $(#[$fattr:meta])* pub $field:ident $(as $wire:literal $(| $alt:literal)*)? : $ty:ty $(= $default:expr)?, )*
-            $( @type, $( $(#[$fattr2:meta])* pub $field2:ident $(as $wire2:literal $(| $alt2:literal)*)? : $ty2:ty $(= $default2:expr)?, )* )?
-            $( @not_dumped, $( $(#[$fattr3:meta])* pub $field3:ident $(as $wire3:literal $(| $alt3:literal)*)? : $ty3:ty = $default3:expr, )* )?
+            $( $(#[doc = $fdoc:literal])* pub $field:ident $(as $wire:literal $(| $alt:literal)*)? : $ty:ty $(= $default:expr)?, )*
+            $( @type, $( $(#[doc = $fdoc2:literal])* pub $field2:ident $(as $wire2:literal $(| $alt2:literal)*)? : $ty2:ty $(= $default2:expr)?, )* )?
+            $( @not_dumped, $( $(#[doc = $fdoc3:literal])* pub $field3:ident $(as $wire3:literal $(| $alt3:literal)*)? : $ty3:ty = $default3:expr, )* )?
         }
     ) => {
-        $(#[$attr])*
+        $(#[doc = $doc])*
         #[derive(Debug, Clone, PartialEq)]
         pub struct $name {
-            $( $(#[$fattr])* pub $field: $ty, )*
-            $($( $(#[$fattr2])* pub $field2: $ty2, )*)?
-            $($( $(#[$fattr3])* pub $field3: $ty3, )*)?
+            $( $(#[doc = $fdoc])* pub $field: $ty, )*
+            $($( $(#[doc = $fdoc2])* pub $field2: $ty2, )*)?
+            $($( $(#[doc = $fdoc3])* pub $field3: $ty3, )*)?
         }
 
-        $crate::model!(@impl $name [$($tag)?] $extra
+        $crate::model!(@impl $name [$($tag)?] $extra [$($doc)*]
             fields [
-                $( { $field [$crate::__wire_key!($field $($wire)?)] [$($($alt)*)?] $ty [$($default)?] } )*
-                $($( { $field2 [$crate::__wire_key!($field2 $($wire2)?)] [$($($alt2)*)?] $ty2 [$($default2)?] } )*)?
-                $($( { $field3 [$crate::__wire_key!($field3 $($wire3)?)] [$($($alt3)*)?] $ty3 [$default3] } )*)?
+                $( { $field [$crate::__wire_key!($field $($wire)?)] [$($($alt)*)?] $ty [$($default)?] [$($fdoc)*] } )*
+                $($( { $field2 [$crate::__wire_key!($field2 $($wire2)?)] [$($($alt2)*)?] $ty2 [$($default2)?] [$($fdoc2)*] } )*)?
+                $($( { $field3 [$crate::__wire_key!($field3 $($wire3)?)] [$($($alt3)*)?] $ty3 [$default3] [$($fdoc3)*] } )*)?
             ]
             before [ $( $field [$crate::__wire_key!($field $($wire)?)] )* ]
             after [ $($( $field2 [$crate::__wire_key!($field2 $($wire2)?)] )*)? ]
@@ -275,8 +275,8 @@ macro_rules! model {
         }
     };
 
-    (@impl $name:ident [$($tag:literal)?] $extra:ident
-        fields [ $( { $field:ident [$wire:expr] [$($alt:literal)*] $ty:ty [$($default:expr)?] } )* ]
+    (@impl $name:ident [$($tag:literal)?] $extra:ident [$($doc:literal)*]
+        fields [ $( { $field:ident [$wire:expr] [$($alt:literal)*] $ty:ty [$($default:expr)?] [$($fdoc:literal)*] } )* ]
         before [ $( $bfield:ident [$bwire:expr] )* ]
         after [ $( $afield:ident [$awire:expr] )* ]
     ) => {
@@ -406,7 +406,39 @@ macro_rules! model {
                 deserializer.deserialize_map(ModelVisitor)
             }
         }
+
+        impl ::schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn schema_id() -> std::borrow::Cow<'static, str> {
+                concat!(module_path!(), "::", stringify!($name)).into()
+            }
+
+            #[allow(unused_mut, unused_variables)]
+            fn json_schema(generator: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+                let mut object = $crate::schema::ObjectSchema::new(
+                    &[$($doc),*],
+                    $crate::model!(@tag $($tag)?),
+                    matches!($crate::model!(@extra $extra), $crate::model::ExtraFields::Forbid),
+                );
+                $( object.field::<$ty>(
+                    generator,
+                    $wire,
+                    &[$($alt),*],
+                    &[$($fdoc),*],
+                    $crate::model!(@default_json $ty, $($default)?),
+                ); )*
+                object.into_schema()
+            }
+        }
     };
+    (@default_json $ty:ty,) => { None };
+    (@default_json $ty:ty, $default:expr) => {{
+        let default: $ty = $default;
+        Some(serde_json::to_value(&default).expect("a default serializes"))
+    }};
 
     (@extra ignore) => { $crate::model::ExtraFields::Ignore };
     (@extra forbid) => { $crate::model::ExtraFields::Forbid };
@@ -439,6 +471,20 @@ macro_rules! literal {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 serde::de::DeserializeSeed::deserialize($crate::model::ExpectStr($value), deserializer)
                     .map(|()| $name)
+            }
+        }
+
+        impl ::schemars::JsonSchema for $name {
+            fn inline_schema() -> bool {
+                true
+            }
+
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+                ::schemars::json_schema!({ "type": "string", "const": $value })
             }
         }
 

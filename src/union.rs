@@ -19,7 +19,13 @@ pub trait BodyDecoder {
 
 /// A tagged union of messages: a group or a channel.
 pub trait Union:
-    Sized + Clone + std::fmt::Debug + PartialEq + serde::Serialize + serde::de::DeserializeOwned
+    Sized
+    + Clone
+    + std::fmt::Debug
+    + PartialEq
+    + serde::Serialize
+    + serde::de::DeserializeOwned
+    + schemars::JsonSchema
 {
     /// The Rust name of the union (`"CallbackToSupervisor"`, `"ReadRequests"`).
     const NAME: &'static str;
@@ -36,6 +42,12 @@ pub trait Union:
 
     /// Decodes `body` as the member named `tag`; `None` when no member has that tag.
     fn decode_member<B: BodyDecoder>(tag: &str, body: B) -> Option<Result<Self, B::Error>>;
+}
+
+/// Something to do with each of a list of unions (see [`crate::groups::visit_groups`]).
+pub trait UnionVisitor {
+    /// Called once per union, with its type.
+    fn visit<U: Union>(&mut self);
 }
 
 /// Deserializes a union from any serde deserializer, two-pass: the value is buffered (as JSON
@@ -64,8 +76,8 @@ pub fn deserialize_buffered<'de, U: Union, D: serde::Deserializer<'de>>(
 #[doc(hidden)]
 #[macro_export]
 macro_rules! tagged_union {
-    ($(#[$attr:meta])* pub enum $name:ident { $($member:ident),* $(,)? }) => {
-        $(#[$attr])*
+    ($(#[doc = $doc:literal])* pub enum $name:ident { $($member:ident),* $(,)? }) => {
+        $(#[doc = $doc])*
         #[derive(Debug, Clone, PartialEq)]
         // Members stay unboxed: a decoded message is moved a few times at most, while a box
         // would cost an allocation per message (`ToTask` is large only for `StartupDetails`).
@@ -123,6 +135,24 @@ macro_rules! tagged_union {
         impl $crate::arb::ArbitraryField for $name {
             fn arbitrary_field(u: &mut ::arbitrary::Unstructured<'_>) -> ::arbitrary::Result<Self> {
                 <Self as ::arbitrary::Arbitrary>::arbitrary(u)
+            }
+        }
+
+        impl ::schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn schema_id() -> std::borrow::Cow<'static, str> {
+                concat!(module_path!(), "::", stringify!($name)).into()
+            }
+
+            fn json_schema(generator: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+                $crate::schema::union_schema(
+                    generator,
+                    &[$($doc),*],
+                    &[$((<$member as $crate::model::Message>::TYPE, |g| g.subschema_for::<$member>()),)*],
+                )
             }
         }
 

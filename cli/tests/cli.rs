@@ -458,3 +458,38 @@ fn supervise_a_python_child_using_the_airflow_sdk() {
         "{stdout}"
     );
 }
+
+#[test]
+fn schema_prints_one_channel_or_writes_every_file() {
+    let out = cli(&["schema", "callback"], b"");
+    assert_eq!(out.status.code(), Some(0));
+    let schema: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(schema["title"], "CallbackToSupervisor");
+    assert_eq!(schema["oneOf"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        std::fs::read_to_string(repo().join("schemas/CallbackToSupervisor.json")).unwrap(),
+        "the same text as the checked-in file"
+    );
+
+    let dir = std::env::temp_dir().join(format!("airflow-comms-schemas-{}", std::process::id()));
+    let out = cli(&["schema", "--out", dir.to_str().unwrap()], b"");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let written = std::fs::read_dir(&dir).unwrap().count();
+    assert_eq!(written, airflow_comms::schema::schema_files().len());
+    for file in airflow_comms::schema::schema_files() {
+        assert_eq!(
+            std::fs::read_to_string(dir.join(&file.file_name)).unwrap(),
+            file.to_pretty_json()
+        );
+    }
+
+    let out = cli(&["schema"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("give a channel"));
+}
