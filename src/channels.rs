@@ -50,18 +50,19 @@ pub enum Direction {
 /// collected through the group's helper macro (see `group!`), one group at a time.
 macro_rules! channel {
     (
+        $d:tt
         $(#[doc = $doc:literal])*
         pub enum $name:ident ($short:literal, mirrors $airflow:literal $(, replied with $replies:ident)?) {
             groups: [$($group:ident),* $(,)?],
             messages: [$($message:ident),* $(,)?] $(,)?
         }
     ) => {
-        channel!(@collect { [$(#[doc = $doc])*] $name $short $airflow [$($replies)?] [$($group),*] } [$($group)*] [$($message,)*]);
+        channel!(@collect { $d [$(#[doc = $doc])*] $name $short $airflow [$($replies)?] [$($group),*] } [$($group)*] [$($message,)*]);
     };
     (@collect $header:tt [$next:ident $($rest:ident)*] [$($acc:ident,)*]) => {
         $next! { channel { @collect $header [$($rest)*] } [$($acc,)*] }
     };
-    (@collect { [$($attr:tt)*] $name:ident $short:literal $airflow:literal [$($replies:ident)?] [$($group:ident),*] } [] [$($member:ident,)*]) => {
+    (@collect { $d:tt [$($attr:tt)*] $name:ident $short:literal $airflow:literal [$($replies:ident)?] [$($group:ident),*] } [] [$($member:ident,)*]) => {
         $crate::tagged_union! { $($attr)* pub enum $name { $($member),* } }
 
         $( impl From<$group> for $name {
@@ -79,12 +80,21 @@ macro_rules! channel {
         $( impl RequestChannel for $name {
             type Replies = $replies;
         } )?
+
+        /// Hands the channel's name and members to `callback!` (used by `dispatch`).
+        #[doc(hidden)]
+        #[allow(unused_macros)]
+        macro_rules! $name {
+            ($d callback:ident) => {
+                $d callback! { $name: $($member),* }
+            };
+        }
     };
     (@direction $replies:ident) => { Direction::ToSupervisor };
     (@direction) => { Direction::FromSupervisor };
 }
 
-channel! {
+channel! {$
     /// Requests a task runner sends its supervisor: Airflow's `ToSupervisor`, the seven task
     /// groups.
     pub enum TaskToSupervisor ("task", mirrors "airflow.sdk.execution_time.comms.ToSupervisor", replied with ToTask) {
@@ -96,7 +106,7 @@ channel! {
     }
 }
 
-channel! {
+channel! {$
     /// Requests a callback process (a DAG or task callback run by an executor) sends its
     /// supervisor: Airflow's `CallbackToSupervisor`. Read-only access to connections and
     /// variables, plus secrets masking.
@@ -106,7 +116,7 @@ channel! {
     }
 }
 
-channel! {
+channel! {$
     /// Requests the trigger runner sends the triggerer: Airflow's `ToTriggerSupervisor`.
     pub enum TriggerToSupervisor ("trigger", mirrors "airflow.jobs.triggerer_job_runner.ToTriggerSupervisor", replied with ToTriggerRunner) {
         groups: [TriggerLifecycleRequests],
@@ -121,7 +131,7 @@ channel! {
     }
 }
 
-channel! {
+channel! {$
     /// Requests a DAG-file processor sends the DAG processor manager: Airflow's `ToManager`.
     pub enum DagProcessorToManager ("dag-processor", mirrors "airflow.dag_processing.processor.ToManager", replied with ToDagProcessor) {
         groups: [DagParsingRequests],
@@ -133,7 +143,7 @@ channel! {
     }
 }
 
-channel! {
+channel! {$
     /// What a supervisor sends a task runner or a callback process: Airflow's `ToTask`. Replies,
     /// plus the unsolicited [`StartupDetails`] that starts a task.
     pub enum ToTask ("to-task", mirrors "airflow.sdk.execution_time.comms.ToTask") {
@@ -150,7 +160,7 @@ channel! {
     }
 }
 
-channel! {
+channel! {$
     /// What the triggerer sends its trigger runner: Airflow's `ToTriggerRunner`.
     pub enum ToTriggerRunner ("to-trigger-runner", mirrors "airflow.jobs.triggerer_job_runner.ToTriggerRunner") {
         groups: [],
@@ -162,7 +172,7 @@ channel! {
     }
 }
 
-channel! {
+channel! {$
     /// What the DAG processor manager sends a DAG-file processor: Airflow's `ToDagProcessor`.
     pub enum ToDagProcessor ("to-dag-processor", mirrors "airflow.dag_processing.processor.ToDagProcessor") {
         groups: [],

@@ -439,6 +439,57 @@ pub fn decode_msgpack<U: Union>(body: &[u8]) -> Result<U, DecodeError> {
     dispatch(peeked, MsgpackBytes(body))
 }
 
+/// Decodes one msgpack message body as the single message type `M` (a reply whose type the
+/// request determines): the `type` tag must be `M`'s.
+pub fn decode_msgpack_message<M: crate::model::Message>(body: &[u8]) -> Result<M, DecodeError> {
+    let channel = M::NAME;
+    let mut rest = body;
+    let peeked = rmp_serde::Deserializer::new(&mut rest)
+        .deserialize_any(TagPeek)
+        .map_err(|err| DecodeError::Malformed {
+            channel,
+            reason: err.to_string(),
+        })?;
+    if !rest.is_empty() {
+        return Err(DecodeError::Malformed {
+            channel,
+            reason: format!("{} bytes trail the message", rest.len()),
+        });
+    }
+    match peeked {
+        Peeked::Tag(tag) if tag == M::TYPE => {
+            MsgpackBytes(body)
+                .decode::<M>()
+                .map_err(|FieldError { path, message }| DecodeError::Invalid {
+                    channel,
+                    type_tag: tag,
+                    path,
+                    message,
+                })
+        }
+        Peeked::Tag(tag) if is_airflow_message_type(&tag) => Err(DecodeError::NotPermitted {
+            channel,
+            type_tag: tag,
+        }),
+        Peeked::Tag(tag) => Err(DecodeError::UnknownType {
+            channel,
+            tag: UnknownTag::Unknown(tag),
+        }),
+        Peeked::Missing => Err(DecodeError::UnknownType {
+            channel,
+            tag: UnknownTag::Missing,
+        }),
+        Peeked::NotAString(json) => Err(DecodeError::UnknownType {
+            channel,
+            tag: UnknownTag::NotAString(json),
+        }),
+        Peeked::NotAnObject(what) => Err(DecodeError::Malformed {
+            channel,
+            reason: format!("expected a map, found {what}"),
+        }),
+    }
+}
+
 /// Decodes one message, already parsed into a [`serde_json::Value`], into `U`.
 pub fn decode_value<U: Union>(value: serde_json::Value) -> Result<U, DecodeError> {
     let peeked = match &value {

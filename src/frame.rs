@@ -320,8 +320,21 @@ pub fn decode_request<C: Union>(payload: &[u8]) -> Result<RequestFrame<C>, Frame
     })
 }
 
-/// Decodes a response frame payload (the bytes after the length prefix) with reply union `U`.
-pub fn decode_response<U: Union>(payload: &[u8]) -> Result<ResponseFrame<U>, FrameError> {
+/// A response frame whose body is still msgpack: for callers that pick the body's type from the
+/// request it answers (see [`crate::request::Reply`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawResponse<'a> {
+    /// The id of the request this answers.
+    pub id: i64,
+    /// The body's msgpack bytes; `None` for an empty reply, or when the error slot is set (the
+    /// SDK then ignores the body).
+    pub body: Option<&'a [u8]>,
+    /// The error slot.
+    pub error: Option<ErrorResponse>,
+}
+
+/// Splits a response frame payload into its id, raw body and decoded error slot.
+pub fn split_response(payload: &[u8]) -> Result<RawResponse<'_>, FrameError> {
     let mut rest = payload;
     let (len, id) = read_head(&mut rest)?;
     let body = if len >= 2 {
@@ -335,21 +348,31 @@ pub fn decode_response<U: Union>(payload: &[u8]) -> Result<ResponseFrame<U>, Fra
         None
     };
     finish_read(&mut rest, len, id)?;
-    let error = error.filter(|bytes| !is_nil(bytes));
-    let body = match body {
-        // With an error set, the SDK ignores the body without looking at it.
-        Some(bytes) if !is_nil(bytes) && error.is_none() => {
-            Some(decode_msgpack::<U>(bytes).map_err(|error| FrameError::Body { id, error })?)
-        }
-        _ => None,
-    };
-    let error = match error {
-        Some(bytes) if !is_nil(bytes) => {
+    let error = match error.filter(|bytes| !is_nil(bytes)) {
+        Some(bytes) => {
             Some(decode_error_slot(bytes).map_err(|error| FrameError::Body { id, error })?)
         }
-        _ => None,
+        None => None,
     };
-    Ok(ResponseFrame { id, body, error })
+    // With an error set, the SDK ignores the body without looking at it.
+    let body = body.filter(|bytes| !is_nil(bytes) && error.is_none());
+    Ok(RawResponse { id, body, error })
+}
+
+/// Decodes a response frame payload (the bytes after the length prefix) with reply union `U`.
+pub fn decode_response<U: Union>(payload: &[u8]) -> Result<ResponseFrame<U>, FrameError> {
+    let raw = split_response(payload)?;
+    let id = raw.id;
+    let body = raw
+        .body
+        .map(decode_msgpack::<U>)
+        .transpose()
+        .map_err(|error| FrameError::Body { id, error })?;
+    Ok(ResponseFrame {
+        id,
+        body,
+        error: raw.error,
+    })
 }
 
 /// The error slot holds an `ErrorResponse`, tag included (Python validates it with `ToTask`).
@@ -396,38 +419,8 @@ impl<R: Read> FrameReader<R> {
 
     /// Reads the next frame's payload (without its prefix). `Ok(None)` at a clean end of stream.
     pub fn read_payload(&mut self) -> Result<Option<&[u8]>, FrameError> {
-        let mut prefix = [0u8; 4];
-        let got = read_full(&mut self.inner, &mut prefix)?;
-        if got == 0 {
-            return Ok(None);
-        }
-        if got < 4 {
-            return Err(FrameError::Truncated {
-                expected: 4,
-                got: got as u64,
-            });
-        }
-        let len = u32::from_be_bytes(prefix);
-        if len > self.max_frame_len {
-            return Err(FrameError::TooLarge {
-                announced: len,
-                max: self.max_frame_len,
-            });
-        }
-        if len == 0 {
-            // Python never sends one, and its reader wedges on it: refuse it loudly.
-            return Err(FrameError::malformed(None, "a frame of length 0"));
-        }
-        self.buffer.clear();
-        self.buffer.resize(len as usize, 0);
-        let got = read_full(&mut self.inner, &mut self.buffer)?;
-        if got < self.buffer.len() {
-            return Err(FrameError::Truncated {
-                expected: 4 + u64::from(len),
-                got: 4 + got as u64,
-            });
-        }
-        Ok(Some(&self.buffer))
+        let more = read_payload_into(&mut self.inner, &mut self.buffer, self.max_frame_len)?;
+        Ok(more.then_some(self.buffer.as_slice()))
     }
 
     /// Reads and decodes the next request frame with channel `C`; `Ok(None)` at end of stream.
@@ -440,6 +433,47 @@ impl<R: Read> FrameReader<R> {
     pub fn read_response<U: Union>(&mut self) -> Result<Option<ResponseFrame<U>>, FrameError> {
         self.read_payload()?.map(decode_response).transpose()
     }
+}
+
+/// Reads one frame payload from `reader` into `buffer` (replacing its content); `Ok(false)` at a
+/// clean end of stream. A length over `max` is refused before anything is allocated for it.
+pub fn read_payload_into<R: Read>(
+    reader: &mut R,
+    buffer: &mut Vec<u8>,
+    max: u32,
+) -> Result<bool, FrameError> {
+    let mut prefix = [0u8; 4];
+    let got = read_full(reader, &mut prefix)?;
+    if got == 0 {
+        return Ok(false);
+    }
+    if got < 4 {
+        return Err(FrameError::Truncated {
+            expected: 4,
+            got: got as u64,
+        });
+    }
+    let len = u32::from_be_bytes(prefix);
+    if len > max {
+        return Err(FrameError::TooLarge {
+            announced: len,
+            max,
+        });
+    }
+    if len == 0 {
+        // Python never sends one, and its reader wedges on it: refuse it loudly.
+        return Err(FrameError::malformed(None, "a frame of length 0"));
+    }
+    buffer.clear();
+    buffer.resize(len as usize, 0);
+    let got = read_full(reader, buffer)?;
+    if got < buffer.len() {
+        return Err(FrameError::Truncated {
+            expected: 4 + u64::from(len),
+            got: 4 + got as u64,
+        });
+    }
+    Ok(true)
 }
 
 /// Reads until `buf` is full or the stream ends; returns the bytes read.

@@ -81,13 +81,17 @@ pub mod union;
 pub mod value;
 #[macro_use]
 pub mod groups;
+#[macro_use]
 pub mod channels;
+pub mod client;
 #[cfg(feature = "tokio")]
 pub mod codec;
 pub mod decode;
+pub mod dispatch;
 pub mod dynamic;
 pub mod frame;
 pub mod pipeline;
+pub mod request;
 pub mod schema;
 
 pub use channels::{

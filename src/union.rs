@@ -44,6 +44,16 @@ pub trait Union:
     fn decode_member<B: BodyDecoder>(tag: &str, body: B) -> Option<Result<Self, B::Error>>;
 }
 
+/// `Self` (a channel or group) carries message `M`. Implemented for exactly the members of each
+/// union, so code that requires it (the typed client's `send`) does not compile for a message the
+/// channel does not permit.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not permit `{M}` messages",
+    label = "`{M}` cannot be sent on `{Self}`",
+    note = "Airflow's union for this process does not contain `{M}`; see `airflow-comms permissions`"
+)]
+pub trait Permits<M> {}
+
 /// Something to do with each of a list of unions (see [`crate::groups::visit_groups`]).
 pub trait UnionVisitor {
     /// Called once per union, with its type.
@@ -94,6 +104,8 @@ macro_rules! tagged_union {
                 <Self as $crate::union::Union>::type_tag(self)
             }
         }
+
+        $( impl $crate::union::Permits<$member> for $name {} )*
 
         $( impl From<$member> for $name {
             fn from(message: $member) -> Self {

@@ -1,0 +1,274 @@
+//! The process side: a typed client that sends requests on a channel and returns typed replies.
+//!
+//! [`Client::send`] compiles only for a message the channel permits, and returns the reply type
+//! the request is answered with ([`Request::Response`]). A Rust task runtime or callback uses it
+//! over fd 0, exactly as the Python SDK's `CommsDecoder` does.
+//!
+//! ```
+//! use std::os::unix::net::UnixStream;
+//! use airflow_comms::client::Client;
+//! use airflow_comms::dispatch::{Dispatch, Handle};
+//! use airflow_comms::frame::FrameReader;
+//! use airflow_comms::*;
+//!
+//! # struct Supervisor;
+//! # impl Handle<GetConnection> for Supervisor {
+//! #     fn handle(&mut self, r: GetConnection) -> Result<request::ConnectionReply, ErrorResponse> { unreachable!() }
+//! # }
+//! # impl Handle<GetVariable> for Supervisor {
+//! #     fn handle(&mut self, r: GetVariable) -> Result<request::VariableReply, ErrorResponse> {
+//! #         Ok(request::VariableReply::VariableResult(VariableResult { key: r.key, value: Some("eu".into()) }))
+//! #     }
+//! # }
+//! # impl Handle<GetVariableKeys> for Supervisor {
+//! #     fn handle(&mut self, _: GetVariableKeys) -> Result<VariableKeysResult, ErrorResponse> { unreachable!() }
+//! # }
+//! # impl Handle<MaskSecret> for Supervisor {
+//! #     fn handle(&mut self, _: MaskSecret) -> Result<(), ErrorResponse> { Ok(()) }
+//! # }
+//! let (child_end, supervisor_end) = UnixStream::pair()?;
+//! // A supervisor thread (see `dispatch`) answers one request.
+//! let supervisor = std::thread::spawn(move || {
+//!     let mut reader = FrameReader::new(supervisor_end.try_clone().unwrap());
+//!     let request = reader.read_request::<CallbackToSupervisor>().unwrap().unwrap();
+//!     let mut reply = Vec::new();
+//!     Supervisor.dispatch(request, &mut reply).unwrap();
+//!     std::io::Write::write_all(&mut &supervisor_end, &reply).unwrap();
+//! });
+//!
+//! let mut client = Client::<CallbackToSupervisor, _>::new(child_end);
+//! let reply = client.send(GetVariable { key: "region".into() })?; // a `VariableReply`
+//! assert!(matches!(reply, request::VariableReply::VariableResult(v) if v.value.as_deref() == Some("eu")));
+//! supervisor.join().unwrap();
+//! // client.send(SucceedTask { .. }) would not compile: the callback channel does not permit it.
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::io::{Read, Write};
+use std::marker::PhantomData;
+
+use crate::channels::Channel;
+use crate::decode::DecodeError;
+use crate::frame::{
+    ContextCarrier, DEFAULT_MAX_FRAME_LEN, FrameError, RequestFrame, ResponseFrame, encode_request,
+    read_payload_into, split_response,
+};
+use crate::messages::responses::ErrorResponse;
+use crate::request::{Reply, Request};
+use crate::union::{Permits, Union};
+
+/// Why a request got no usable reply.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The frame could not be written or read.
+    #[error(transparent)]
+    Frame(#[from] FrameError),
+    /// The supervisor answered with an error (the frame's error slot): the request failed.
+    #[error("request {id} failed: {error:?}")]
+    Failed {
+        /// The request id.
+        id: i64,
+        /// What the supervisor said.
+        error: ErrorResponse,
+    },
+    /// The reply's body is not what the request is answered with.
+    #[error("the reply to request {id} is not valid: {error}")]
+    InvalidReply {
+        /// The request id.
+        id: i64,
+        /// Why the body was refused.
+        error: DecodeError,
+    },
+    /// A reply came for another request.
+    #[error("expected the reply to request {expected}, got one for {got}")]
+    UnexpectedReply {
+        /// The id sent.
+        expected: i64,
+        /// The id received.
+        got: i64,
+    },
+    /// The supervisor closed the connection before answering.
+    #[error("the supervisor closed the connection before answering request {0}")]
+    Closed(i64),
+}
+
+/// Decodes the reply to request `id` from a response frame payload.
+fn reply_from<R: Reply>(id: i64, payload: &[u8]) -> Result<R, ClientError> {
+    let raw = split_response(payload)?;
+    if raw.id != id {
+        return Err(ClientError::UnexpectedReply {
+            expected: id,
+            got: raw.id,
+        });
+    }
+    if let Some(error) = raw.error {
+        return Err(ClientError::Failed { id, error });
+    }
+    R::from_body(raw.body).map_err(|error| ClientError::InvalidReply { id, error })
+}
+
+/// A blocking client for channel `C` over a stream (fd 0 of a child process).
+#[derive(Debug)]
+pub struct Client<C, S> {
+    stream: S,
+    next_id: i64,
+    context_carrier: Option<ContextCarrier>,
+    max_frame_len: u32,
+    write_buffer: Vec<u8>,
+    read_buffer: Vec<u8>,
+    channel: PhantomData<fn() -> C>,
+}
+
+impl<C: Channel, S: Read + Write> Client<C, S> {
+    /// A client whose first request id is 0, as Airflow's runners count.
+    pub fn new(stream: S) -> Self {
+        Self {
+            stream,
+            next_id: 0,
+            context_carrier: None,
+            max_frame_len: DEFAULT_MAX_FRAME_LEN,
+            write_buffer: Vec::new(),
+            read_buffer: Vec::new(),
+            channel: PhantomData,
+        }
+    }
+
+    /// Sets the trace context sent with every request (W3C `traceparent` / `tracestate`).
+    pub fn with_context_carrier(mut self, carrier: Option<ContextCarrier>) -> Self {
+        self.context_carrier = carrier;
+        self
+    }
+
+    /// Sets the largest reply accepted.
+    pub fn with_max_frame_len(mut self, max: u32) -> Self {
+        self.max_frame_len = max;
+        self
+    }
+
+    /// Sends `message` and waits for its reply.
+    pub fn send<M>(&mut self, message: M) -> Result<M::Response, ClientError>
+    where
+        M: Request,
+        C: Permits<M> + From<M>,
+    {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.write_buffer.clear();
+        let frame = RequestFrame {
+            id,
+            body: C::from(message),
+            context_carrier: self.context_carrier.clone(),
+        };
+        encode_request(&frame, &mut self.write_buffer)?;
+        self.stream
+            .write_all(&self.write_buffer)
+            .map_err(FrameError::from)?;
+        self.stream.flush().map_err(FrameError::from)?;
+        if !read_payload_into(&mut self.stream, &mut self.read_buffer, self.max_frame_len)? {
+            return Err(ClientError::Closed(id));
+        }
+        reply_from(id, &self.read_buffer)
+    }
+
+    /// Reads a frame the supervisor sends unprompted, such as `StartupDetails` (id 0) on the task
+    /// channel; `Ok(None)` when the connection is closed.
+    pub fn receive<U: Union>(&mut self) -> Result<Option<ResponseFrame<U>>, FrameError> {
+        if !read_payload_into(&mut self.stream, &mut self.read_buffer, self.max_frame_len)? {
+            return Ok(None);
+        }
+        crate::frame::decode_response(&self.read_buffer).map(Some)
+    }
+
+    /// The underlying stream.
+    pub fn into_inner(self) -> S {
+        self.stream
+    }
+}
+
+/// The async client (feature `tokio`).
+#[cfg(feature = "tokio")]
+pub use self::tokio_client::AsyncClient;
+
+#[cfg(feature = "tokio")]
+mod tokio_client {
+    use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+    use super::*;
+
+    /// An async client for channel `C` over a tokio stream; see [`Client`].
+    #[derive(Debug)]
+    pub struct AsyncClient<C, S> {
+        stream: S,
+        next_id: i64,
+        max_frame_len: u32,
+        buffer: Vec<u8>,
+        channel: PhantomData<fn() -> C>,
+    }
+
+    impl<C: Channel, S: AsyncRead + AsyncWrite + Unpin> AsyncClient<C, S> {
+        /// A client whose first request id is 0.
+        pub fn new(stream: S) -> Self {
+            Self {
+                stream,
+                next_id: 0,
+                max_frame_len: DEFAULT_MAX_FRAME_LEN,
+                buffer: Vec::new(),
+                channel: PhantomData,
+            }
+        }
+
+        /// Sends `message` and waits for its reply.
+        pub async fn send<M>(&mut self, message: M) -> Result<M::Response, ClientError>
+        where
+            M: Request,
+            C: Permits<M> + From<M>,
+        {
+            let id = self.next_id;
+            self.next_id += 1;
+            self.buffer.clear();
+            encode_request(
+                &RequestFrame {
+                    id,
+                    body: C::from(message),
+                    context_carrier: None,
+                },
+                &mut self.buffer,
+            )?;
+            self.stream
+                .write_all(&self.buffer)
+                .await
+                .map_err(FrameError::from)?;
+            self.stream.flush().await.map_err(FrameError::from)?;
+            let mut prefix = [0u8; 4];
+            match self.stream.read_exact(&mut prefix).await {
+                Ok(_) => {}
+                Err(err) if err.kind() == std::io::ErrorKind::UnexpectedEof => {
+                    return Err(ClientError::Closed(id));
+                }
+                Err(err) => return Err(FrameError::from(err).into()),
+            }
+            let len = u32::from_be_bytes(prefix);
+            if len > self.max_frame_len {
+                return Err(FrameError::TooLarge {
+                    announced: len,
+                    max: self.max_frame_len,
+                }
+                .into());
+            }
+            self.buffer.clear();
+            self.buffer.resize(len as usize, 0);
+            self.stream
+                .read_exact(&mut self.buffer)
+                .await
+                .map_err(|err| match err.kind() {
+                    std::io::ErrorKind::UnexpectedEof => FrameError::Truncated {
+                        expected: 4 + u64::from(len),
+                        got: 4,
+                    },
+                    _ => FrameError::from(err),
+                })?;
+            reply_from(id, &self.buffer)
+        }
+    }
+}

@@ -1,0 +1,259 @@
+//! What each request is answered with: the [`Request`] trait, one response type per request.
+//!
+//! The pairing is what Airflow's supervisors actually answer (the task supervisor, the callback
+//! supervisor, the triggerer and the DAG processor manager all agree per request type): e.g.
+//! `GetConnection` gets a [`ConnectionResult`], or an [`ErrorResponse`] body when the connection
+//! does not exist or access is denied ([`ConnectionReply`]); `SetXCom` gets an empty reply (`()`);
+//! `TriggerStateChanges` gets a [`TriggerStateSync`]. A failure of the supervisor itself comes in
+//! the frame's error slot, which the typed client turns into an error, whatever the request.
+//!
+//! ```
+//! use airflow_comms::request::{ConnectionReply, Request};
+//! use airflow_comms::{GetConnection, SetXCom, TriggerStateChanges, TriggerStateSync};
+//!
+//! fn reply_of<R: Request>() -> &'static [&'static str] {
+//!     <R::Response as airflow_comms::request::Reply>::TYPES
+//! }
+//! assert_eq!(reply_of::<GetConnection>(), ["ConnectionResult", "ErrorResponse"]);
+//! assert!(reply_of::<SetXCom>().is_empty()); // an empty reply
+//! assert_eq!(reply_of::<TriggerStateChanges>(), ["TriggerStateSync"]);
+//! # let _: Option<ConnectionReply> = None; let _: Option<TriggerStateSync> = None;
+//! ```
+
+use std::fmt;
+
+use crate::decode::{DecodeError, decode_msgpack, decode_msgpack_message};
+use crate::frame::{FrameError, ResponseFrame, encode_response};
+use crate::messages::dag_processor::DagFileParsingResult;
+use crate::messages::hitl::*;
+use crate::messages::lifecycle::*;
+use crate::messages::logging::*;
+use crate::messages::metadata::*;
+use crate::messages::orchestration::*;
+use crate::messages::read::*;
+use crate::messages::responses::*;
+use crate::messages::trigger::*;
+use crate::messages::write::*;
+use crate::model::Message;
+use crate::union::Union;
+
+/// A request, with the type of its reply.
+pub trait Request: Message {
+    /// What the supervisor answers with.
+    type Response: Reply;
+}
+
+/// A reply body, typed by the request it answers: `()` for an empty reply, a message, or a
+/// union of the messages a request may be answered with.
+pub trait Reply: Sized + fmt::Debug + Clone + PartialEq {
+    /// The message types the body may carry; empty for an empty reply.
+    const TYPES: &'static [&'static str];
+
+    /// Decodes the body of a response frame (`None` for an empty body).
+    fn from_body(body: Option<&[u8]>) -> Result<Self, DecodeError>;
+
+    /// Appends a response frame answering request `id` with this reply.
+    fn write_response(&self, id: i64, out: &mut Vec<u8>) -> Result<(), FrameError>;
+}
+
+/// The error of decoding a body where an empty reply was due.
+fn unexpected_body(expected: &'static str) -> DecodeError {
+    DecodeError::Malformed {
+        channel: expected,
+        reason: "expected an empty reply, got a body".into(),
+    }
+}
+
+/// The error of an empty body where one was due.
+fn missing_body(expected: &'static str) -> DecodeError {
+    DecodeError::Malformed {
+        channel: expected,
+        reason: "expected a reply body, got an empty reply".into(),
+    }
+}
+
+impl Reply for () {
+    const TYPES: &'static [&'static str] = &[];
+
+    fn from_body(body: Option<&[u8]>) -> Result<Self, DecodeError> {
+        match body {
+            None => Ok(()),
+            Some(_) => Err(unexpected_body("empty reply")),
+        }
+    }
+
+    fn write_response(&self, id: i64, out: &mut Vec<u8>) -> Result<(), FrameError> {
+        encode_response(&ResponseFrame::<()>::empty(id), out)
+    }
+}
+
+impl Reply for Option<SentFDs> {
+    const TYPES: &'static [&'static str] = &["SentFDs"];
+
+    /// Empty on a platform without descriptor passing, as Airflow's supervisor answers there.
+    fn from_body(body: Option<&[u8]>) -> Result<Self, DecodeError> {
+        body.map(decode_msgpack_message::<SentFDs>).transpose()
+    }
+
+    fn write_response(&self, id: i64, out: &mut Vec<u8>) -> Result<(), FrameError> {
+        encode_response(
+            &ResponseFrame {
+                id,
+                body: self.as_ref(),
+                error: None,
+            },
+            out,
+        )
+    }
+}
+
+/// Implements [`Reply`] for messages that are a whole reply.
+macro_rules! message_reply {
+    ($($message:ident),* $(,)?) => {$(
+        impl Reply for $message {
+            const TYPES: &'static [&'static str] = &[<$message as Message>::TYPE];
+
+            fn from_body(body: Option<&[u8]>) -> Result<Self, DecodeError> {
+                decode_msgpack_message::<$message>(body.ok_or_else(|| missing_body(<$message as Message>::TYPE))?)
+            }
+
+            fn write_response(&self, id: i64, out: &mut Vec<u8>) -> Result<(), FrameError> {
+                encode_response(&ResponseFrame { id, body: Some(self), error: None }, out)
+            }
+        }
+    )*};
+}
+
+message_reply! {
+    OKResponse, HITLDetailRequestResult, HITLDetailResponseResult, AssetEventsResult,
+    AssetsByAliasResult, DRCount, DagResult, DagRunResult, DagRunStateResult,
+    PrevSuccessfulDagRunResult, PreviousDagRunResult, PreviousTIResult, TICount,
+    TaskBreadcrumbsResult, TaskRescheduleStartDate, TaskStatesResult, VariableKeysResult,
+    XComResult, XComCountResponse, XComSequenceSliceResult, InactiveAssetsResult,
+    TriggerStateSync,
+}
+
+/// Defines a union of the messages a request may be answered with, and its [`Reply`].
+macro_rules! reply_union {
+    ($($(#[doc = $doc:literal])* pub enum $name:ident { $($member:ident),* $(,)? })*) => {$(
+        crate::tagged_union! { $(#[doc = $doc])* pub enum $name { $($member),* } }
+
+        impl Reply for $name {
+            const TYPES: &'static [&'static str] = <$name as Union>::TYPES;
+
+            fn from_body(body: Option<&[u8]>) -> Result<Self, DecodeError> {
+                decode_msgpack::<$name>(body.ok_or_else(|| missing_body(stringify!($name)))?)
+            }
+
+            fn write_response(&self, id: i64, out: &mut Vec<u8>) -> Result<(), FrameError> {
+                encode_response(&ResponseFrame { id, body: Some(self), error: None }, out)
+            }
+        }
+    )*};
+}
+
+reply_union! {
+    /// The reply to `GetConnection`: the connection, or an `ErrorResponse` body with
+    /// `CONNECTION_NOT_FOUND` or `PERMISSION_DENIED`.
+    pub enum ConnectionReply { ConnectionResult, ErrorResponse }
+
+    /// The reply to `GetVariable`: the variable, or an `ErrorResponse` body with
+    /// `VARIABLE_NOT_FOUND` or `PERMISSION_DENIED`.
+    pub enum VariableReply { VariableResult, ErrorResponse }
+
+    /// The reply to `GetAssetByName` / `GetAssetByUri`: the asset, or an `ErrorResponse` body with
+    /// `ASSET_NOT_FOUND`.
+    pub enum AssetReply { AssetResult, ErrorResponse }
+
+    /// The reply to a read of the asset state store: the value, or an `ErrorResponse` body with
+    /// `ASSET_STORE_NOT_FOUND`.
+    pub enum AssetStateStoreReply { AssetStateStoreResult, ErrorResponse }
+
+    /// The reply to `GetTaskStateStore`: the value, or an `ErrorResponse` body with
+    /// `TASK_STORE_NOT_FOUND`.
+    pub enum TaskStateStoreReply { TaskStateStoreResult, ErrorResponse }
+
+    /// The reply to `GetXComSequenceItem`: the item, or an `ErrorResponse` body with
+    /// `XCOM_NOT_FOUND`.
+    pub enum XComSequenceItemReply { XComSequenceIndexResult, ErrorResponse }
+
+    /// The reply to `TriggerDagRun`: `OKResponse`, or an `ErrorResponse` body with
+    /// `DAGRUN_ALREADY_EXISTS`.
+    pub enum TriggerDagRunReply { OKResponse, ErrorResponse }
+}
+
+/// Pairs each request with its reply: the one table of what a supervisor answers.
+macro_rules! requests {
+    ($($request:ident => $response:ty;)*) => {$(
+        impl Request for $request {
+            type Response = $response;
+        }
+    )*};
+}
+
+requests! {
+    // Reads.
+    GetAssetByName => AssetReply;
+    GetAssetByUri => AssetReply;
+    GetAssetEventByAsset => AssetEventsResult;
+    GetAssetEventByAssetAlias => AssetEventsResult;
+    GetAssetStateStoreByName => AssetStateStoreReply;
+    GetAssetStateStoreByUri => AssetStateStoreReply;
+    GetAssetsByAlias => AssetsByAliasResult;
+    GetConnection => ConnectionReply;
+    GetDRCount => DRCount;
+    GetDag => DagResult;
+    GetDagRun => DagRunResult;
+    GetDagRunState => DagRunStateResult;
+    GetPrevSuccessfulDagRun => PrevSuccessfulDagRunResult;
+    GetPreviousDagRun => PreviousDagRunResult;
+    GetPreviousTI => PreviousTIResult;
+    GetTICount => TICount;
+    GetTaskBreadcrumbs => TaskBreadcrumbsResult;
+    GetTaskRescheduleStartDate => TaskRescheduleStartDate;
+    GetTaskStateStore => TaskStateStoreReply;
+    GetTaskStates => TaskStatesResult;
+    GetVariable => VariableReply;
+    GetVariableKeys => VariableKeysResult;
+    // A missing XCom is not an error: the value is null.
+    GetXCom => XComResult;
+    GetXComCount => XComCountResponse;
+    GetXComSequenceItem => XComSequenceItemReply;
+    GetXComSequenceSlice => XComSequenceSliceResult;
+    // Writes.
+    ClearAssetStateStoreByName => OKResponse;
+    ClearAssetStateStoreByUri => OKResponse;
+    ClearTaskStateStore => OKResponse;
+    DeleteAssetStateStoreByName => OKResponse;
+    DeleteAssetStateStoreByUri => OKResponse;
+    DeleteTaskStateStore => OKResponse;
+    DeleteVariable => OKResponse;
+    DeleteXCom => ();
+    PutVariable => ();
+    SetAssetStateStoreByName => OKResponse;
+    SetAssetStateStoreByUri => OKResponse;
+    SetTaskStateStore => OKResponse;
+    SetXCom => ();
+    // Logging: `SentFDs` carries the new descriptor as `SCM_RIGHTS` ancillary data.
+    MaskSecret => ();
+    ResendLoggingFD => Option<SentFDs>;
+    // The task's lifecycle and metadata.
+    TaskState => ();
+    SucceedTask => ();
+    DeferTask => ();
+    RetryTask => ();
+    RescheduleTask => ();
+    SkipDownstreamTasks => ();
+    AwaitInputTask => ();
+    SetRenderedFields => ();
+    SetRenderedMapIndex => ();
+    ValidateInletsAndOutlets => InactiveAssetsResult;
+    TriggerDagRun => TriggerDagRunReply;
+    // Human in the loop. The task supervisor of 3.3.2 answers the last two with an error.
+    CreateHITLDetailPayload => HITLDetailRequestResult;
+    UpdateHITLDetail => HITLDetailResponseResult;
+    GetHITLDetailResponse => HITLDetailResponseResult;
+    // The trigger runner and the DAG processor.
+    TriggerStateChanges => TriggerStateSync;
+    DagFileParsingResult => ();
+}
