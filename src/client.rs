@@ -7,7 +7,7 @@
 //! ```
 //! use std::os::unix::net::UnixStream;
 //! use airflow_comms::client::Client;
-//! use airflow_comms::dispatch::{Dispatch, Handle};
+//! use airflow_comms::dispatch::Handle;
 //! use airflow_comms::frame::FrameReader;
 //! use airflow_comms::*;
 //!
@@ -32,7 +32,7 @@
 //!     let mut reader = FrameReader::new(supervisor_end.try_clone().unwrap());
 //!     let request = reader.read_request::<CallbackToSupervisor>().unwrap().unwrap();
 //!     let mut reply = Vec::new();
-//!     Supervisor.dispatch(request, &mut reply).unwrap();
+//!     CallbackToSupervisor::dispatch(request, &mut Supervisor, &mut reply).unwrap();
 //!     std::io::Write::write_all(&mut &supervisor_end, &reply).unwrap();
 //! });
 //!
@@ -150,14 +150,14 @@ impl<C: Channel, S: Read + Write> Client<C, S> {
     pub fn send<M>(&mut self, message: M) -> Result<M::Response, ClientError>
     where
         M: Request,
-        C: Permits<M> + From<M>,
+        C: Permits<M>,
     {
         let id = self.next_id;
         self.next_id += 1;
         self.write_buffer.clear();
         let frame = RequestFrame {
             id,
-            body: C::from(message),
+            body: C::from_message(message),
             context_carrier: self.context_carrier.clone(),
         };
         encode_request(&frame, &mut self.write_buffer)?;
@@ -222,7 +222,7 @@ mod tokio_client {
         pub async fn send<M>(&mut self, message: M) -> Result<M::Response, ClientError>
         where
             M: Request,
-            C: Permits<M> + From<M>,
+            C: Permits<M>,
         {
             let id = self.next_id;
             self.next_id += 1;
@@ -230,7 +230,7 @@ mod tokio_client {
             encode_request(
                 &RequestFrame {
                     id,
-                    body: C::from(message),
+                    body: C::from_message(message),
                     context_carrier: None,
                 },
                 &mut self.buffer,

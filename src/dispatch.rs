@@ -1,11 +1,12 @@
 //! The supervisor's side: answer each request of a channel with a reply typed by the request.
 //!
-//! Implement [`Handle<M>`] for every request `M` the channel permits; [`Dispatch`] is then
-//! implemented for the handler, and a request frame turns into its response frame. Leaving one
-//! request out is a compile error that names it.
+//! Implement [`Handle<M>`] for every request `M` the channel permits; then
+//! `<Channel>::dispatch(request, &mut handler, &mut out)` turns a request frame into its response
+//! frame (and [`Dispatch`] is implemented for the handler, for generic code). Leaving one request
+//! out is a compile error that names it.
 //!
 //! ```
-//! use airflow_comms::dispatch::{Dispatch, Handle};
+//! use airflow_comms::dispatch::Handle;
 //! use airflow_comms::frame::{RequestFrame, split_response};
 //! use airflow_comms::request::{ConnectionReply, VariableReply};
 //! use airflow_comms::*;
@@ -39,7 +40,7 @@
 //!
 //! let request = RequestFrame::<CallbackToSupervisor>::new(7, GetVariable { key: "region".into() });
 //! let mut frame = Vec::new();
-//! Secrets.dispatch(request, &mut frame).unwrap();
+//! CallbackToSupervisor::dispatch(request, &mut Secrets, &mut frame).unwrap();
 //! let reply = split_response(&frame[4..]).unwrap();
 //! assert_eq!(reply.id, 7);
 //! assert!(reply.body.is_some());
@@ -83,18 +84,30 @@ pub trait Dispatch<C> {
 /// Implements [`Dispatch`] for a channel, given its members (from the channel's own macro).
 macro_rules! dispatch_impl {
     ($channel:ident: $($member:ident),*) => {
+        impl $channel {
+            /// Handles `request` with `handler` and appends the response frame (same id) to
+            /// `out`: the entry point of a supervisor loop. A handler that misses one of the
+            /// channel's requests does not compile here, and the error names the request.
+            pub fn dispatch<H>(request: RequestFrame<Self>, handler: &mut H, out: &mut Vec<u8>) -> Result<(), FrameError>
+            where
+                $( H: Handle<$member>, )*
+            {
+                let id = request.id;
+                match request.body {
+                    $( $channel::$member(message) => match <H as Handle<$member>>::handle(handler, message) {
+                        Ok(reply) => reply.write_response(id, out),
+                        Err(error) => encode_response(&ResponseFrame::<()>::error(id, error), out),
+                    }, )*
+                }
+            }
+        }
+
         impl<H> Dispatch<$channel> for H
         where
             $( H: Handle<$member>, )*
         {
             fn dispatch(&mut self, request: RequestFrame<$channel>, out: &mut Vec<u8>) -> Result<(), FrameError> {
-                let id = request.id;
-                match request.body {
-                    $( $channel::$member(message) => match <H as Handle<$member>>::handle(self, message) {
-                        Ok(reply) => reply.write_response(id, out),
-                        Err(error) => encode_response(&ResponseFrame::<()>::error(id, error), out),
-                    }, )*
-                }
+                $channel::dispatch(request, self, out)
             }
         }
     };

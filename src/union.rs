@@ -52,7 +52,10 @@ pub trait Union:
     label = "`{M}` cannot be sent on `{Self}`",
     note = "Airflow's union for this process does not contain `{M}`; see `airflow-comms permissions`"
 )]
-pub trait Permits<M> {}
+pub trait Permits<M> {
+    /// Wraps the message in the union.
+    fn from_message(message: M) -> Self;
+}
 
 /// Something to do with each of a list of unions (see [`crate::groups::visit_groups`]).
 pub trait UnionVisitor {
@@ -105,7 +108,11 @@ macro_rules! tagged_union {
             }
         }
 
-        $( impl $crate::union::Permits<$member> for $name {} )*
+        $( impl $crate::union::Permits<$member> for $name {
+            fn from_message(message: $member) -> Self {
+                Self::$member(message)
+            }
+        } )*
 
         $( impl From<$member> for $name {
             fn from(message: $member) -> Self {
