@@ -31,13 +31,16 @@ pub enum DecodeError {
         /// What the `"type"` key held.
         tag: UnknownTag,
     },
-    /// An Airflow message type that this channel does not permit.
-    #[error("{channel} does not permit `{type_tag}` messages")]
+    /// An Airflow message type that this channel (or the policy narrowing it) does not permit.
+    #[error("{channel} does not permit `{type_tag}` messages{}", policy.as_ref().map(|p| format!(" under the policy `{p}`")).unwrap_or_default())]
     NotPermitted {
         /// The union that was decoding.
         channel: &'static str,
         /// The refused type.
         type_tag: String,
+        /// The [`ChannelPolicy`](crate::policy::ChannelPolicy) that refused it, when the channel
+        /// itself permits the type.
+        policy: Option<String>,
     },
     /// A permitted type whose fields fail validation.
     #[error("{channel}: invalid `{type_tag}` at `{path}`: {message}")]
@@ -385,6 +388,7 @@ fn dispatch<U: Union, B: BodyDecoder<Error = FieldError>>(
         None if is_airflow_message_type(&tag) => Err(DecodeError::NotPermitted {
             channel,
             type_tag: tag,
+            policy: None,
         }),
         None => Err(DecodeError::UnknownType {
             channel,
@@ -470,6 +474,7 @@ pub fn decode_msgpack_message<M: crate::model::Message>(body: &[u8]) -> Result<M
         Peeked::Tag(tag) if is_airflow_message_type(&tag) => Err(DecodeError::NotPermitted {
             channel,
             type_tag: tag,
+            policy: None,
         }),
         Peeked::Tag(tag) => Err(DecodeError::UnknownType {
             channel,

@@ -91,6 +91,7 @@ pub mod dispatch;
 pub mod dynamic;
 pub mod frame;
 pub mod pipeline;
+pub mod policy;
 pub mod request;
 pub mod schema;
 
