@@ -238,48 +238,11 @@ impl<'de> Visitor<'de> for JsonText<'_> {
     }
 }
 
-/// The first integer literal of `json` outside the range msgpack can carry
-/// (`-2^63 ..= 2^64 - 1`), if any.
-fn integer_beyond_64_bits(json: &str) -> Option<&str> {
-    let bytes = json.as_bytes();
-    let (mut i, mut in_string, mut escaped) = (0, false, false);
-    while i < bytes.len() {
-        let b = bytes[i];
-        if in_string {
-            match b {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            i += 1;
-        } else if b == b'"' {
-            in_string = true;
-            i += 1;
-        } else if b == b'-' || b.is_ascii_digit() {
-            let start = i;
-            while i < bytes.len()
-                && matches!(bytes[i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
-            {
-                i += 1;
-            }
-            let token = &json[start..i];
-            let integral = !token.contains(['.', 'e', 'E']);
-            if integral && token.parse::<i64>().is_err() && token.parse::<u64>().is_err() {
-                return Some(token);
-            }
-        } else {
-            i += 1;
-        }
-    }
-    None
-}
-
-/// `json` without the whitespace between tokens, or `None` when it has none.
-fn minified(json: &str) -> Option<String> {
-    let bytes = json.as_bytes();
+/// The bytes of JSON text that lie outside string literals, with their positions. Both scans
+/// below need to know where strings are: whitespace and digits inside them mean nothing.
+fn outside_strings(json: &str) -> impl Iterator<Item = (usize, u8)> + '_ {
     let (mut in_string, mut escaped) = (false, false);
-    let first_space = bytes.iter().position(|&b| {
+    json.bytes().enumerate().filter(move |&(_, b)| {
         if in_string {
             match b {
                 _ if escaped => escaped = false,
@@ -290,26 +253,54 @@ fn minified(json: &str) -> Option<String> {
             false
         } else {
             in_string = b == b'"';
-            matches!(b, b' ' | b'\n' | b'\r' | b'\t')
+            !in_string
         }
-    })?;
-    let mut out = String::with_capacity(json.len());
-    out.push_str(&json[..first_space]);
-    let (mut in_string, mut escaped) = (false, false);
-    for c in json[first_space..].chars() {
-        if in_string {
-            out.push(c);
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => in_string = false,
-                _ => {}
+    })
+}
+
+/// The first integer literal of `json` outside the range msgpack can carry
+/// (`-2^63 ..= 2^64 - 1`), if any.
+fn integer_beyond_64_bits(json: &str) -> Option<&str> {
+    let is_number_byte = |b: u8| matches!(b, b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9');
+    let wide = |token: &str| {
+        !token.contains(['.', 'e', 'E'])
+            && token.parse::<i64>().is_err()
+            && token.parse::<u64>().is_err()
+    };
+    let mut start = None;
+    for (i, b) in outside_strings(json) {
+        match (start, is_number_byte(b)) {
+            (None, true) => start = Some(i),
+            (Some(from), false) => {
+                if wide(&json[from..i]) {
+                    return Some(&json[from..i]);
+                }
+                start = None;
             }
-        } else if !matches!(c, ' ' | '\n' | '\r' | '\t') {
-            in_string = c == '"';
-            out.push(c);
+            _ => {}
         }
     }
+    start.map(|from| &json[from..]).filter(|token| wide(token))
+}
+
+/// `json` without the whitespace between tokens, or `None` when it has none.
+fn minified(json: &str) -> Option<String> {
+    let is_space = |b: u8| matches!(b, b' ' | b'\n' | b'\r' | b'\t');
+    let spaces: Vec<usize> = outside_strings(json)
+        .filter(|&(_, b)| is_space(b))
+        .map(|(i, _)| i)
+        .collect();
+    if spaces.is_empty() {
+        return None;
+    }
+    // Whitespace is ASCII, so cutting around it keeps every UTF-8 sequence whole.
+    let mut out = String::with_capacity(json.len() - spaces.len());
+    let mut from = 0;
+    for at in spaces {
+        out.push_str(&json[from..at]);
+        from = at + 1;
+    }
+    out.push_str(&json[from..]);
     Some(out)
 }
 
@@ -354,6 +345,23 @@ mod tests {
         // Raw bytes are not JSON.
         let bin = [0xc4, 0x01, 0x00];
         assert!(rmp_serde::from_slice::<JsonValue>(&bin).is_err());
+    }
+
+    #[test]
+    fn finds_integers_msgpack_cannot_carry_outside_strings_only() {
+        assert_eq!(
+            integer_beyond_64_bits("18446744073709551616"),
+            Some("18446744073709551616")
+        );
+        assert_eq!(
+            integer_beyond_64_bits(r#"{"a":-9223372036854775809}"#),
+            Some("-9223372036854775809")
+        );
+        assert_eq!(
+            integer_beyond_64_bits(r#"{"99999999999999999999":"99999999999999999999"}"#),
+            None
+        );
+        assert_eq!(integer_beyond_64_bits("[1e400,18446744073709551615]"), None);
     }
 
     #[test]
