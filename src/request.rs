@@ -184,11 +184,20 @@ reply_union! {
 
 /// Pairs each request with its reply: the one table of what a supervisor answers.
 macro_rules! requests {
-    ($($request:ident => $response:ty;)*) => {$(
-        impl Request for $request {
+    ($($request:ident => $response:ty;)*) => {
+        $( impl Request for $request {
             type Response = $response;
+        } )*
+
+        /// The message types that may answer request `type_tag` (empty for an empty reply), or
+        /// `None` when `type_tag` is no request.
+        pub fn reply_types(type_tag: &str) -> Option<&'static [&'static str]> {
+            match type_tag {
+                $( <$request as Message>::TYPE => Some(<$response as Reply>::TYPES), )*
+                _ => None,
+            }
         }
-    )*};
+    };
 }
 
 requests! {
