@@ -104,3 +104,64 @@ async fn the_child_side_reads_replies() {
     let reply = child.next().await.unwrap().unwrap().unwrap();
     assert_eq!((reply.id, reply.body, reply.error), (4, None, None));
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_async_client_sends_typed_requests_and_gets_typed_replies() {
+    use airflow_comms::client::{AsyncClient, ClientError};
+    use airflow_comms::request::VariableReply;
+    use airflow_comms::{ErrorResponse, ErrorType, GetVariable, VariableResult};
+
+    let (child_end, supervisor_end) = tokio::io::duplex(4096);
+    let supervisor = tokio::spawn(async move {
+        let mut frames = tokio_util::codec::Framed::new(
+            supervisor_end,
+            SupervisorCodec::<CallbackToSupervisor>::new(),
+        );
+        let first = frames.next().await.unwrap().unwrap().unwrap();
+        frames
+            .send(ResponseFrame::<ToTask>::reply(
+                first.id,
+                VariableResult {
+                    key: "region".into(),
+                    value: Some("eu".into()),
+                },
+            ))
+            .await
+            .unwrap();
+        let second = frames.next().await.unwrap().unwrap().unwrap();
+        let error = ErrorResponse {
+            error: ErrorType::ApiServerError,
+            detail: None,
+        };
+        frames
+            .send(ResponseFrame::<ToTask>::error(second.id, error))
+            .await
+            .unwrap();
+    });
+    let mut client = AsyncClient::<CallbackToSupervisor, _>::new(child_end);
+    let reply = client
+        .send(GetVariable {
+            key: "region".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        reply,
+        VariableReply::VariableResult(VariableResult {
+            key: "region".into(),
+            value: Some("eu".into())
+        })
+    );
+    match client
+        .send(GetVariable {
+            key: "other".into(),
+        })
+        .await
+    {
+        Err(ClientError::Failed { id: 1, error }) => {
+            assert_eq!(error.error, ErrorType::ApiServerError)
+        }
+        other => panic!("expected the error slot to fail the request, got {other:?}"),
+    }
+    supervisor.await.unwrap();
+}
