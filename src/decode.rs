@@ -318,14 +318,14 @@ struct JsonText<'a>(&'a str);
 impl BodyDecoder for JsonText<'_> {
     type Error = FieldError;
     fn decode<T: DeserializeOwned>(self) -> Result<T, FieldError> {
-        let mut deserializer = serde_json::Deserializer::from_str(self.0);
-        let value = serde_path_to_error::deserialize(&mut deserializer)
-            .map_err(FieldError::from_path_error)?;
-        deserializer.end().map_err(|err| FieldError {
-            path: ".".into(),
-            message: err.to_string(),
-        })?;
-        Ok(value)
+        // Path tracking costs on every field, so it is only paid for once decoding has failed.
+        serde_json::from_str(self.0).map_err(|plain| {
+            let mut deserializer = serde_json::Deserializer::from_str(self.0);
+            match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+                Err(err) => FieldError::from_path_error(err),
+                Ok(_) => FieldError { path: ".".into(), message: plain.to_string() },
+            }
+        })
     }
 }
 
@@ -345,8 +345,25 @@ struct MsgpackBytes<'a>(&'a [u8]);
 impl BodyDecoder for MsgpackBytes<'_> {
     type Error = FieldError;
     fn decode<T: DeserializeOwned>(self) -> Result<T, FieldError> {
-        let mut deserializer = rmp_serde::Deserializer::from_read_ref(self.0);
-        serde_path_to_error::deserialize(&mut deserializer).map_err(FieldError::from_path_error)
+        // Path tracking costs on every field, so it is only paid for once decoding has failed.
+        rmp_serde::from_slice(self.0).map_err(|_| {
+            let mut deserializer = rmp_serde::Deserializer::from_read_ref(self.0);
+            match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+                Err(err) => FieldError::from_path_error(err),
+                Ok(_) => FieldError { path: ".".into(), message: "the message could not be decoded".into() },
+            }
+        })
+    }
+}
+
+/// Reads a msgpack body's tag with the scanner: no allocation, nothing decoded but the tag.
+fn peek_msgpack(body: &[u8]) -> Result<Peeked, String> {
+    use crate::msgpack::{Body, Tag, scan_body};
+    match scan_body(body).map_err(|err| err.to_string())? {
+        Body::Map(Tag::Str(tag)) => Ok(Peeked::Tag(tag.to_owned())),
+        Body::Map(Tag::Other(what)) => Ok(Peeked::NotAString(what.to_owned())),
+        Body::Map(Tag::Missing) => Ok(Peeked::Missing),
+        Body::NotAMap(what) => Ok(Peeked::NotAnObject(what)),
     }
 }
 
@@ -427,19 +444,7 @@ pub fn decode_json<U: Union>(text: &str) -> Result<U, DecodeError> {
 /// The tag is read first, then the concrete struct is decoded from the same bytes, exactly as
 /// [`decode_json`] does for JSON text.
 pub fn decode_msgpack<U: Union>(body: &[u8]) -> Result<U, DecodeError> {
-    let mut rest = body;
-    let peeked = rmp_serde::Deserializer::new(&mut rest)
-        .deserialize_any(TagPeek)
-        .map_err(|err| DecodeError::Malformed {
-            channel: U::NAME,
-            reason: err.to_string(),
-        })?;
-    if !rest.is_empty() {
-        return Err(DecodeError::Malformed {
-            channel: U::NAME,
-            reason: format!("{} bytes trail the message", rest.len()),
-        });
-    }
+    let peeked = peek_msgpack(body).map_err(|reason| DecodeError::Malformed { channel: U::NAME, reason })?;
     dispatch(peeked, MsgpackBytes(body))
 }
 
@@ -447,19 +452,7 @@ pub fn decode_msgpack<U: Union>(body: &[u8]) -> Result<U, DecodeError> {
 /// request determines): the `type` tag must be `M`'s.
 pub fn decode_msgpack_message<M: crate::model::Message>(body: &[u8]) -> Result<M, DecodeError> {
     let channel = M::NAME;
-    let mut rest = body;
-    let peeked = rmp_serde::Deserializer::new(&mut rest)
-        .deserialize_any(TagPeek)
-        .map_err(|err| DecodeError::Malformed {
-            channel,
-            reason: err.to_string(),
-        })?;
-    if !rest.is_empty() {
-        return Err(DecodeError::Malformed {
-            channel,
-            reason: format!("{} bytes trail the message", rest.len()),
-        });
-    }
+    let peeked = peek_msgpack(body).map_err(|reason| DecodeError::Malformed { channel, reason })?;
     match peeked {
         Peeked::Tag(tag) if tag == M::TYPE => {
             MsgpackBytes(body)

@@ -24,7 +24,6 @@ use std::io::{self, Read, Write};
 
 use indexmap::IndexMap;
 use serde::Serialize;
-use serde::de::IgnoredAny;
 
 use crate::decode::{DecodeError, decode_msgpack};
 use crate::messages::responses::ErrorResponse;
@@ -258,17 +257,8 @@ fn read_head(rest: &mut &[u8]) -> Result<(u32, i64), FrameError> {
 
 /// Splits off the next msgpack value of `rest`, checking that it is well formed.
 fn next_value<'a>(rest: &mut &'a [u8], id: i64, what: &str) -> Result<&'a [u8], FrameError> {
-    let before = *rest;
-    let mut reader = *rest;
-    let mut deserializer = rmp_serde::Deserializer::new(&mut reader);
-    serde::Deserialize::deserialize(&mut deserializer)
-        .map(|IgnoredAny| ())
-        .map_err(|err| {
-            FrameError::malformed(Some(id), format!("the {what} is not valid msgpack: {err}"))
-        })?;
-    let used = before.len() - reader.len();
-    *rest = reader;
-    Ok(&before[..used])
+    crate::msgpack::split_value(rest)
+        .map_err(|err| FrameError::malformed(Some(id), format!("the {what} is not valid msgpack: {err}")))
 }
 
 fn is_nil(value: &[u8]) -> bool {

@@ -90,6 +90,7 @@ pub mod decode;
 pub mod dispatch;
 pub mod dynamic;
 pub mod frame;
+mod msgpack;
 pub mod pipeline;
 pub mod policy;
 pub mod request;

@@ -8,7 +8,7 @@
 //! of objects exactly as the sender wrote them, and still gives a parsed [`serde_json::Value`] on
 //! demand through [`JsonValue::to_value`].
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 
 use indexmap::IndexMap;
 use serde::de::{self, DeserializeSeed, Visitor};
@@ -121,11 +121,11 @@ impl<'de> Deserialize<'de> for JsonValue {
     /// refused: they are not JSON, and pydantic's `JsonValue` refuses them too.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         if !deserializer.is_human_readable() {
-            let mut text = String::new();
+            let mut text = Vec::new();
             JsonText(&mut text).deserialize(deserializer)?;
-            return RawValue::from_string(text)
-                .map(Self)
-                .map_err(serde::de::Error::custom);
+            // Everything written came from checked strings and the JSON writer: valid UTF-8.
+            let text = String::from_utf8(text).map_err(serde::de::Error::custom)?;
+            return RawValue::from_string(text).map(Self).map_err(serde::de::Error::custom);
         }
         let raw = Box::<RawValue>::deserialize(deserializer)?;
         // Keep the canonical compact form, as Python writes it, whatever spacing came in.
@@ -138,8 +138,14 @@ impl<'de> Deserialize<'de> for JsonValue {
     }
 }
 
-/// Writes the value it reads as JSON text.
-struct JsonText<'a>(&'a mut String);
+/// Writes the value it reads as compact JSON text into the buffer, without building a tree.
+struct JsonText<'a>(&'a mut Vec<u8>);
+
+/// Writes `v` as a JSON string literal (escaped) into `out`.
+fn write_json_str(out: &mut Vec<u8>, v: &str) {
+    // Writing into a Vec cannot fail.
+    serde_json::to_writer(out, v).expect("writing to a Vec");
+}
 
 impl<'de> DeserializeSeed<'de> for JsonText<'_> {
     type Value = ();
@@ -155,35 +161,27 @@ impl<'de> Visitor<'de> for JsonText<'_> {
         f.write_str("a JSON value")
     }
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
-        self.0.push_str(if v { "true" } else { "false" });
+        self.0.extend_from_slice(if v { b"true" } else { b"false" });
         Ok(())
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
-        let _ = write!(self.0, "{v}");
-        Ok(())
+        serde_json::to_writer(&mut *self.0, &v).map_err(E::custom)
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
-        let _ = write!(self.0, "{v}");
-        Ok(())
+        serde_json::to_writer(&mut *self.0, &v).map_err(E::custom)
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
         if !v.is_finite() {
-            return Err(E::invalid_value(
-                de::Unexpected::Float(v),
-                &"a finite number",
-            ));
+            return Err(E::invalid_value(de::Unexpected::Float(v), &"a finite number"));
         }
-        self.0
-            .push_str(&serde_json::to_string(&v).map_err(E::custom)?);
-        Ok(())
+        serde_json::to_writer(&mut *self.0, &v).map_err(E::custom)
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        self.0
-            .push_str(&serde_json::to_string(v).map_err(E::custom)?);
+        write_json_str(self.0, v);
         Ok(())
     }
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        self.0.push_str("null");
+        self.0.extend_from_slice(b"null");
         Ok(())
     }
     fn visit_none<E: de::Error>(self) -> Result<(), E> {
@@ -193,12 +191,12 @@ impl<'de> Visitor<'de> for JsonText<'_> {
         self.deserialize(deserializer)
     }
     fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        self.0.push('[');
+        self.0.push(b'[');
         let mut first = true;
         loop {
             let comma = self.0.len();
             if !first {
-                self.0.push(',');
+                self.0.push(b',');
             }
             if seq.next_element_seed(JsonText(self.0))?.is_none() {
                 self.0.truncate(comma);
@@ -206,35 +204,54 @@ impl<'de> Visitor<'de> for JsonText<'_> {
             }
             first = false;
         }
-        self.0.push(']');
+        self.0.push(b']');
         Ok(())
     }
     fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        self.0.push('{');
+        self.0.push(b'{');
         let mut first = true;
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+        loop {
+            let comma = self.0.len();
             if !first {
-                self.0.push(',');
+                self.0.push(b',');
             }
-            first = false;
-            self.0
-                .push_str(&serde_json::to_string(&key).map_err(de::Error::custom)?);
-            self.0.push(':');
+            if map.next_key_seed(JsonKey(self.0))?.is_none() {
+                self.0.truncate(comma);
+                break;
+            }
+            self.0.push(b':');
             map.next_value_seed(JsonText(self.0))?;
+            first = false;
         }
-        self.0.push('}');
+        self.0.push(b'}');
         Ok(())
     }
     fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<(), E> {
-        Err(E::invalid_type(
-            de::Unexpected::Bytes(v),
-            &"a JSON value (raw bytes are not JSON)",
-        ))
+        Err(E::invalid_type(de::Unexpected::Bytes(v), &"a JSON value (raw bytes are not JSON)"))
     }
     fn visit_newtype_struct<D: Deserializer<'de>>(self, _: D) -> Result<(), D::Error> {
-        Err(de::Error::custom(
-            "expected a JSON value, found a msgpack extension value (such as a timestamp)",
-        ))
+        Err(de::Error::custom("expected a JSON value, found a msgpack extension value (such as a timestamp)"))
+    }
+}
+
+/// Writes an object key, which must be a string, as a JSON string literal.
+struct JsonKey<'a>(&'a mut Vec<u8>);
+
+impl<'de> DeserializeSeed<'de> for JsonKey<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for JsonKey<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string key")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        write_json_str(self.0, v);
+        Ok(())
     }
 }
 
