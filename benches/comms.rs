@@ -36,7 +36,7 @@ fn sdk_frame(file: &str, case: &str) -> Vec<u8> {
         .find(|c| {
             c["case"] == case
                 && c["context_carrier"].is_null()
-                && c.get("dump").is_none_or(|d| d == "full")
+                && c.get("dump").is_none_or(|d| d == "full" || d == "by_alias")
         })
         .map(|c| unhex(c["frame"].as_str().unwrap()))
         .unwrap_or_else(|| panic!("no frame {case} in {file}"))
