@@ -323,7 +323,10 @@ impl BodyDecoder for JsonText<'_> {
             let mut deserializer = serde_json::Deserializer::from_str(self.0);
             match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
                 Err(err) => FieldError::from_path_error(err),
-                Ok(_) => FieldError { path: ".".into(), message: plain.to_string() },
+                Ok(_) => FieldError {
+                    path: ".".into(),
+                    message: plain.to_string(),
+                },
             }
         })
     }
@@ -350,7 +353,10 @@ impl BodyDecoder for MsgpackBytes<'_> {
             let mut deserializer = rmp_serde::Deserializer::from_read_ref(self.0);
             match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
                 Err(err) => FieldError::from_path_error(err),
-                Ok(_) => FieldError { path: ".".into(), message: "the message could not be decoded".into() },
+                Ok(_) => FieldError {
+                    path: ".".into(),
+                    message: "the message could not be decoded".into(),
+                },
             }
         })
     }
@@ -444,7 +450,10 @@ pub fn decode_json<U: Union>(text: &str) -> Result<U, DecodeError> {
 /// The tag is read first, then the concrete struct is decoded from the same bytes, exactly as
 /// [`decode_json`] does for JSON text.
 pub fn decode_msgpack<U: Union>(body: &[u8]) -> Result<U, DecodeError> {
-    let peeked = peek_msgpack(body).map_err(|reason| DecodeError::Malformed { channel: U::NAME, reason })?;
+    let peeked = peek_msgpack(body).map_err(|reason| DecodeError::Malformed {
+        channel: U::NAME,
+        reason,
+    })?;
     dispatch(peeked, MsgpackBytes(body))
 }
 

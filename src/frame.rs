@@ -255,10 +255,12 @@ fn read_head(rest: &mut &[u8]) -> Result<(u32, i64), FrameError> {
     Ok((len, id))
 }
 
-/// Splits off the next msgpack value of `rest`, checking that it is well formed.
+/// Splits off the next element of a frame array. The body and the carrier are decoded (and their
+/// strings checked) afterwards, so only the structure is checked here.
 fn next_value<'a>(rest: &mut &'a [u8], id: i64, what: &str) -> Result<&'a [u8], FrameError> {
-    crate::msgpack::split_value(rest)
-        .map_err(|err| FrameError::malformed(Some(id), format!("the {what} is not valid msgpack: {err}")))
+    crate::msgpack::split_value(rest, what == "extra element").map_err(|err| {
+        FrameError::malformed(Some(id), format!("the {what} is not valid msgpack: {err}"))
+    })
 }
 
 fn is_nil(value: &[u8]) -> bool {

@@ -47,8 +47,12 @@ fn str_len(marker: u8, input: &mut &[u8]) -> Result<Option<usize>, ScanError> {
 }
 
 /// Splits one well-formed msgpack value off the front of `input`. Iterative, so any nesting
-/// depth is fine; a count larger than the bytes left is refused at once.
-pub(crate) fn split_value<'a>(input: &mut &'a [u8]) -> Result<&'a [u8], ScanError> {
+/// depth is fine; a count larger than the bytes left is refused at once. Strings are checked to
+/// be UTF-8 when `check_utf8` is set (a caller that decodes the value later may leave it to that).
+pub(crate) fn split_value<'a>(
+    input: &mut &'a [u8],
+    check_utf8: bool,
+) -> Result<&'a [u8], ScanError> {
     let start = *input;
     let mut pending: usize = 1;
     while pending > 0 {
@@ -60,15 +64,19 @@ pub(crate) fn split_value<'a>(input: &mut &'a [u8]) -> Result<&'a [u8], ScanErro
             0x90..=0x9f => usize::from(marker & 0x0f),
             0xa0..=0xbf | 0xd9..=0xdb => {
                 let len = str_len(marker, input)?.expect("a string marker");
-                utf8(input, len)?;
+                if check_utf8 {
+                    utf8(input, len)?;
+                } else {
+                    take(input, len)?;
+                }
                 0
             }
-            0xc4 | 0xc5 | 0xc6 => {
+            0xc4..=0xc6 => {
                 let len = length(input, 1 << (marker - 0xc4))?;
                 take(input, len)?;
                 0
             }
-            0xc7 | 0xc8 | 0xc9 => {
+            0xc7..=0xc9 => {
                 let len = length(input, 1 << (marker - 0xc7))?;
                 take(input, 1 + len)?;
                 0
@@ -138,27 +146,36 @@ pub(crate) fn scan_body(body: &[u8]) -> Result<Body<'_>, ScanError> {
             length(&mut input, if marker == 0xde { 2 } else { 4 })?
         }
         _ => {
-            split_value(&mut input)?;
-            return if input.is_empty() { Ok(Body::NotAMap(describe(marker))) } else { Err(TRAILING) };
+            split_value(&mut input, true)?;
+            return if input.is_empty() {
+                Ok(Body::NotAMap(describe(marker)))
+            } else {
+                Err(TRAILING)
+            };
         }
     };
     let mut tag = Tag::Missing;
     for _ in 0..entries {
         let key_marker = take(&mut input, 1)?[0];
-        let key_len = str_len(key_marker, &mut input)?.ok_or(ScanError("a key of the message is not a string"))?;
+        let key_len = str_len(key_marker, &mut input)?
+            .ok_or(ScanError("a key of the message is not a string"))?;
         let key = utf8(&mut input, key_len)?;
         if key == "type" {
-            let value = split_value(&mut input)?;
+            let value = split_value(&mut input, true)?;
             let mut rest = &value[1..];
             tag = match str_len(value[0], &mut rest)? {
                 Some(len) => Tag::Str(utf8(&mut rest, len)?),
                 None => Tag::Other(describe(value[0])),
             };
         } else {
-            split_value(&mut input)?;
+            split_value(&mut input, true)?;
         }
     }
-    if input.is_empty() { Ok(Body::Map(tag)) } else { Err(TRAILING) }
+    if input.is_empty() {
+        Ok(Body::Map(tag))
+    } else {
+        Err(TRAILING)
+    }
 }
 
 const TRAILING: ScanError = ScanError("bytes trail the message");
@@ -173,26 +190,45 @@ mod tests {
 
     #[test]
     fn splits_values_of_every_kind() {
-        let value = serde_json::json!({"a": [1, -1, 300, -300, 1.5, null, true, "x", {"b": []}], "c": "ü"});
+        let value =
+            serde_json::json!({"a": [1, -1, 300, -300, 1.5, null, true, "x", {"b": []}], "c": "ü"});
         let mut bytes = encode(&value);
         bytes.extend([0xc0]);
         let mut input = &bytes[..];
-        let first = split_value(&mut input).unwrap();
+        let first = split_value(&mut input, true).unwrap();
         assert_eq!(first.len(), bytes.len() - 1);
         assert_eq!(input, [0xc0]);
-        assert!(split_value(&mut &[0x92, 0x01][..]).is_err(), "cut short");
-        assert!(split_value(&mut &[0xdd, 0xff, 0xff, 0xff, 0xff][..]).is_err(), "a hostile count");
-        assert!(split_value(&mut &[0xa1, 0xff][..]).is_err(), "not UTF-8");
+        assert!(
+            split_value(&mut &[0x92, 0x01][..], true).is_err(),
+            "cut short"
+        );
+        assert!(
+            split_value(&mut &[0xdd, 0xff, 0xff, 0xff, 0xff][..], true).is_err(),
+            "a hostile count"
+        );
+        assert!(
+            split_value(&mut &[0xa1, 0xff][..], true).is_err(),
+            "not UTF-8"
+        );
     }
 
     #[test]
     fn finds_the_tag_anywhere_in_the_map() {
         let body = encode(&serde_json::json!({"conn_id": "db", "type": "GetConnection"}));
-        assert!(matches!(scan_body(&body), Ok(Body::Map(Tag::Str("GetConnection")))));
+        assert!(matches!(
+            scan_body(&body),
+            Ok(Body::Map(Tag::Str("GetConnection")))
+        ));
         let body = encode(&serde_json::json!({"type": 5}));
-        assert!(matches!(scan_body(&body), Ok(Body::Map(Tag::Other("an integer")))));
+        assert!(matches!(
+            scan_body(&body),
+            Ok(Body::Map(Tag::Other("an integer")))
+        ));
         let body = encode(&serde_json::json!([1]));
         assert!(matches!(scan_body(&body), Ok(Body::NotAMap("an array"))));
-        assert!(matches!(scan_body(&encode(&serde_json::json!({}))), Ok(Body::Map(Tag::Missing))));
+        assert!(matches!(
+            scan_body(&encode(&serde_json::json!({}))),
+            Ok(Body::Map(Tag::Missing))
+        ));
     }
 }

@@ -125,7 +125,9 @@ impl<'de> Deserialize<'de> for JsonValue {
             JsonText(&mut text).deserialize(deserializer)?;
             // Everything written came from checked strings and the JSON writer: valid UTF-8.
             let text = String::from_utf8(text).map_err(serde::de::Error::custom)?;
-            return RawValue::from_string(text).map(Self).map_err(serde::de::Error::custom);
+            return RawValue::from_string(text)
+                .map(Self)
+                .map_err(serde::de::Error::custom);
         }
         let raw = Box::<RawValue>::deserialize(deserializer)?;
         // Keep the canonical compact form, as Python writes it, whatever spacing came in.
@@ -172,7 +174,10 @@ impl<'de> Visitor<'de> for JsonText<'_> {
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
         if !v.is_finite() {
-            return Err(E::invalid_value(de::Unexpected::Float(v), &"a finite number"));
+            return Err(E::invalid_value(
+                de::Unexpected::Float(v),
+                &"a finite number",
+            ));
         }
         serde_json::to_writer(&mut *self.0, &v).map_err(E::custom)
     }
@@ -227,10 +232,15 @@ impl<'de> Visitor<'de> for JsonText<'_> {
         Ok(())
     }
     fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<(), E> {
-        Err(E::invalid_type(de::Unexpected::Bytes(v), &"a JSON value (raw bytes are not JSON)"))
+        Err(E::invalid_type(
+            de::Unexpected::Bytes(v),
+            &"a JSON value (raw bytes are not JSON)",
+        ))
     }
     fn visit_newtype_struct<D: Deserializer<'de>>(self, _: D) -> Result<(), D::Error> {
-        Err(de::Error::custom("expected a JSON value, found a msgpack extension value (such as a timestamp)"))
+        Err(de::Error::custom(
+            "expected a JSON value, found a msgpack extension value (such as a timestamp)",
+        ))
     }
 }
 
