@@ -146,8 +146,9 @@ impl FieldError {
 }
 
 /// Where the tag lookup ended: the `"type"` value, or why there is none.
-enum Peeked {
-    Tag(String),
+enum Peeked<'a> {
+    /// Borrowed from the input where it can be: no allocation on the success path.
+    Tag(std::borrow::Cow<'a, str>),
     Missing,
     NotAString(String),
     NotAnObject(&'static str),
@@ -160,49 +161,55 @@ struct TagPeek;
 struct TagValue;
 
 impl<'de> de::DeserializeSeed<'de> for TagValue {
-    type Value = Peeked;
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Peeked, D::Error> {
+    type Value = Peeked<'de>;
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Peeked<'de>, D::Error> {
         deserializer.deserialize_any(self)
     }
 }
 
 impl<'de> Visitor<'de> for TagValue {
-    type Value = Peeked;
+    type Value = Peeked<'de>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a type tag")
     }
-    fn visit_str<E>(self, v: &str) -> Result<Peeked, E> {
-        Ok(Peeked::Tag(v.to_owned()))
+    fn visit_str<E>(self, v: &str) -> Result<Peeked<'de>, E> {
+        Ok(Peeked::Tag(std::borrow::Cow::Owned(v.to_owned())))
     }
-    fn visit_bool<E>(self, v: bool) -> Result<Peeked, E> {
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Peeked<'de>, E> {
+        Ok(Peeked::Tag(std::borrow::Cow::Borrowed(v)))
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Peeked<'de>, E> {
         Ok(Peeked::NotAString(v.to_string()))
     }
-    fn visit_i64<E>(self, v: i64) -> Result<Peeked, E> {
+    fn visit_i64<E>(self, v: i64) -> Result<Peeked<'de>, E> {
         Ok(Peeked::NotAString(v.to_string()))
     }
-    fn visit_u64<E>(self, v: u64) -> Result<Peeked, E> {
+    fn visit_u64<E>(self, v: u64) -> Result<Peeked<'de>, E> {
         Ok(Peeked::NotAString(v.to_string()))
     }
-    fn visit_f64<E>(self, v: f64) -> Result<Peeked, E> {
+    fn visit_f64<E>(self, v: f64) -> Result<Peeked<'de>, E> {
         Ok(Peeked::NotAString(
             serde_json::Number::from_f64(v).map_or("NaN".into(), |n| n.to_string()),
         ))
     }
-    fn visit_unit<E>(self) -> Result<Peeked, E> {
+    fn visit_unit<E>(self) -> Result<Peeked<'de>, E> {
         Ok(Peeked::NotAString("null".into()))
     }
-    fn visit_bytes<E>(self, _: &[u8]) -> Result<Peeked, E> {
+    fn visit_bytes<E>(self, _: &[u8]) -> Result<Peeked<'de>, E> {
         Ok(Peeked::NotAString("bytes".into()))
     }
-    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Peeked, A::Error> {
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Peeked<'de>, A::Error> {
         CheckedAnyVisitor.visit_seq(seq)?;
         Ok(Peeked::NotAString("an array".into()))
     }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Peeked, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Peeked<'de>, A::Error> {
         CheckedAnyVisitor.visit_map(map)?;
         Ok(Peeked::NotAString("an object".into()))
     }
-    fn visit_newtype_struct<D: de::Deserializer<'de>>(self, d: D) -> Result<Peeked, D::Error> {
+    fn visit_newtype_struct<D: de::Deserializer<'de>>(self, d: D) -> Result<Peeked<'de>, D::Error> {
         CheckedAnyVisitor.visit_newtype_struct(d)?;
         Ok(Peeked::NotAString("a msgpack extension value".into()))
     }
@@ -263,13 +270,13 @@ impl<'de> Visitor<'de> for CheckedAnyVisitor {
 }
 
 impl<'de> Visitor<'de> for TagPeek {
-    type Value = Peeked;
+    type Value = Peeked<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Peeked, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Peeked<'de>, A::Error> {
         let mut found = Peeked::Missing;
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             if key == "type" {
@@ -281,32 +288,32 @@ impl<'de> Visitor<'de> for TagPeek {
         Ok(found)
     }
 
-    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Peeked, A::Error> {
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Peeked<'de>, A::Error> {
         while seq.next_element::<CheckedAny>()?.is_some() {}
         Ok(Peeked::NotAnObject("an array"))
     }
-    fn visit_str<E>(self, _: &str) -> Result<Peeked, E> {
+    fn visit_str<E>(self, _: &str) -> Result<Peeked<'de>, E> {
         Ok(Peeked::NotAnObject("a string"))
     }
-    fn visit_bool<E>(self, _: bool) -> Result<Peeked, E> {
+    fn visit_bool<E>(self, _: bool) -> Result<Peeked<'de>, E> {
         Ok(Peeked::NotAnObject("a boolean"))
     }
-    fn visit_i64<E>(self, _: i64) -> Result<Peeked, E> {
+    fn visit_i64<E>(self, _: i64) -> Result<Peeked<'de>, E> {
         Ok(Peeked::NotAnObject("a number"))
     }
-    fn visit_u64<E>(self, _: u64) -> Result<Peeked, E> {
+    fn visit_u64<E>(self, _: u64) -> Result<Peeked<'de>, E> {
         Ok(Peeked::NotAnObject("a number"))
     }
-    fn visit_f64<E>(self, _: f64) -> Result<Peeked, E> {
+    fn visit_f64<E>(self, _: f64) -> Result<Peeked<'de>, E> {
         Ok(Peeked::NotAnObject("a number"))
     }
-    fn visit_unit<E>(self) -> Result<Peeked, E> {
+    fn visit_unit<E>(self) -> Result<Peeked<'de>, E> {
         Ok(Peeked::NotAnObject("null"))
     }
-    fn visit_bytes<E>(self, _: &[u8]) -> Result<Peeked, E> {
+    fn visit_bytes<E>(self, _: &[u8]) -> Result<Peeked<'de>, E> {
         Ok(Peeked::NotAnObject("bytes"))
     }
-    fn visit_newtype_struct<D: de::Deserializer<'de>>(self, d: D) -> Result<Peeked, D::Error> {
+    fn visit_newtype_struct<D: de::Deserializer<'de>>(self, d: D) -> Result<Peeked<'de>, D::Error> {
         CheckedAnyVisitor.visit_newtype_struct(d)?;
         Ok(Peeked::NotAnObject("a msgpack extension value"))
     }
@@ -363,10 +370,10 @@ impl BodyDecoder for MsgpackBytes<'_> {
 }
 
 /// Reads a msgpack body's tag with the scanner: no allocation, nothing decoded but the tag.
-fn peek_msgpack(body: &[u8]) -> Result<Peeked, String> {
+fn peek_msgpack(body: &[u8]) -> Result<Peeked<'_>, String> {
     use crate::msgpack::{Body, Tag, scan_body};
     match scan_body(body).map_err(|err| err.to_string())? {
-        Body::Map(Tag::Str(tag)) => Ok(Peeked::Tag(tag.to_owned())),
+        Body::Map(Tag::Str(tag)) => Ok(Peeked::Tag(std::borrow::Cow::Borrowed(tag))),
         Body::Map(Tag::Other(what)) => Ok(Peeked::NotAString(what.to_owned())),
         Body::Map(Tag::Missing) => Ok(Peeked::Missing),
         Body::NotAMap(what) => Ok(Peeked::NotAnObject(what)),
@@ -404,18 +411,18 @@ fn dispatch<U: Union, B: BodyDecoder<Error = FieldError>>(
         Some(Ok(message)) => Ok(message),
         Some(Err(FieldError { path, message })) => Err(DecodeError::Invalid {
             channel,
-            type_tag: tag,
+            type_tag: tag.into_owned(),
             path,
             message,
         }),
         None if is_airflow_message_type(&tag) => Err(DecodeError::NotPermitted {
             channel,
-            type_tag: tag,
+            type_tag: tag.into_owned(),
             policy: None,
         }),
         None => Err(DecodeError::UnknownType {
             channel,
-            tag: UnknownTag::Unknown(tag),
+            tag: UnknownTag::Unknown(tag.into_owned()),
         }),
     }
 }
@@ -468,19 +475,19 @@ pub fn decode_msgpack_message<M: crate::model::Message>(body: &[u8]) -> Result<M
                 .decode::<M>()
                 .map_err(|FieldError { path, message }| DecodeError::Invalid {
                     channel,
-                    type_tag: tag,
+                    type_tag: tag.into_owned(),
                     path,
                     message,
                 })
         }
         Peeked::Tag(tag) if is_airflow_message_type(&tag) => Err(DecodeError::NotPermitted {
             channel,
-            type_tag: tag,
+            type_tag: tag.into_owned(),
             policy: None,
         }),
         Peeked::Tag(tag) => Err(DecodeError::UnknownType {
             channel,
-            tag: UnknownTag::Unknown(tag),
+            tag: UnknownTag::Unknown(tag.into_owned()),
         }),
         Peeked::Missing => Err(DecodeError::UnknownType {
             channel,
@@ -502,7 +509,7 @@ pub fn decode_value<U: Union>(value: serde_json::Value) -> Result<U, DecodeError
     let peeked = match &value {
         serde_json::Value::Object(map) => match map.get("type") {
             None => Peeked::Missing,
-            Some(serde_json::Value::String(tag)) => Peeked::Tag(tag.clone()),
+            Some(serde_json::Value::String(tag)) => Peeked::Tag(tag.clone().into()),
             Some(other) => Peeked::NotAString(other.to_string()),
         },
         serde_json::Value::Array(_) => Peeked::NotAnObject("an array"),
