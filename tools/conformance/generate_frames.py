@@ -26,7 +26,6 @@ import argparse
 import datetime as dt
 import importlib
 import importlib.metadata
-import importlib.util
 import io
 import json
 import pathlib
@@ -41,20 +40,9 @@ REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 JSON_CORPUS = REPO_ROOT / "tests" / "corpus"
 
 
-def _load_corpus_generator():
-    """Import generate_corpus.py by path, so the channel table and pins have a single source.
-
-    Its module level only imports the standard library, so loading it has no side effects.
-    """
-    path = pathlib.Path(__file__).resolve().with_name("generate_corpus.py")
-    spec = importlib.util.spec_from_file_location("_airflow_comms_generate_corpus", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-_GC = _load_corpus_generator()
+# The sibling generator (this directory is on sys.path when a script here runs), so that
+# the channel table and pins have a single source.
+import generate_corpus as _GC  # noqa: E402
 CHANNELS = _GC.CHANNELS
 # Frames depend on msgspec's encoder as much as on Airflow's models, so msgspec is pinned too.
 PINS = {**_GC.PINS, "msgspec": "0.22.0"}

@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
-import importlib.util
 import json
 import logging
 import pathlib
@@ -57,20 +56,9 @@ REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 CORPUS = REPO_ROOT / "tests" / "corpus"
 
 
-def _load_corpus_generator():
-    """Import generate_corpus.py by path, so the pins have a single source.
-
-    Its module level only imports the standard library, so loading it has no side effects.
-    """
-    path = pathlib.Path(__file__).resolve().with_name("generate_corpus.py")
-    spec = importlib.util.spec_from_file_location("_airflow_comms_generate_corpus", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-_GC = _load_corpus_generator()
+# The sibling generator (this directory is on sys.path when a script here runs), so that
+# the pins have a single source.
+import generate_corpus as _GC  # noqa: E402
 
 REQUEST_CHANNELS = ("task", "callback", "trigger", "dag-processor")
 SCENARIOS = ("ok", "404", "403", "409")
