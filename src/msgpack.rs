@@ -46,17 +46,32 @@ fn str_len(marker: u8, input: &mut &[u8]) -> Result<Option<usize>, ScanError> {
     }))
 }
 
-/// Splits one well-formed msgpack value off the front of `input`. Iterative, so any nesting
-/// depth is fine; a count larger than the bytes left is refused at once. Strings are checked to
-/// be UTF-8 when `check_utf8` is set (a caller that decodes the value later may leave it to that).
+/// The deepest nesting of arrays and maps accepted in a value: the same as serde_json's limit
+/// for JSON text, so that both wire formats refuse the same documents (and no decoder that
+/// recurses can be driven into a stack overflow).
+pub(crate) const MAX_NESTING: usize = 128;
+
+/// Splits one well-formed msgpack value off the front of `input`. Iterative, with nesting
+/// limited to [`MAX_NESTING`]; a count larger than the bytes left is refused at once. Strings
+/// are checked to be UTF-8 when `check_utf8` is set (a caller that decodes the value later may
+/// leave it to that).
 pub(crate) fn split_value<'a>(
     input: &mut &'a [u8],
     check_utf8: bool,
 ) -> Result<&'a [u8], ScanError> {
     let start = *input;
-    let mut pending: usize = 1;
-    while pending > 0 {
-        pending -= 1;
+    // Items still to read at each open level; the outermost level holds the one value.
+    let mut pending = [0usize; MAX_NESTING + 1];
+    pending[0] = 1;
+    let mut depth = 0;
+    loop {
+        while pending[depth] == 0 {
+            if depth == 0 {
+                return Ok(&start[..start.len() - input.len()]);
+            }
+            depth -= 1;
+        }
+        pending[depth] -= 1;
         let marker = take(input, 1)?[0];
         let nested = match marker {
             0x00..=0x7f | 0xe0..=0xff | 0xc0 | 0xc2 | 0xc3 => 0,
@@ -92,13 +107,21 @@ pub(crate) fn split_value<'a>(
             0xdf => 2 * length(input, 4)?,
             0xc1 => return Err(ScanError("0xc1 is not a msgpack value")),
         };
-        pending = pending.checked_add(nested).ok_or(TRUNCATED)?;
-        // Every value takes a byte at least: more pending values than bytes cannot be.
-        if pending > input.len() {
-            return Err(TRUNCATED);
+        let is_container = matches!(marker, 0x80..=0x9f | 0xdc..=0xdf);
+        if is_container {
+            // Every value takes a byte at least: more values than bytes left cannot be.
+            if nested > input.len() {
+                return Err(TRUNCATED);
+            }
+            if depth == MAX_NESTING {
+                return Err(ScanError(
+                    "the msgpack value is nested more than 128 levels deep",
+                ));
+            }
+            depth += 1;
+            pending[depth] = nested;
         }
     }
-    Ok(&start[..start.len() - input.len()])
 }
 
 /// What the `type` key of a body map holds.
