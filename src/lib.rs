@@ -15,7 +15,14 @@
 //! | groups | [`groups`] | each request in exactly one access group |
 //! | channels | [`channels`] | per-process unions built from whole groups and single messages |
 //! | codecs | [`decode`], [`frame`], `codec` (feature `tokio`) | JSON and msgpack frames, typed errors |
+//! | requests and replies | [`request`] | the reply type of every request |
+//! | typed client, dispatch | [`client`], [`dispatch`], [`policy`] | the process side, the supervisor side, run-time narrowing |
 //! | run time | [`dynamic`], [`pipeline`] | channels chosen by name, pipelined request ids |
+//! | schemas | [`schema`] | JSON Schemas generated from the channel types |
+//!
+//! The `airflow-comms` command line (the `cli/` package) is built on the public API only.
+//! Features: `tokio` (async codecs and client), `arbitrary` (arbitrary values of every message,
+//! for property tests and fuzzing).
 //!
 //! # Decoding a message from a callback process
 //!
