@@ -22,9 +22,9 @@ use std::process::{Command, ExitCode, Stdio};
 
 use airflow_comms::frame::{FrameReader, FrameWriter, ResponseFrame};
 use airflow_comms::{
-    CallbackToSupervisor, Channel, ChannelName, DagProcessorToManager, DecodeErrorKind,
-    ErrorResponse, ErrorType, FrameError, JsonMap, JsonValue, TaskToSupervisor, ToDagProcessor,
-    ToTask, ToTriggerRunner, TriggerToSupervisor, Union, decode_json,
+    CallbackToSupervisor, Channel, ChannelName, DagProcessorToManager, ErrorResponse, FrameError,
+    TaskToSupervisor, ToDagProcessor, ToTask, ToTriggerRunner, TriggerToSupervisor, Union,
+    decode_json,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -118,15 +118,6 @@ fn load_canned<R: Union>(text: &str) -> Result<HashMap<String, Canned<R>>, Strin
         .collect()
 }
 
-fn error_response(error: ErrorType, message: String) -> ErrorResponse {
-    let mut detail = JsonMap::new();
-    detail.insert("message".into(), JsonValue::from(json!(message)));
-    ErrorResponse {
-        error,
-        detail: Some(detail),
-    }
-}
-
 fn supervise<C, R>(command: &[String], canned: Option<String>) -> Result<u8, String>
 where
     C: Channel + Serialize,
@@ -157,14 +148,15 @@ where
                 };
                 (frame.id, request, reply)
             }
-            Err(FrameError::Body { id, error }) => {
-                let kind = if error.kind() == DecodeErrorKind::NotPermitted {
-                    ErrorType::PermissionDenied
-                } else {
-                    ErrorType::GenericError
+            Err(err @ FrameError::Body { .. }) => {
+                let refused =
+                    airflow_comms::dispatch::refusal(&err).expect("a body error has an id");
+                let reply = ResponseFrame {
+                    id: refused.id,
+                    body: None,
+                    error: refused.error,
                 };
-                let reply = ResponseFrame::error(id, error_response(kind, error.to_string()));
-                (id, json!({ "refused": error.to_string() }), reply)
+                (reply.id, json!({ "refused": err.to_string() }), reply)
             }
             // A frame without a readable id cannot be answered; the stream is lost.
             Err(err) => return Err(format!("reading a request: {err}")),

@@ -75,6 +75,18 @@ fn next_payload(src: &mut BytesMut, max: u32) -> Result<Option<BytesMut>, FrameE
     Ok(Some(src.split_to(len as usize)))
 }
 
+/// The last frame at the end of the stream: what is left must be whole frames, else the stream
+/// was cut inside one.
+fn decode_at_eof<D: Decoder<Error = FrameError>>(
+    codec: &mut D,
+    src: &mut BytesMut,
+) -> Result<Option<D::Item>, FrameError> {
+    match codec.decode(src)? {
+        Some(item) => Ok(Some(item)),
+        None => at_eof(src).map(|()| None),
+    }
+}
+
 fn at_eof(src: &mut BytesMut) -> Result<(), FrameError> {
     if src.is_empty() {
         return Ok(());
@@ -152,10 +164,7 @@ impl<C: Union> Decoder for SupervisorCodec<C> {
     }
 
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, FrameError> {
-        match self.decode(src)? {
-            Some(item) => Ok(Some(item)),
-            None => at_eof(src).map(|()| None),
-        }
+        decode_at_eof(self, src)
     }
 }
 
@@ -176,10 +185,7 @@ impl<U: Union> Decoder for ChildCodec<U> {
     }
 
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, FrameError> {
-        match self.decode(src)? {
-            Some(item) => Ok(Some(item)),
-            None => at_eof(src).map(|()| None),
-        }
+        decode_at_eof(self, src)
     }
 }
 

@@ -49,7 +49,10 @@
 use crate::channels::{
     CallbackToSupervisor, DagProcessorToManager, TaskToSupervisor, TriggerToSupervisor,
 };
+use crate::decode::DecodeErrorKind;
+use crate::enums::ErrorType;
 use crate::frame::{FrameError, RequestFrame, ResponseFrame, encode_response};
+use crate::value::{JsonMap, JsonValue};
 // The channels' members, named by the channel macros.
 use crate::messages::dag_processor::DagFileParsingResult;
 use crate::messages::hitl::*;
@@ -79,6 +82,35 @@ pub trait Handle<M: Request> {
 pub trait Dispatch<C> {
     /// Handles the request and appends the response frame (same id) to `out`.
     fn dispatch(&mut self, request: RequestFrame<C>, out: &mut Vec<u8>) -> Result<(), FrameError>;
+}
+
+/// The answer to a request frame that was refused: an error frame with `PERMISSION_DENIED` for a
+/// message the channel (or a policy narrowing it) does not permit, `GENERIC_ERROR` for anything
+/// else, and the reason under `detail.message`. `None` when the frame's id could not be read, so
+/// there is nothing to answer.
+///
+/// Airflow's Python supervisor answers such requests with nothing at all, which leaves the child
+/// waiting forever; answering is what a supervisor built on this crate should do.
+pub fn refusal(error: &FrameError) -> Option<ResponseFrame<()>> {
+    let id = error.frame_id()?;
+    let kind = match error {
+        FrameError::Body { error, .. } if error.kind() == DecodeErrorKind::NotPermitted => {
+            ErrorType::PermissionDenied
+        }
+        _ => ErrorType::GenericError,
+    };
+    let mut detail = JsonMap::new();
+    detail.insert(
+        "message".into(),
+        JsonValue::from(serde_json::Value::String(error.to_string())),
+    );
+    Some(ResponseFrame::error(
+        id,
+        ErrorResponse {
+            error: kind,
+            detail: Some(detail),
+        },
+    ))
 }
 
 /// Implements [`Dispatch`] for a channel, given its members (from the channel's own macro).

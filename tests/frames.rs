@@ -173,54 +173,46 @@ fn check_replies<U: Union + Serialize>(file: &str, failures: &mut Vec<String>) -
     (cases.len(), identical)
 }
 
-#[test]
-fn request_frames_decode_and_re_encode_byte_for_byte() {
-    let mut failures = Vec::new();
-    let mut totals = (0, 0);
-    for (n, same) in [
-        check_requests::<TaskToSupervisor>("task.jsonl", &mut failures),
-        check_requests::<CallbackToSupervisor>("callback.jsonl", &mut failures),
-        check_requests::<TriggerToSupervisor>("trigger.jsonl", &mut failures),
-        check_requests::<DagProcessorToManager>("dag-processor.jsonl", &mut failures),
-    ] {
-        totals.0 += n;
-        totals.1 += same;
-    }
-    eprintln!(
-        "request frames: {} decoded, {} byte-identical",
-        totals.0, totals.1
-    );
+/// Adds up (frames, byte-identical) per file, prints them, and fails on any failure.
+fn report(what: &str, per_file: [(usize, usize); 4], failures: &[String]) -> usize {
+    let (frames, identical) = per_file
+        .iter()
+        .fold((0, 0), |(a, b), (n, same)| (a + n, b + same));
+    eprintln!("{what}: {frames} decoded, {identical} byte-identical");
     assert!(
         failures.is_empty(),
         "{} failures:\n{}",
         failures.len(),
         failures.join("\n")
     );
-    assert!(totals.0 > 1000);
+    frames
+}
+
+#[test]
+fn request_frames_decode_and_re_encode_byte_for_byte() {
+    let mut failures = Vec::new();
+    let per_file = [
+        check_requests::<TaskToSupervisor>("task.jsonl", &mut failures),
+        check_requests::<CallbackToSupervisor>("callback.jsonl", &mut failures),
+        check_requests::<TriggerToSupervisor>("trigger.jsonl", &mut failures),
+        check_requests::<DagProcessorToManager>("dag-processor.jsonl", &mut failures),
+    ];
+    assert!(report("request frames", per_file, &failures) > 1000);
 }
 
 #[test]
 fn reply_frames_decode_like_the_sdk() {
     let mut failures = Vec::new();
-    let mut totals = (0, 0);
-    for (n, same) in [
+    let per_file = [
         check_replies::<ToTask>("to-task.jsonl", &mut failures),
         check_replies::<ToTask>("to-task-sparse.jsonl", &mut failures),
         check_replies::<ToTriggerRunner>("to-trigger-runner.jsonl", &mut failures),
         check_replies::<ToDagProcessor>("to-dag-processor.jsonl", &mut failures),
-    ] {
-        totals.0 += n;
-        totals.1 += same;
-    }
-    eprintln!(
-        "reply frames: {} decoded, {} full dumps byte-identical",
-        totals.0, totals.1
-    );
-    assert!(
-        failures.is_empty(),
-        "{} failures:\n{}",
-        failures.len(),
-        failures.join("\n")
+    ];
+    report(
+        "reply frames (byte identity for full dumps)",
+        per_file,
+        &failures,
     );
 }
 

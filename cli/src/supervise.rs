@@ -12,10 +12,9 @@ use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::process::{Command, ExitCode, Stdio};
 
-use airflow_comms::frame::FrameReader;
-use airflow_comms::{
-    ChannelName, DecodeErrorKind, ErrorResponse, ErrorType, FrameError, JsonMap, JsonValue,
-};
+use airflow_comms::dispatch::refusal;
+use airflow_comms::frame::{FrameReader, encode_response};
+use airflow_comms::{ChannelName, ErrorResponse};
 use serde_json::{Value, json};
 
 use crate::Failure;
@@ -57,20 +56,6 @@ fn load_canned(channel: ChannelName, path: &PathBuf) -> Result<HashMap<String, C
         canned.insert(request_type, answer);
     }
     Ok(canned)
-}
-
-fn refusal(kind: DecodeErrorKind, message: String) -> ErrorResponse {
-    let error = if kind == DecodeErrorKind::NotPermitted {
-        ErrorType::PermissionDenied
-    } else {
-        ErrorType::GenericError
-    };
-    let mut detail = JsonMap::new();
-    detail.insert("message".into(), JsonValue::from(json!(message)));
-    ErrorResponse {
-        error,
-        detail: Some(detail),
-    }
 }
 
 pub fn run(
@@ -152,17 +137,11 @@ pub fn run(
                     );
                     continue;
                 };
-                let kind = match &err {
-                    FrameError::Body { error, .. } => error.kind(),
-                    _ => DecodeErrorKind::Malformed,
-                };
-                let error = refusal(kind, err.to_string());
-                channel
-                    .encode_reply(id, None, Some(&error), &mut frame)
-                    .map_err(|err| {
-                        Failure::Io(format!("cannot encode the refusal of {id}: {err}"))
-                    })?;
-                json!({ "id": id, "refused": crate::output::frame_error(&err), "error": error })
+                let refused = refusal(&err).expect("an error with a frame id has an answer");
+                encode_response(&refused, &mut frame).map_err(|err| {
+                    Failure::Io(format!("cannot encode the refusal of {id}: {err}"))
+                })?;
+                json!({ "id": id, "refused": crate::output::frame_error(&err), "error": refused.error })
             }
         };
         if let Err(err) = writer.write_all(&frame) {
