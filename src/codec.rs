@@ -41,10 +41,8 @@ use bytes::{Buf, BufMut, BytesMut};
 use serde::Serialize;
 use tokio_util::codec::{Decoder, Encoder};
 
-use crate::frame::{
-    DEFAULT_MAX_FRAME_LEN, FrameError, RequestFrame, ResponseFrame, decode_request,
-    decode_response, encode_request, encode_response,
-};
+use crate::frame::{FrameError, RequestFrame, ResponseFrame, encode_request, encode_response};
+use crate::limits::Limits;
 use crate::union::Union;
 
 /// Splits off the next whole frame payload, if one has arrived.
@@ -114,32 +112,38 @@ fn write_frame(
 /// The supervisor's side: decodes request frames of channel `C`, encodes response frames.
 #[derive(Debug)]
 pub struct SupervisorCodec<C> {
-    max_frame_len: u32,
+    limits: Limits,
     channel: PhantomData<fn() -> C>,
 }
 
 /// The child's side: decodes response frames of reply union `U`, encodes request frames.
 #[derive(Debug)]
 pub struct ChildCodec<U> {
-    max_frame_len: u32,
+    limits: Limits,
     replies: PhantomData<fn() -> U>,
 }
 
 macro_rules! codec_common {
     ($codec:ident, $marker:ident) => {
         impl<T> $codec<T> {
-            /// A codec with the [default size limit](DEFAULT_MAX_FRAME_LEN).
+            /// A codec within [`Limits::DEFAULT`].
             pub fn new() -> Self {
                 Self {
-                    max_frame_len: DEFAULT_MAX_FRAME_LEN,
+                    limits: Limits::DEFAULT,
                     $marker: PhantomData,
                 }
+            }
+
+            /// Sets the limits frames and bodies are decoded within.
+            pub fn with_limits(mut self, limits: Limits) -> Self {
+                self.limits = limits;
+                self
             }
 
             /// Sets the largest payload accepted; a larger announced length is refused before
             /// any allocation.
             pub fn with_max_frame_len(mut self, max: u32) -> Self {
-                self.max_frame_len = max;
+                self.limits = self.limits.with_max_frame_len(max);
                 self
             }
         }
@@ -160,7 +164,9 @@ impl<C: Union> Decoder for SupervisorCodec<C> {
     type Error = FrameError;
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, FrameError> {
-        Ok(next_payload(src, self.max_frame_len)?.map(|payload| decode_request(&payload)))
+        let limits = self.limits;
+        Ok(next_payload(src, limits.max_frame_len())?
+            .map(|payload| limits.decode_request(&payload)))
     }
 
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, FrameError> {
@@ -181,7 +187,9 @@ impl<U: Union> Decoder for ChildCodec<U> {
     type Error = FrameError;
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, FrameError> {
-        Ok(next_payload(src, self.max_frame_len)?.map(|payload| decode_response(&payload)))
+        let limits = self.limits;
+        Ok(next_payload(src, limits.max_frame_len())?
+            .map(|payload| limits.decode_response(&payload)))
     }
 
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, FrameError> {

@@ -9,6 +9,7 @@ use serde::Deserializer as _;
 use serde::de::{self, DeserializeOwned, MapAccess, Visitor};
 
 use crate::channels::is_airflow_message_type;
+use crate::limits::Limits;
 use crate::union::{BodyDecoder, Union};
 
 /// Why a body was refused.
@@ -154,31 +155,147 @@ enum Peeked<'a> {
     NotAnObject(&'static str),
 }
 
-/// Reads only the `"type"` key of a JSON object, checking every other value without building it.
-struct TagPeek;
+/// Walks JSON input within [`Limits`] without keeping it: the position is the number of arrays
+/// and objects enclosing the value walked. Every string is decoded, so that text pydantic's
+/// parser refuses (a lone UTF-16 surrogate escape) is refused here too; `IgnoredAny` would skip
+/// strings unchecked. The recursion this walk does is what the depth limit bounds, so serde_json's
+/// own limit (128) can be lifted for both passes.
+#[derive(Clone, Copy)]
+struct Walk<'l> {
+    limits: &'l Limits,
+    enclosing: usize,
+}
+
+impl<'l> Walk<'l> {
+    /// The walk of the items of a container at this position.
+    fn inside(self) -> Self {
+        Self {
+            enclosing: self.enclosing + 1,
+            ..self
+        }
+    }
+
+    /// Refuses a value enclosed by more containers than the limit. Checked when a value is
+    /// actually there, so an empty container adds no level, as in pydantic's parser.
+    fn check_depth<E: de::Error>(self) -> Result<(), E> {
+        if self.enclosing > self.limits.max_depth() {
+            return Err(E::custom(format_args!(
+                "the value is nested more than {} levels deep",
+                self.limits.max_depth()
+            )));
+        }
+        Ok(())
+    }
+
+    fn string<E: de::Error>(self, len: usize) -> Result<(), E> {
+        match self.limits.max_string_len() {
+            max if len > max => Err(E::custom(format_args!(
+                "a string of {len} bytes exceeds the limit of {max} bytes"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    fn counted<E: de::Error>(self, items: usize) -> Result<(), E> {
+        match self.limits.max_collection_len() {
+            max if items > max => Err(E::custom(format_args!(
+                "a collection of more than {max} items exceeds the limit"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Walks the items of an array one level down.
+    fn items<'de, A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let inner = self.inside();
+        let mut items = 0;
+        while seq.next_element_seed(Checked(inner))?.is_some() {
+            items += 1;
+            self.counted(items)?;
+        }
+        Ok(())
+    }
+
+    /// Walks the entries of an object one level down.
+    fn entries<'de, A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let inner = self.inside();
+        let mut items = 0;
+        while map.next_key_seed(Checked(inner))?.is_some() {
+            map.next_value_seed(Checked(inner))?;
+            items += 1;
+            self.counted(items)?;
+        }
+        Ok(())
+    }
+}
+
+/// Checks one value with a [`Walk`].
+struct Checked<'l>(Walk<'l>);
+
+impl<'de> de::DeserializeSeed<'de> for Checked<'_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        self.0.check_depth()?;
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Checked<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        self.0.string(v.len())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        self.0.items(seq)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        self.0.entries(map)
+    }
+}
 
 /// Reads the value of the `"type"` key: the tag, or a short description of what is there instead.
-struct TagValue;
+struct TagValue<'l>(Walk<'l>);
 
-impl<'de> de::DeserializeSeed<'de> for TagValue {
+impl<'de> de::DeserializeSeed<'de> for TagValue<'_> {
     type Value = Peeked<'de>;
     fn deserialize<D: de::Deserializer<'de>>(
         self,
         deserializer: D,
     ) -> Result<Peeked<'de>, D::Error> {
+        self.0.check_depth()?;
         deserializer.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for TagValue {
+impl<'de> Visitor<'de> for TagValue<'_> {
     type Value = Peeked<'de>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a type tag")
     }
-    fn visit_str<E>(self, v: &str) -> Result<Peeked<'de>, E> {
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Peeked<'de>, E> {
+        self.0.string(v.len())?;
         Ok(Peeked::Tag(std::borrow::Cow::Owned(v.to_owned())))
     }
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Peeked<'de>, E> {
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Peeked<'de>, E> {
+        self.0.string(v.len())?;
         Ok(Peeked::Tag(std::borrow::Cow::Borrowed(v)))
     }
     fn visit_bool<E>(self, v: bool) -> Result<Peeked<'de>, E> {
@@ -198,78 +315,21 @@ impl<'de> Visitor<'de> for TagValue {
     fn visit_unit<E>(self) -> Result<Peeked<'de>, E> {
         Ok(Peeked::NotAString("null".into()))
     }
-    fn visit_bytes<E>(self, _: &[u8]) -> Result<Peeked<'de>, E> {
-        Ok(Peeked::NotAString("bytes".into()))
-    }
     fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Peeked<'de>, A::Error> {
-        CheckedAnyVisitor.visit_seq(seq)?;
+        self.0.items(seq)?;
         Ok(Peeked::NotAString("an array".into()))
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Peeked<'de>, A::Error> {
-        CheckedAnyVisitor.visit_map(map)?;
+        self.0.entries(map)?;
         Ok(Peeked::NotAString("an object".into()))
     }
-    fn visit_newtype_struct<D: de::Deserializer<'de>>(self, d: D) -> Result<Peeked<'de>, D::Error> {
-        CheckedAnyVisitor.visit_newtype_struct(d)?;
-        Ok(Peeked::NotAString("a msgpack extension value".into()))
-    }
 }
 
-/// Walks any JSON value without keeping it, but decodes every string, so that text pydantic's
-/// parser refuses (a lone UTF-16 surrogate escape) is refused here too. `IgnoredAny` would skip
-/// strings unchecked.
-struct CheckedAny;
+/// Reads only the `"type"` key of a JSON object, checking every other value (within the limits)
+/// without building it.
+struct TagPeek<'l>(&'l Limits);
 
-impl<'de> de::Deserialize<'de> for CheckedAny {
-    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(CheckedAnyVisitor)
-    }
-}
-
-struct CheckedAnyVisitor;
-
-impl<'de> Visitor<'de> for CheckedAnyVisitor {
-    type Value = CheckedAny;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<CheckedAny, E> {
-        Ok(CheckedAny)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<CheckedAny, E> {
-        Ok(CheckedAny)
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<CheckedAny, E> {
-        Ok(CheckedAny)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<CheckedAny, E> {
-        Ok(CheckedAny)
-    }
-    fn visit_str<E>(self, _: &str) -> Result<CheckedAny, E> {
-        Ok(CheckedAny)
-    }
-    fn visit_unit<E>(self) -> Result<CheckedAny, E> {
-        Ok(CheckedAny)
-    }
-    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<CheckedAny, A::Error> {
-        while seq.next_element::<CheckedAny>()?.is_some() {}
-        Ok(CheckedAny)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<CheckedAny, A::Error> {
-        // msgpack maps may have keys of any type; the concrete decode judges them.
-        while map.next_entry::<CheckedAny, CheckedAny>()?.is_some() {}
-        Ok(CheckedAny)
-    }
-    fn visit_bytes<E>(self, _: &[u8]) -> Result<CheckedAny, E> {
-        Ok(CheckedAny)
-    }
-    fn visit_newtype_struct<D: de::Deserializer<'de>>(self, d: D) -> Result<CheckedAny, D::Error> {
-        // A msgpack extension value: an (i8, bytes) pair.
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for TagPeek {
+impl<'de> Visitor<'de> for TagPeek<'_> {
     type Value = Peeked<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -277,19 +337,33 @@ impl<'de> Visitor<'de> for TagPeek {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Peeked<'de>, A::Error> {
+        let body = Walk {
+            limits: self.0,
+            enclosing: 0,
+        };
+        let inner = body.inside();
         let mut found = Peeked::Missing;
+        let mut items = 0;
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            inner.check_depth()?;
+            inner.string(key.len())?;
             if key == "type" {
-                found = map.next_value_seed(TagValue)?;
+                found = map.next_value_seed(TagValue(inner))?;
             } else {
-                map.next_value::<CheckedAny>()?;
+                map.next_value_seed(Checked(inner))?;
             }
+            items += 1;
+            body.counted(items)?;
         }
         Ok(found)
     }
 
-    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Peeked<'de>, A::Error> {
-        while seq.next_element::<CheckedAny>()?.is_some() {}
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Peeked<'de>, A::Error> {
+        let body = Walk {
+            limits: self.0,
+            enclosing: 0,
+        };
+        body.items(seq)?;
         Ok(Peeked::NotAnObject("an array"))
     }
     fn visit_str<E>(self, _: &str) -> Result<Peeked<'de>, E> {
@@ -310,24 +384,30 @@ impl<'de> Visitor<'de> for TagPeek {
     fn visit_unit<E>(self) -> Result<Peeked<'de>, E> {
         Ok(Peeked::NotAnObject("null"))
     }
-    fn visit_bytes<E>(self, _: &[u8]) -> Result<Peeked<'de>, E> {
-        Ok(Peeked::NotAnObject("bytes"))
-    }
-    fn visit_newtype_struct<D: de::Deserializer<'de>>(self, d: D) -> Result<Peeked<'de>, D::Error> {
-        CheckedAnyVisitor.visit_newtype_struct(d)?;
-        Ok(Peeked::NotAnObject("a msgpack extension value"))
-    }
 }
 
 /// Decodes a body from JSON text.
 struct JsonText<'a>(&'a str);
 
+/// A JSON deserializer without serde_json's own nesting limit: only for text a [`Walk`] has
+/// checked against the configured depth limit.
+fn walked_json(text: &str) -> serde_json::Deserializer<serde_json::de::StrRead<'_>> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    deserializer.disable_recursion_limit();
+    deserializer
+}
+
 impl BodyDecoder for JsonText<'_> {
     type Error = FieldError;
     fn decode<T: DeserializeOwned>(self) -> Result<T, FieldError> {
         // Path tracking costs on every field, so it is only paid for once decoding has failed.
-        serde_json::from_str(self.0).map_err(|plain| {
-            let mut deserializer = serde_json::Deserializer::from_str(self.0);
+        let mut deserializer = walked_json(self.0);
+        let plain = T::deserialize(&mut deserializer).and_then(|value| {
+            deserializer.end()?;
+            Ok(value)
+        });
+        plain.map_err(|plain| {
+            let mut deserializer = walked_json(self.0);
             match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
                 Err(err) => FieldError::from_path_error(err),
                 Ok(_) => FieldError {
@@ -370,9 +450,9 @@ impl BodyDecoder for MsgpackBytes<'_> {
 }
 
 /// Reads a msgpack body's tag with the scanner: no allocation, nothing decoded but the tag.
-fn peek_msgpack(body: &[u8]) -> Result<Peeked<'_>, String> {
+fn peek_msgpack<'a>(body: &'a [u8], limits: &Limits) -> Result<Peeked<'a>, String> {
     use crate::msgpack::{Body, Tag, scan_body};
-    match scan_body(body).map_err(|err| err.to_string())? {
+    match scan_body(body, limits).map_err(|err| err.to_string())? {
         Body::Map(Tag::Str(tag)) => Ok(Peeked::Tag(std::borrow::Cow::Borrowed(tag))),
         Body::Map(Tag::Other(what)) => Ok(Peeked::NotAString(what.to_owned())),
         Body::Map(Tag::Missing) => Ok(Peeked::Missing),
@@ -427,7 +507,7 @@ fn dispatch<U: Union, B: BodyDecoder<Error = FieldError>>(
     }
 }
 
-/// Decodes one JSON message into a channel or group `U`.
+/// Decodes one JSON message into a channel or group `U`, within [`Limits::DEFAULT`].
 ///
 /// ```
 /// use airflow_comms::{decode_json, CallbackToSupervisor, DecodeErrorKind};
@@ -441,66 +521,88 @@ fn dispatch<U: Union, B: BodyDecoder<Error = FieldError>>(
 /// assert_eq!(refused.unwrap_err().kind(), DecodeErrorKind::NotPermitted);
 /// ```
 pub fn decode_json<U: Union>(text: &str) -> Result<U, DecodeError> {
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let peeked = deserializer
-        .deserialize_any(TagPeek)
-        .and_then(|peeked| deserializer.end().map(|()| peeked))
-        .map_err(|err| DecodeError::Malformed {
-            channel: U::NAME,
-            reason: err.to_string(),
-        })?;
-    dispatch(peeked, JsonText(text))
+    Limits::DEFAULT.decode_json(text)
 }
 
-/// Decodes one msgpack message body (a map, as msgspec writes it) into a channel or group `U`.
+/// Decodes one msgpack message body (a map, as msgspec writes it) into a channel or group `U`,
+/// within [`Limits::DEFAULT`].
 ///
 /// The tag is read first, then the concrete struct is decoded from the same bytes, exactly as
 /// [`decode_json`] does for JSON text.
 pub fn decode_msgpack<U: Union>(body: &[u8]) -> Result<U, DecodeError> {
-    let peeked = peek_msgpack(body).map_err(|reason| DecodeError::Malformed {
-        channel: U::NAME,
-        reason,
-    })?;
-    dispatch(peeked, MsgpackBytes(body))
+    Limits::DEFAULT.decode_msgpack(body)
 }
 
 /// Decodes one msgpack message body as the single message type `M` (a reply whose type the
-/// request determines): the `type` tag must be `M`'s.
+/// request determines), within [`Limits::DEFAULT`]: the `type` tag must be `M`'s.
 pub fn decode_msgpack_message<M: crate::model::Message>(body: &[u8]) -> Result<M, DecodeError> {
-    let channel = M::NAME;
-    let peeked = peek_msgpack(body).map_err(|reason| DecodeError::Malformed { channel, reason })?;
-    match peeked {
-        Peeked::Tag(tag) if tag == M::TYPE => {
-            MsgpackBytes(body)
-                .decode::<M>()
-                .map_err(|FieldError { path, message }| DecodeError::Invalid {
-                    channel,
-                    type_tag: tag.into_owned(),
-                    path,
-                    message,
-                })
+    Limits::DEFAULT.decode_msgpack_message(body)
+}
+
+impl Limits {
+    /// [`decode_json`] within these limits.
+    pub fn decode_json<U: Union>(&self, text: &str) -> Result<U, DecodeError> {
+        let mut deserializer = walked_json(text);
+        let peeked = deserializer
+            .deserialize_any(TagPeek(self))
+            .and_then(|peeked| deserializer.end().map(|()| peeked))
+            .map_err(|err| DecodeError::Malformed {
+                channel: U::NAME,
+                reason: err.to_string(),
+            })?;
+        dispatch(peeked, JsonText(text))
+    }
+
+    /// [`decode_msgpack`] within these limits.
+    pub fn decode_msgpack<U: Union>(&self, body: &[u8]) -> Result<U, DecodeError> {
+        let peeked = peek_msgpack(body, self).map_err(|reason| DecodeError::Malformed {
+            channel: U::NAME,
+            reason,
+        })?;
+        dispatch(peeked, MsgpackBytes(body))
+    }
+
+    /// [`decode_msgpack_message`] within these limits.
+    pub fn decode_msgpack_message<M: crate::model::Message>(
+        &self,
+        body: &[u8],
+    ) -> Result<M, DecodeError> {
+        let channel = M::NAME;
+        let peeked = peek_msgpack(body, self)
+            .map_err(|reason| DecodeError::Malformed { channel, reason })?;
+        match peeked {
+            Peeked::Tag(tag) if tag == M::TYPE => {
+                MsgpackBytes(body)
+                    .decode::<M>()
+                    .map_err(|FieldError { path, message }| DecodeError::Invalid {
+                        channel,
+                        type_tag: tag.into_owned(),
+                        path,
+                        message,
+                    })
+            }
+            Peeked::Tag(tag) if is_airflow_message_type(&tag) => Err(DecodeError::NotPermitted {
+                channel,
+                type_tag: tag.into_owned(),
+                policy: None,
+            }),
+            Peeked::Tag(tag) => Err(DecodeError::UnknownType {
+                channel,
+                tag: UnknownTag::Unknown(tag.into_owned()),
+            }),
+            Peeked::Missing => Err(DecodeError::UnknownType {
+                channel,
+                tag: UnknownTag::Missing,
+            }),
+            Peeked::NotAString(json) => Err(DecodeError::UnknownType {
+                channel,
+                tag: UnknownTag::NotAString(json),
+            }),
+            Peeked::NotAnObject(what) => Err(DecodeError::Malformed {
+                channel,
+                reason: format!("expected a map, found {what}"),
+            }),
         }
-        Peeked::Tag(tag) if is_airflow_message_type(&tag) => Err(DecodeError::NotPermitted {
-            channel,
-            type_tag: tag.into_owned(),
-            policy: None,
-        }),
-        Peeked::Tag(tag) => Err(DecodeError::UnknownType {
-            channel,
-            tag: UnknownTag::Unknown(tag.into_owned()),
-        }),
-        Peeked::Missing => Err(DecodeError::UnknownType {
-            channel,
-            tag: UnknownTag::Missing,
-        }),
-        Peeked::NotAString(json) => Err(DecodeError::UnknownType {
-            channel,
-            tag: UnknownTag::NotAString(json),
-        }),
-        Peeked::NotAnObject(what) => Err(DecodeError::Malformed {
-            channel,
-            reason: format!("expected a map, found {what}"),
-        }),
     }
 }
 

@@ -25,7 +25,8 @@ use std::io::{self, Read, Write};
 use indexmap::IndexMap;
 use serde::Serialize;
 
-use crate::decode::{DecodeError, decode_msgpack};
+use crate::decode::DecodeError;
+use crate::limits::Limits;
 use crate::messages::responses::ErrorResponse;
 use crate::union::Union;
 
@@ -257,8 +258,13 @@ fn read_head(rest: &mut &[u8]) -> Result<(u32, i64), FrameError> {
 
 /// Splits off the next element of a frame array. The body and the carrier are decoded (and their
 /// strings checked) afterwards, so only the structure is checked here.
-fn next_value<'a>(rest: &mut &'a [u8], id: i64, what: &str) -> Result<&'a [u8], FrameError> {
-    crate::msgpack::split_value(rest, what == "extra element").map_err(|err| {
+fn next_value<'a>(
+    rest: &mut &'a [u8],
+    id: i64,
+    what: &str,
+    limits: &Limits,
+) -> Result<&'a [u8], FrameError> {
+    crate::msgpack::split_value(rest, what == "extra element", limits, 0).map_err(|err| {
         FrameError::malformed(Some(id), format!("the {what} is not valid msgpack: {err}"))
     })
 }
@@ -268,9 +274,9 @@ fn is_nil(value: &[u8]) -> bool {
 }
 
 /// Skips elements past the third (msgspec ignores them) and checks nothing trails the array.
-fn finish_read(rest: &mut &[u8], len: u32, id: i64) -> Result<(), FrameError> {
+fn finish_read(rest: &mut &[u8], len: u32, id: i64, limits: &Limits) -> Result<(), FrameError> {
     for _ in 3..len {
-        next_value(rest, id, "extra element")?;
+        next_value(rest, id, "extra element", limits)?;
     }
     if !rest.is_empty() {
         return Err(FrameError::malformed(
@@ -281,35 +287,10 @@ fn finish_read(rest: &mut &[u8], len: u32, id: i64) -> Result<(), FrameError> {
     Ok(())
 }
 
-/// Decodes a request frame payload (the bytes after the length prefix) with channel `C`.
+/// Decodes a request frame payload (the bytes after the length prefix) with channel `C`, within
+/// [`Limits::DEFAULT`].
 pub fn decode_request<C: Union>(payload: &[u8]) -> Result<RequestFrame<C>, FrameError> {
-    let mut rest = payload;
-    let (len, id) = read_head(&mut rest)?;
-    if len < 2 {
-        return Err(FrameError::malformed(
-            Some(id),
-            "a request frame needs a body",
-        ));
-    }
-    let body = next_value(&mut rest, id, "body")?;
-    let context_carrier = if len >= 3 {
-        let carrier = next_value(&mut rest, id, "context carrier")?;
-        rmp_serde::from_slice::<Option<ContextCarrier>>(carrier).map_err(|err| {
-            FrameError::malformed(
-                Some(id),
-                format!("the context carrier is not a map of strings: {err}"),
-            )
-        })?
-    } else {
-        None
-    };
-    finish_read(&mut rest, len, id)?;
-    let body = decode_msgpack::<C>(body).map_err(|error| FrameError::Body { id, error })?;
-    Ok(RequestFrame {
-        id,
-        body,
-        context_carrier,
-    })
+    Limits::DEFAULT.decode_request(payload)
 }
 
 /// A response frame whose body is still msgpack: for callers that pick the body's type from the
@@ -325,55 +306,107 @@ pub struct RawResponse<'a> {
     pub error: Option<ErrorResponse>,
 }
 
-/// Splits a response frame payload into its id, raw body and decoded error slot.
+/// Splits a response frame payload into its id, raw body and decoded error slot, within
+/// [`Limits::DEFAULT`].
 pub fn split_response(payload: &[u8]) -> Result<RawResponse<'_>, FrameError> {
-    let mut rest = payload;
-    let (len, id) = read_head(&mut rest)?;
-    let body = if len >= 2 {
-        Some(next_value(&mut rest, id, "body")?)
-    } else {
-        None
-    };
-    let error = if len >= 3 {
-        Some(next_value(&mut rest, id, "error")?)
-    } else {
-        None
-    };
-    finish_read(&mut rest, len, id)?;
-    let error = match error.filter(|bytes| !is_nil(bytes)) {
-        Some(bytes) => {
-            Some(decode_error_slot(bytes).map_err(|error| FrameError::Body { id, error })?)
-        }
-        None => None,
-    };
-    // With an error set, the SDK ignores the body without looking at it.
-    let body = body.filter(|bytes| !is_nil(bytes) && error.is_none());
-    Ok(RawResponse { id, body, error })
+    Limits::DEFAULT.split_response(payload)
 }
 
-/// Decodes a response frame payload (the bytes after the length prefix) with reply union `U`.
+/// Decodes a response frame payload (the bytes after the length prefix) with reply union `U`,
+/// within [`Limits::DEFAULT`].
 pub fn decode_response<U: Union>(payload: &[u8]) -> Result<ResponseFrame<U>, FrameError> {
-    let raw = split_response(payload)?;
-    let id = raw.id;
-    let body = raw
-        .body
-        .map(decode_msgpack::<U>)
-        .transpose()
-        .map_err(|error| FrameError::Body { id, error })?;
-    Ok(ResponseFrame {
-        id,
-        body,
-        error: raw.error,
-    })
+    Limits::DEFAULT.decode_response(payload)
+}
+
+impl Limits {
+    /// [`decode_request`] within these limits.
+    pub fn decode_request<C: Union>(&self, payload: &[u8]) -> Result<RequestFrame<C>, FrameError> {
+        let mut rest = payload;
+        let (len, id) = read_head(&mut rest)?;
+        if len < 2 {
+            return Err(FrameError::malformed(
+                Some(id),
+                "a request frame needs a body",
+            ));
+        }
+        let body = next_value(&mut rest, id, "body", self)?;
+        let context_carrier = if len >= 3 {
+            let carrier = next_value(&mut rest, id, "context carrier", self)?;
+            rmp_serde::from_slice::<Option<ContextCarrier>>(carrier).map_err(|err| {
+                FrameError::malformed(
+                    Some(id),
+                    format!("the context carrier is not a map of strings: {err}"),
+                )
+            })?
+        } else {
+            None
+        };
+        finish_read(&mut rest, len, id, self)?;
+        let body = self
+            .decode_msgpack::<C>(body)
+            .map_err(|error| FrameError::Body { id, error })?;
+        Ok(RequestFrame {
+            id,
+            body,
+            context_carrier,
+        })
+    }
+
+    /// [`split_response`] within these limits.
+    pub fn split_response<'a>(&self, payload: &'a [u8]) -> Result<RawResponse<'a>, FrameError> {
+        let mut rest = payload;
+        let (len, id) = read_head(&mut rest)?;
+        let body = if len >= 2 {
+            Some(next_value(&mut rest, id, "body", self)?)
+        } else {
+            None
+        };
+        let error = if len >= 3 {
+            Some(next_value(&mut rest, id, "error", self)?)
+        } else {
+            None
+        };
+        finish_read(&mut rest, len, id, self)?;
+        let error = match error.filter(|bytes| !is_nil(bytes)) {
+            Some(bytes) => Some(
+                decode_error_slot(bytes, self).map_err(|error| FrameError::Body { id, error })?,
+            ),
+            None => None,
+        };
+        // With an error set, the SDK ignores the body without looking at it.
+        let body = body.filter(|bytes| !is_nil(bytes) && error.is_none());
+        Ok(RawResponse { id, body, error })
+    }
+
+    /// [`decode_response`] within these limits.
+    pub fn decode_response<U: Union>(
+        &self,
+        payload: &[u8],
+    ) -> Result<ResponseFrame<U>, FrameError> {
+        let raw = self.split_response(payload)?;
+        let id = raw.id;
+        let body = raw
+            .body
+            .map(|body| self.decode_msgpack::<U>(body))
+            .transpose()
+            .map_err(|error| FrameError::Body { id, error })?;
+        Ok(ResponseFrame {
+            id,
+            body,
+            error: raw.error,
+        })
+    }
 }
 
 /// The error slot holds an `ErrorResponse`, tag included (Python validates it with `ToTask`).
-fn decode_error_slot(bytes: &[u8]) -> Result<ErrorResponse, DecodeError> {
+fn decode_error_slot(bytes: &[u8], limits: &Limits) -> Result<ErrorResponse, DecodeError> {
     crate::tagged_union! {
         /// The one type the error slot of a response frame carries.
         pub enum ErrorSlot { ErrorResponse }
     }
-    decode_msgpack::<ErrorSlot>(bytes).map(|ErrorSlot::ErrorResponse(error)| error)
+    limits
+        .decode_msgpack::<ErrorSlot>(bytes)
+        .map(|ErrorSlot::ErrorResponse(error)| error)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -383,24 +416,30 @@ fn decode_error_slot(bytes: &[u8]) -> Result<ErrorResponse, DecodeError> {
 #[derive(Debug)]
 pub struct FrameReader<R> {
     inner: R,
-    max_frame_len: u32,
+    limits: Limits,
     buffer: Vec<u8>,
 }
 
 impl<R: Read> FrameReader<R> {
-    /// A reader with the [default size limit](DEFAULT_MAX_FRAME_LEN).
+    /// A reader within [`Limits::DEFAULT`].
     pub fn new(inner: R) -> Self {
         Self {
             inner,
-            max_frame_len: DEFAULT_MAX_FRAME_LEN,
+            limits: Limits::DEFAULT,
             buffer: Vec::new(),
         }
+    }
+
+    /// Sets the limits frames and bodies are read within.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// Sets the largest payload accepted; a larger announced length is refused before any
     /// allocation.
     pub fn with_max_frame_len(mut self, max: u32) -> Self {
-        self.max_frame_len = max;
+        self.limits = self.limits.with_max_frame_len(max);
         self
     }
 
@@ -411,19 +450,24 @@ impl<R: Read> FrameReader<R> {
 
     /// Reads the next frame's payload (without its prefix). `Ok(None)` at a clean end of stream.
     pub fn read_payload(&mut self) -> Result<Option<&[u8]>, FrameError> {
-        let more = read_payload_into(&mut self.inner, &mut self.buffer, self.max_frame_len)?;
+        let max = self.limits.max_frame_len();
+        let more = read_payload_into(&mut self.inner, &mut self.buffer, max)?;
         Ok(more.then_some(self.buffer.as_slice()))
     }
 
     /// Reads and decodes the next request frame with channel `C`; `Ok(None)` at end of stream.
     pub fn read_request<C: Union>(&mut self) -> Result<Option<RequestFrame<C>>, FrameError> {
-        self.read_payload()?.map(decode_request).transpose()
+        let limits = self.limits;
+        let payload = self.read_payload()?;
+        payload.map(|p| limits.decode_request(p)).transpose()
     }
 
     /// Reads and decodes the next response frame with reply union `U`; `Ok(None)` at end of
     /// stream.
     pub fn read_response<U: Union>(&mut self) -> Result<Option<ResponseFrame<U>>, FrameError> {
-        self.read_payload()?.map(decode_response).transpose()
+        let limits = self.limits;
+        let payload = self.read_payload()?;
+        payload.map(|p| limits.decode_response(p)).transpose()
     }
 }
 

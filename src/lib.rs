@@ -14,7 +14,7 @@
 //! | messages | [`messages`] (built with [`model`]) | one plain struct per message, named after its `type` tag |
 //! | groups | [`groups`] | each request in exactly one access group |
 //! | channels | [`channels`] | per-process unions built from whole groups and single messages |
-//! | codecs | [`decode`], [`frame`], `codec` (feature `tokio`) | JSON and msgpack frames, typed errors |
+//! | codecs | [`decode`], [`frame`], [`limits`], `codec` (feature `tokio`) | JSON and msgpack frames, typed errors, resource bounds |
 //! | requests and replies | [`request`] | the reply type of every request |
 //! | typed client, dispatch | [`client`], [`dispatch`], [`policy`] | the process side, the supervisor side, run-time narrowing |
 //! | run time | [`dynamic`], [`pipeline`] | channels chosen by name, pipelined request ids |
@@ -97,6 +97,7 @@ pub mod decode;
 pub mod dispatch;
 pub mod dynamic;
 pub mod frame;
+pub mod limits;
 mod msgpack;
 pub mod pipeline;
 pub mod policy;
@@ -117,6 +118,7 @@ pub use groups::{
     DagParsingRequests, HITLRequests, LoggingRequests, OrchestrationRequests, ReadRequests,
     TaskLifecycleRequests, TaskMetadataRequests, TriggerLifecycleRequests, WriteRequests,
 };
+pub use limits::Limits;
 pub use messages::callback::*;
 pub use messages::dag_processor::*;
 pub use messages::hitl::*;

@@ -4,17 +4,43 @@
 
 use std::fmt;
 
-/// What is wrong with msgpack input.
+use crate::limits::Limits;
+
+/// What is wrong with msgpack input. Built without allocating.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ScanError(pub(crate) &'static str);
+pub(crate) enum ScanError {
+    /// Not well-formed msgpack (or not what msgspec accepts), described.
+    Invalid(&'static str),
+    /// Arrays and maps nest deeper than the limit.
+    TooDeep(usize),
+    /// A string longer than the limit.
+    StringTooLong { len: usize, max: usize },
+    /// An array or map with more items than the limit.
+    CollectionTooLong { len: usize, max: usize },
+}
 
 impl fmt::Display for ScanError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0)
+        match self {
+            Self::Invalid(what) => f.write_str(what),
+            Self::TooDeep(max) => write!(f, "the value is nested more than {max} levels deep"),
+            Self::StringTooLong { len, max } => {
+                write!(
+                    f,
+                    "a string of {len} bytes exceeds the limit of {max} bytes"
+                )
+            }
+            Self::CollectionTooLong { len, max } => {
+                write!(
+                    f,
+                    "a collection of {len} items exceeds the limit of {max} items"
+                )
+            }
+        }
     }
 }
 
-const TRUNCATED: ScanError = ScanError("the msgpack value is cut short");
+const TRUNCATED: ScanError = ScanError::Invalid("the msgpack value is cut short");
 
 fn take<'a>(input: &mut &'a [u8], n: usize) -> Result<&'a [u8], ScanError> {
     if input.len() < n {
@@ -32,7 +58,15 @@ fn length(input: &mut &[u8], width: usize) -> Result<usize, ScanError> {
 
 /// A string's bytes, checked to be UTF-8 (msgspec refuses anything else).
 fn utf8<'a>(input: &mut &'a [u8], len: usize) -> Result<&'a str, ScanError> {
-    std::str::from_utf8(take(input, len)?).map_err(|_| ScanError("a msgpack string is not UTF-8"))
+    std::str::from_utf8(take(input, len)?)
+        .map_err(|_| ScanError::Invalid("a msgpack string is not UTF-8"))
+}
+
+fn check_string(len: usize, limits: &Limits) -> Result<(), ScanError> {
+    match limits.max_string_len() {
+        max if len > max => Err(ScanError::StringTooLong { len, max }),
+        _ => Ok(()),
+    }
 }
 
 /// The length of a string whose marker is `marker`, or `None` when it is no string marker.
@@ -46,22 +80,21 @@ fn str_len(marker: u8, input: &mut &[u8]) -> Result<Option<usize>, ScanError> {
     }))
 }
 
-/// The deepest nesting of arrays and maps accepted in a value: the same as serde_json's limit
-/// for JSON text, so that both wire formats refuse the same documents (and no decoder that
-/// recurses can be driven into a stack overflow).
-pub(crate) const MAX_NESTING: usize = 128;
-
-/// Splits one well-formed msgpack value off the front of `input`. Iterative, with nesting
-/// limited to [`MAX_NESTING`]; a count larger than the bytes left is refused at once. Strings
-/// are checked to be UTF-8 when `check_utf8` is set (a caller that decodes the value later may
-/// leave it to that).
+/// Splits one well-formed msgpack value off the front of `input`. Iterative, within `limits`:
+/// `enclosing` arrays and maps already hold the value (0 for a message body), and nesting may
+/// not go deeper than [`Limits::max_depth`]; a count larger than the bytes left is refused at
+/// once. An empty array or map adds no level (pydantic counts levels the same way). Strings are
+/// checked to be UTF-8 when `check_utf8` is set (a caller that decodes the
+/// value later may leave it to that).
 pub(crate) fn split_value<'a>(
     input: &mut &'a [u8],
     check_utf8: bool,
+    limits: &Limits,
+    enclosing: usize,
 ) -> Result<&'a [u8], ScanError> {
     let start = *input;
     // Items still to read at each open level; the outermost level holds the one value.
-    let mut pending = [0usize; MAX_NESTING + 1];
+    let mut pending = [0usize; Limits::MAX_DEPTH_CEILING + 2];
     pending[0] = 1;
     let mut depth = 0;
     loop {
@@ -72,6 +105,10 @@ pub(crate) fn split_value<'a>(
             depth -= 1;
         }
         pending[depth] -= 1;
+        // The item about to be read sits inside `enclosing + depth` arrays and maps.
+        if enclosing + depth > limits.max_depth() {
+            return Err(ScanError::TooDeep(limits.max_depth()));
+        }
         let marker = take(input, 1)?[0];
         let nested = match marker {
             0x00..=0x7f | 0xe0..=0xff | 0xc0 | 0xc2 | 0xc3 => 0,
@@ -79,6 +116,7 @@ pub(crate) fn split_value<'a>(
             0x90..=0x9f => usize::from(marker & 0x0f),
             0xa0..=0xbf | 0xd9..=0xdb => {
                 let len = str_len(marker, input)?.expect("a string marker");
+                check_string(len, limits)?;
                 if check_utf8 {
                     utf8(input, len)?;
                 } else {
@@ -88,11 +126,13 @@ pub(crate) fn split_value<'a>(
             }
             0xc4..=0xc6 => {
                 let len = length(input, 1 << (marker - 0xc4))?;
+                check_string(len, limits)?;
                 take(input, len)?;
                 0
             }
             0xc7..=0xc9 => {
                 let len = length(input, 1 << (marker - 0xc7))?;
+                check_string(len, limits)?;
                 take(input, 1 + len)?;
                 0
             }
@@ -105,7 +145,7 @@ pub(crate) fn split_value<'a>(
             0xdd => length(input, 4)?,
             0xde => 2 * length(input, 2)?,
             0xdf => 2 * length(input, 4)?,
-            0xc1 => return Err(ScanError("0xc1 is not a msgpack value")),
+            0xc1 => return Err(ScanError::Invalid("0xc1 is not a msgpack value")),
         };
         let is_container = matches!(marker, 0x80..=0x9f | 0xdc..=0xdf);
         if is_container {
@@ -113,10 +153,14 @@ pub(crate) fn split_value<'a>(
             if nested > input.len() {
                 return Err(TRUNCATED);
             }
-            if depth == MAX_NESTING {
-                return Err(ScanError(
-                    "the msgpack value is nested more than 128 levels deep",
-                ));
+            let items = if marker & 0xf0 == 0x80 || marker >= 0xde {
+                nested / 2
+            } else {
+                nested
+            };
+            if items > limits.max_collection_len() {
+                let max = limits.max_collection_len();
+                return Err(ScanError::CollectionTooLong { len: items, max });
             }
             depth += 1;
             pending[depth] = nested;
@@ -155,8 +199,9 @@ fn describe(marker: u8) -> &'static str {
 }
 
 /// Reads a body's `type` tag and checks that the whole body is well-formed msgpack that fills
-/// `body` exactly; keys of the top-level map must be strings, as msgspec requires.
-pub(crate) fn scan_body(body: &[u8]) -> Result<Body<'_>, ScanError> {
+/// `body` exactly, within `limits`; keys of the top-level map must be strings, as msgspec
+/// requires.
+pub(crate) fn scan_body<'a>(body: &'a [u8], limits: &Limits) -> Result<Body<'a>, ScanError> {
     let mut input = body;
     let marker = *input.first().ok_or(TRUNCATED)?;
     let entries = match marker {
@@ -169,7 +214,7 @@ pub(crate) fn scan_body(body: &[u8]) -> Result<Body<'_>, ScanError> {
             length(&mut input, if marker == 0xde { 2 } else { 4 })?
         }
         _ => {
-            split_value(&mut input, true)?;
+            split_value(&mut input, true, limits, 0)?;
             return if input.is_empty() {
                 Ok(Body::NotAMap(describe(marker)))
             } else {
@@ -177,21 +222,26 @@ pub(crate) fn scan_body(body: &[u8]) -> Result<Body<'_>, ScanError> {
             };
         }
     };
+    if entries > limits.max_collection_len() {
+        let max = limits.max_collection_len();
+        return Err(ScanError::CollectionTooLong { len: entries, max });
+    }
     let mut tag = Tag::Missing;
     for _ in 0..entries {
         let key_marker = take(&mut input, 1)?[0];
         let key_len = str_len(key_marker, &mut input)?
-            .ok_or(ScanError("a key of the message is not a string"))?;
+            .ok_or(ScanError::Invalid("a key of the message is not a string"))?;
+        check_string(key_len, limits)?;
         let key = utf8(&mut input, key_len)?;
         if key == "type" {
-            let value = split_value(&mut input, true)?;
+            let value = split_value(&mut input, true, limits, 1)?;
             let mut rest = &value[1..];
             tag = match str_len(value[0], &mut rest)? {
                 Some(len) => Tag::Str(utf8(&mut rest, len)?),
                 None => Tag::Other(describe(value[0])),
             };
         } else {
-            split_value(&mut input, true)?;
+            split_value(&mut input, true, limits, 1)?;
         }
     }
     if input.is_empty() {
@@ -201,7 +251,7 @@ pub(crate) fn scan_body(body: &[u8]) -> Result<Body<'_>, ScanError> {
     }
 }
 
-const TRAILING: ScanError = ScanError("bytes trail the message");
+const TRAILING: ScanError = ScanError::Invalid("bytes trail the message");
 
 #[cfg(test)]
 mod tests {
@@ -218,19 +268,25 @@ mod tests {
         let mut bytes = encode(&value);
         bytes.extend([0xc0]);
         let mut input = &bytes[..];
-        let first = split_value(&mut input, true).unwrap();
+        let first = split_value(&mut input, true, &Limits::DEFAULT, 0).unwrap();
         assert_eq!(first.len(), bytes.len() - 1);
         assert_eq!(input, [0xc0]);
         assert!(
-            split_value(&mut &[0x92, 0x01][..], true).is_err(),
+            split_value(&mut &[0x92, 0x01][..], true, &Limits::DEFAULT, 0).is_err(),
             "cut short"
         );
         assert!(
-            split_value(&mut &[0xdd, 0xff, 0xff, 0xff, 0xff][..], true).is_err(),
+            split_value(
+                &mut &[0xdd, 0xff, 0xff, 0xff, 0xff][..],
+                true,
+                &Limits::DEFAULT,
+                0
+            )
+            .is_err(),
             "a hostile count"
         );
         assert!(
-            split_value(&mut &[0xa1, 0xff][..], true).is_err(),
+            split_value(&mut &[0xa1, 0xff][..], true, &Limits::DEFAULT, 0).is_err(),
             "not UTF-8"
         );
     }
@@ -239,18 +295,21 @@ mod tests {
     fn finds_the_tag_anywhere_in_the_map() {
         let body = encode(&serde_json::json!({"conn_id": "db", "type": "GetConnection"}));
         assert!(matches!(
-            scan_body(&body),
+            scan_body(&body, &Limits::DEFAULT),
             Ok(Body::Map(Tag::Str("GetConnection")))
         ));
         let body = encode(&serde_json::json!({"type": 5}));
         assert!(matches!(
-            scan_body(&body),
+            scan_body(&body, &Limits::DEFAULT),
             Ok(Body::Map(Tag::Other("an integer")))
         ));
         let body = encode(&serde_json::json!([1]));
-        assert!(matches!(scan_body(&body), Ok(Body::NotAMap("an array"))));
         assert!(matches!(
-            scan_body(&encode(&serde_json::json!({}))),
+            scan_body(&body, &Limits::DEFAULT),
+            Ok(Body::NotAMap("an array"))
+        ));
+        assert!(matches!(
+            scan_body(&encode(&serde_json::json!({})), &Limits::DEFAULT),
             Ok(Body::Map(Tag::Missing))
         ));
     }

@@ -51,7 +51,8 @@ impl JsonValue {
     /// Parses the value into a [`serde_json::Value`] tree.
     pub fn to_value(&self) -> serde_json::Value {
         // The text was validated when this value was made, so parsing cannot fail.
-        serde_json::from_str(self.0.get()).unwrap_or(serde_json::Value::Null)
+        serde_json::Value::deserialize(&mut checked_json(self.0.get()))
+            .unwrap_or(serde_json::Value::Null)
     }
 
     /// Whether the value is JSON `null`.
@@ -109,8 +110,7 @@ impl Serialize for JsonValue {
                 "the integer {wide} does not fit in 64 bits and cannot be written as msgpack"
             )))
         } else {
-            let mut json = serde_json::Deserializer::from_str(self.0.get());
-            serde_transcode::transcode(&mut json, serializer)
+            serde_transcode::transcode(&mut checked_json(self.0.get()), serializer)
         }
     }
 }
@@ -125,19 +125,29 @@ impl<'de> Deserialize<'de> for JsonValue {
             JsonText(&mut text).deserialize(deserializer)?;
             // Everything written came from checked strings and the JSON writer: valid UTF-8.
             let text = String::from_utf8(text).map_err(serde::de::Error::custom)?;
-            return RawValue::from_string(text)
-                .map(Self)
-                .map_err(serde::de::Error::custom);
+            return raw_from_checked(text).map_err(serde::de::Error::custom);
         }
         let raw = Box::<RawValue>::deserialize(deserializer)?;
         // Keep the canonical compact form, as Python writes it, whatever spacing came in.
         Ok(match minified(raw.get()) {
-            Some(compact) => {
-                Self(RawValue::from_string(compact).map_err(serde::de::Error::custom)?)
-            }
+            Some(compact) => raw_from_checked(compact).map_err(serde::de::Error::custom)?,
             None => Self(raw),
         })
     }
+}
+
+/// A JSON deserializer without serde_json's nesting limit (128), for text whose nesting a decoder
+/// already bounded: [`Limits`](crate::Limits) allows deeper values than serde_json's default, and
+/// a value decoded within them must stay usable.
+fn checked_json(text: &str) -> serde_json::Deserializer<serde_json::de::StrRead<'_>> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    deserializer.disable_recursion_limit();
+    deserializer
+}
+
+/// A [`JsonValue`] from text that was produced or checked by a decoder (see [`checked_json`]).
+fn raw_from_checked(text: String) -> Result<JsonValue, serde_json::Error> {
+    Box::<RawValue>::deserialize(&mut checked_json(&text)).map(JsonValue)
 }
 
 /// Writes the value it reads as compact JSON text into the buffer, without building a tree.

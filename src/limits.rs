@@ -1,0 +1,114 @@
+//! Bounds on what the decoders accept from a peer.
+//!
+//! A supervisor reads bytes written by user code, so every decoder in this crate works within a
+//! [`Limits`]: how long a frame may be, how deeply arrays and maps may nest, and (optionally) how
+//! long one string or collection may be. The free functions ([`decode_json`](crate::decode_json),
+//! [`frame::decode_request`](crate::frame::decode_request), ...) use [`Limits::DEFAULT`]; the
+//! methods of the same names on [`Limits`] and [`FrameReader::with_limits`](crate::FrameReader)
+//! take a configured one.
+//!
+//! ```
+//! use airflow_comms::{Limits, TaskToSupervisor};
+//!
+//! let strict = Limits::DEFAULT.with_max_depth(8).with_max_string_len(1 << 20);
+//! let deep = r#"{"key":"k","value":[[[[[[[[[1]]]]]]]]],"dag_id":"d","run_id":"r","task_id":"t","type":"SetXCom"}"#;
+//! assert!(Limits::DEFAULT.decode_json::<TaskToSupervisor>(deep).is_ok());
+//! let err = strict.decode_json::<TaskToSupervisor>(deep).unwrap_err();
+//! assert!(err.to_string().contains("nested more than 8 levels"), "{err}");
+//! ```
+
+/// Resource bounds for decoding; see the [module docs](self).
+///
+/// Every bound is checked before the memory it guards is allocated, or while input is walked
+/// without recursion, so a hostile peer gets a clean error instead of an allocation failure or a
+/// stack overflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Limits {
+    max_frame_len: u32,
+    max_depth: usize,
+    max_string_len: usize,
+    max_collection_len: usize,
+}
+
+impl Limits {
+    /// The largest depth [`Limits::with_max_depth`] accepts: the decoders recurse once per
+    /// level, and 512 levels stay well within a 2 MiB thread stack even in debug builds.
+    pub const MAX_DEPTH_CEILING: usize = 512;
+
+    /// The defaults:
+    /// - frames up to 256 MiB ([`DEFAULT_MAX_FRAME_LEN`](crate::frame::DEFAULT_MAX_FRAME_LEN));
+    /// - values inside at most 200 arrays and maps, the body included: exactly what pydantic's
+    ///   JSON parser accepts, so a JSON body Python refuses for its depth is refused here too, and
+    ///   msgpack bodies get the same bound;
+    /// - strings and collections bounded only by the frame (memory stays linear in the input).
+    pub const DEFAULT: Self = Self {
+        max_frame_len: crate::frame::DEFAULT_MAX_FRAME_LEN,
+        max_depth: 200,
+        max_string_len: usize::MAX,
+        max_collection_len: usize::MAX,
+    };
+
+    /// The largest frame payload accepted (the length prefix excluded). A longer announced
+    /// length is refused before anything is allocated for it.
+    pub const fn max_frame_len(&self) -> u32 {
+        self.max_frame_len
+    }
+
+    /// The most arrays and maps (JSON objects) that may enclose a value, the body itself
+    /// included: a field of the body is at depth 1. An empty array or map adds no level, as in
+    /// pydantic's JSON parser.
+    pub const fn max_depth(&self) -> usize {
+        self.max_depth
+    }
+
+    /// The longest string (in bytes) accepted anywhere in a body, keys included.
+    pub const fn max_string_len(&self) -> usize {
+        self.max_string_len
+    }
+
+    /// The most items (array elements or map entries) accepted in one array or map.
+    pub const fn max_collection_len(&self) -> usize {
+        self.max_collection_len
+    }
+
+    /// Sets [`max_frame_len`](Self::max_frame_len).
+    #[must_use]
+    pub const fn with_max_frame_len(mut self, max: u32) -> Self {
+        self.max_frame_len = max;
+        self
+    }
+
+    /// Sets [`max_depth`](Self::max_depth), at least 1 and at most
+    /// [`MAX_DEPTH_CEILING`](Self::MAX_DEPTH_CEILING) (values outside are clamped).
+    #[must_use]
+    pub const fn with_max_depth(mut self, max: usize) -> Self {
+        self.max_depth = if max == 0 {
+            1
+        } else if max > Self::MAX_DEPTH_CEILING {
+            Self::MAX_DEPTH_CEILING
+        } else {
+            max
+        };
+        self
+    }
+
+    /// Sets [`max_string_len`](Self::max_string_len).
+    #[must_use]
+    pub const fn with_max_string_len(mut self, max: usize) -> Self {
+        self.max_string_len = max;
+        self
+    }
+
+    /// Sets [`max_collection_len`](Self::max_collection_len).
+    #[must_use]
+    pub const fn with_max_collection_len(mut self, max: usize) -> Self {
+        self.max_collection_len = max;
+        self
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
