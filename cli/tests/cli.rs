@@ -124,6 +124,56 @@ fn decode_json_reports_every_error_kind_and_exits_1() {
     );
 }
 
+/// Every input line of the task corpus (good and bad mixed, as the SDK's corpus orders them),
+/// as one JSON Lines stream: one output line per input line, in order, each the library's own
+/// verdict for that line alone.
+#[test]
+fn decode_json_lines_keeps_every_message_in_order_among_bad_ones() {
+    let corpus = std::fs::read_to_string(repo().join("tests/corpus/task.jsonl")).unwrap();
+    let inputs: Vec<String> = corpus
+        .lines()
+        .map(|line| {
+            serde_json::from_str::<Value>(line).unwrap()["input"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        // One message per line; blank lines are skipped by design.
+        .filter(|input| !input.contains('\n') && !input.trim().is_empty())
+        .collect();
+    let out = cli(
+        &["decode", "--channel", "task"],
+        inputs.join("\n").as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(1), "some lines are bad");
+    let lines = lines(&out);
+    assert_eq!(lines.len(), inputs.len());
+    let (mut good, mut bad) = (0, 0);
+    for (n, (input, line)) in inputs.iter().zip(&lines).enumerate() {
+        match airflow_comms::decode_json::<TaskToSupervisor>(input) {
+            Ok(message) => {
+                assert_eq!(
+                    line["ok"],
+                    serde_json::to_value(&message).unwrap(),
+                    "line {}",
+                    n + 1
+                );
+                good += 1;
+            }
+            Err(err) => {
+                assert_eq!(
+                    line["error"]["kind"],
+                    err.kind().to_string(),
+                    "line {}",
+                    n + 1
+                );
+                bad += 1;
+            }
+        }
+    }
+    assert!(good > 500 && bad > 500, "{good} good, {bad} bad lines");
+}
+
 #[test]
 fn decode_pretty_indents_without_changing_values() {
     let out = cli(
