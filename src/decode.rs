@@ -451,13 +451,27 @@ impl BodyDecoder for MsgpackBytes<'_> {
 
 /// Reads a msgpack body's tag with the scanner: no allocation, nothing decoded but the tag.
 fn peek_msgpack<'a>(body: &'a [u8], limits: &Limits) -> Result<Peeked<'a>, String> {
-    use crate::msgpack::{Body, Tag, scan_body};
-    match scan_body(body, limits).map_err(|err| err.to_string())? {
-        Body::Map(Tag::Str(tag)) => Ok(Peeked::Tag(std::borrow::Cow::Borrowed(tag))),
-        Body::Map(Tag::Other(what)) => Ok(Peeked::NotAString(what.to_owned())),
-        Body::Map(Tag::Missing) => Ok(Peeked::Missing),
-        Body::NotAMap(what) => Ok(Peeked::NotAnObject(what)),
+    let scanned = crate::msgpack::scan_body(body, limits).map_err(|err| err.to_string())?;
+    Ok(peeked(scanned))
+}
+
+fn peeked(body: crate::msgpack::Body<'_>) -> Peeked<'_> {
+    use crate::msgpack::{Body, Tag};
+    match body {
+        Body::Map(Tag::Str(tag)) => Peeked::Tag(std::borrow::Cow::Borrowed(tag)),
+        Body::Map(Tag::Other(what)) => Peeked::NotAString(what.to_owned()),
+        Body::Map(Tag::Missing) => Peeked::Missing,
+        Body::NotAMap(what) => Peeked::NotAnObject(what),
     }
+}
+
+/// Decodes a msgpack body the frame reader has already scanned (see
+/// [`split_body`](crate::msgpack::split_body)): the scan is not repeated.
+pub(crate) fn decode_scanned_msgpack<'a, U: Union>(
+    body: &'a [u8],
+    scanned: crate::msgpack::Body<'a>,
+) -> Result<U, DecodeError> {
+    dispatch(peeked(scanned), MsgpackBytes(body))
 }
 
 /// Picks the member for `peeked` and decodes it with `body`.

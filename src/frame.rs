@@ -329,7 +329,21 @@ impl Limits {
                 "a request frame needs a body",
             ));
         }
-        let body = next_value(&mut rest, id, "body", self)?;
+        // One pass splits the body off, checks it and reads its tag.
+        let (body, scanned) = match crate::msgpack::split_body(&mut rest, self) {
+            Ok(split) => split,
+            Err(err) if err.is_in_content() => {
+                let error = DecodeError::Malformed {
+                    channel: C::NAME,
+                    reason: err.to_string(),
+                };
+                return Err(FrameError::Body { id, error });
+            }
+            Err(err) => {
+                let reason = format!("the body is not valid msgpack: {err}");
+                return Err(FrameError::malformed(Some(id), reason));
+            }
+        };
         let context_carrier = if len >= 3 {
             let carrier = next_value(&mut rest, id, "context carrier", self)?;
             rmp_serde::from_slice::<Option<ContextCarrier>>(carrier).map_err(|err| {
@@ -342,8 +356,7 @@ impl Limits {
             None
         };
         finish_read(&mut rest, len, id, self)?;
-        let body = self
-            .decode_msgpack::<C>(body)
+        let body = crate::decode::decode_scanned_msgpack::<C>(body, scanned)
             .map_err(|error| FrameError::Body { id, error })?;
         Ok(RequestFrame {
             id,

@@ -41,6 +41,16 @@ impl fmt::Display for ScanError {
 }
 
 const TRUNCATED: ScanError = ScanError::Invalid("the msgpack value is cut short");
+const KEY_NOT_A_STRING: ScanError = ScanError::Invalid("a key of the message is not a string");
+
+impl ScanError {
+    /// Whether the error is in the body's content (a string that is not UTF-8, a key that is not
+    /// a string) rather than in the msgpack structure or a limit: such a body is refused as a
+    /// message, while the frame around it stays readable.
+    pub(crate) fn is_in_content(&self) -> bool {
+        *self == NOT_UTF8 || *self == KEY_NOT_A_STRING
+    }
+}
 
 fn take<'a>(input: &mut &'a [u8], n: usize) -> Result<&'a [u8], ScanError> {
     if input.len() < n {
@@ -56,10 +66,22 @@ fn length(input: &mut &[u8], width: usize) -> Result<usize, ScanError> {
     Ok(bytes.iter().fold(0usize, |n, &b| (n << 8) | usize::from(b)))
 }
 
+const NOT_UTF8: ScanError = ScanError::Invalid("a msgpack string is not UTF-8");
+
 /// A string's bytes, checked to be UTF-8 (msgspec refuses anything else).
 fn utf8<'a>(input: &mut &'a [u8], len: usize) -> Result<&'a str, ScanError> {
-    std::str::from_utf8(take(input, len)?)
-        .map_err(|_| ScanError::Invalid("a msgpack string is not UTF-8"))
+    std::str::from_utf8(take(input, len)?).map_err(|_| NOT_UTF8)
+}
+
+/// Skips a string's bytes, checking they are UTF-8. Most strings on the wire are short ASCII,
+/// which `is_ascii` checks in a fraction of the time full validation takes.
+fn skip_utf8(input: &mut &[u8], len: usize) -> Result<(), ScanError> {
+    let bytes = take(input, len)?;
+    if bytes.is_ascii() || std::str::from_utf8(bytes).is_ok() {
+        Ok(())
+    } else {
+        Err(NOT_UTF8)
+    }
 }
 
 fn check_string(len: usize, limits: &Limits) -> Result<(), ScanError> {
@@ -93,77 +115,129 @@ pub(crate) fn split_value<'a>(
     enclosing: usize,
 ) -> Result<&'a [u8], ScanError> {
     let start = *input;
-    // Items still to read at each open level; the outermost level holds the one value.
-    let mut pending = [0usize; Limits::MAX_DEPTH_CEILING + 2];
-    pending[0] = 1;
-    let mut depth = 0;
+    if enclosing > limits.max_depth() {
+        return Err(ScanError::TooDeep(limits.max_depth()));
+    }
+    let nested = item(input, check_utf8, limits)?;
+    if nested == 0 {
+        // A scalar or an empty container, the common case: no level bookkeeping.
+        return Ok(&start[..start.len() - input.len()]);
+    }
+    // Items still to read at each open level below the value.
+    let mut pending = Levels::new(nested);
+    let mut depth = 1;
     loop {
-        while pending[depth] == 0 {
-            if depth == 0 {
+        while *pending.at(depth) == 0 {
+            if depth == 1 {
                 return Ok(&start[..start.len() - input.len()]);
             }
             depth -= 1;
         }
-        pending[depth] -= 1;
+        *pending.at(depth) -= 1;
         // The item about to be read sits inside `enclosing + depth` arrays and maps.
         if enclosing + depth > limits.max_depth() {
             return Err(ScanError::TooDeep(limits.max_depth()));
         }
-        let marker = take(input, 1)?[0];
-        let nested = match marker {
-            0x00..=0x7f | 0xe0..=0xff | 0xc0 | 0xc2 | 0xc3 => 0,
-            0x80..=0x8f => 2 * usize::from(marker & 0x0f),
-            0x90..=0x9f => usize::from(marker & 0x0f),
-            0xa0..=0xbf | 0xd9..=0xdb => {
-                let len = str_len(marker, input)?.expect("a string marker");
-                check_string(len, limits)?;
-                if check_utf8 {
-                    utf8(input, len)?;
-                } else {
-                    take(input, len)?;
-                }
-                0
-            }
-            0xc4..=0xc6 => {
-                let len = length(input, 1 << (marker - 0xc4))?;
-                check_string(len, limits)?;
-                take(input, len)?;
-                0
-            }
-            0xc7..=0xc9 => {
-                let len = length(input, 1 << (marker - 0xc7))?;
-                check_string(len, limits)?;
-                take(input, 1 + len)?;
-                0
-            }
-            0xca => take(input, 4).map(|_| 0)?,
-            0xcb => take(input, 8).map(|_| 0)?,
-            0xcc..=0xcf => take(input, 1 << (marker - 0xcc)).map(|_| 0)?,
-            0xd0..=0xd3 => take(input, 1 << (marker - 0xd0)).map(|_| 0)?,
-            0xd4..=0xd8 => take(input, 1 + (1 << (marker - 0xd4))).map(|_| 0)?,
-            0xdc => length(input, 2)?,
-            0xdd => length(input, 4)?,
-            0xde => 2 * length(input, 2)?,
-            0xdf => 2 * length(input, 4)?,
-            0xc1 => return Err(ScanError::Invalid("0xc1 is not a msgpack value")),
-        };
-        let is_container = matches!(marker, 0x80..=0x9f | 0xdc..=0xdf);
-        if is_container {
-            // Every value takes a byte at least: more values than bytes left cannot be.
-            if nested > input.len() {
-                return Err(TRUNCATED);
-            }
-            let items = if marker & 0xf0 == 0x80 || marker >= 0xde {
-                nested / 2
-            } else {
-                nested
-            };
-            if items > limits.max_collection_len() {
-                let max = limits.max_collection_len();
-                return Err(ScanError::CollectionTooLong { len: items, max });
-            }
+        let nested = item(input, check_utf8, limits)?;
+        if nested > 0 {
             depth += 1;
-            pending[depth] = nested;
+            pending.open(depth, nested);
+        }
+    }
+}
+
+/// Reads one item's marker and skips its payload; returns how many values it contains (keys
+/// and values of a map both count), 0 for a scalar.
+#[inline]
+fn item(input: &mut &[u8], check_utf8: bool, limits: &Limits) -> Result<usize, ScanError> {
+    let marker = take(input, 1)?[0];
+    let nested = match marker {
+        0x00..=0x7f | 0xe0..=0xff | 0xc0 | 0xc2 | 0xc3 => return Ok(0),
+        0x80..=0x8f => 2 * usize::from(marker & 0x0f),
+        0x90..=0x9f => usize::from(marker & 0x0f),
+        0xa0..=0xbf | 0xd9..=0xdb => {
+            let len = str_len(marker, input)?.expect("a string marker");
+            check_string(len, limits)?;
+            if check_utf8 {
+                skip_utf8(input, len)?;
+            } else {
+                take(input, len)?;
+            }
+            return Ok(0);
+        }
+        0xc4..=0xc6 => {
+            let len = length(input, 1 << (marker - 0xc4))?;
+            check_string(len, limits)?;
+            take(input, len)?;
+            return Ok(0);
+        }
+        0xc7..=0xc9 => {
+            let len = length(input, 1 << (marker - 0xc7))?;
+            check_string(len, limits)?;
+            take(input, 1 + len)?;
+            return Ok(0);
+        }
+        0xca => return take(input, 4).map(|_| 0),
+        0xcb => return take(input, 8).map(|_| 0),
+        0xcc..=0xcf => return take(input, 1 << (marker - 0xcc)).map(|_| 0),
+        0xd0..=0xd3 => return take(input, 1 << (marker - 0xd0)).map(|_| 0),
+        0xd4..=0xd8 => return take(input, 1 + (1 << (marker - 0xd4))).map(|_| 0),
+        0xdc => length(input, 2)?,
+        0xdd => length(input, 4)?,
+        0xde => 2 * length(input, 2)?,
+        0xdf => 2 * length(input, 4)?,
+        0xc1 => return Err(ScanError::Invalid("0xc1 is not a msgpack value")),
+    };
+    // A container. Every value takes a byte at least: more values than bytes left cannot be.
+    if nested > input.len() {
+        return Err(TRUNCATED);
+    }
+    let items = if marker & 0xf0 == 0x80 || marker >= 0xde {
+        nested / 2
+    } else {
+        nested
+    };
+    if items > limits.max_collection_len() {
+        let max = limits.max_collection_len();
+        return Err(ScanError::CollectionTooLong { len: items, max });
+    }
+    Ok(nested)
+}
+
+/// The per-level item counts of [`split_value`]: a few levels inline (most values nest a
+/// little), deeper ones on the heap. A stack array sized for the deepest nesting allowed would
+/// have to be zeroed on every call, which cost more than the scan itself.
+struct Levels {
+    inline: [usize; Self::INLINE],
+    deeper: Vec<usize>,
+}
+
+impl Levels {
+    const INLINE: usize = 16;
+
+    /// Level 1 (inside the value) with `items` to read.
+    fn new(items: usize) -> Self {
+        let mut inline = [0; Self::INLINE];
+        inline[1] = items;
+        Self {
+            inline,
+            deeper: Vec::new(),
+        }
+    }
+
+    fn at(&mut self, depth: usize) -> &mut usize {
+        match depth.checked_sub(Self::INLINE) {
+            None => &mut self.inline[depth],
+            Some(i) => &mut self.deeper[i],
+        }
+    }
+
+    /// Sets the count of level `depth`, one below the deepest level set so far.
+    fn open(&mut self, depth: usize, items: usize) {
+        match depth.checked_sub(Self::INLINE) {
+            None => self.inline[depth] = items,
+            Some(i) if i < self.deeper.len() => self.deeper[i] = items,
+            Some(_) => self.deeper.push(items),
         }
     }
 }
@@ -203,52 +277,64 @@ fn describe(marker: u8) -> &'static str {
 /// requires.
 pub(crate) fn scan_body<'a>(body: &'a [u8], limits: &Limits) -> Result<Body<'a>, ScanError> {
     let mut input = body;
+    let (_, scanned) = split_body(&mut input, limits)?;
+    if input.is_empty() {
+        Ok(scanned)
+    } else {
+        Err(TRAILING)
+    }
+}
+
+/// Splits a body off the front of `input` as [`scan_body`] checks it: one pass that finds the
+/// body's extent, checks it (strings UTF-8, within `limits`) and reads its tag.
+pub(crate) fn split_body<'a>(
+    input: &mut &'a [u8],
+    limits: &Limits,
+) -> Result<(&'a [u8], Body<'a>), ScanError> {
+    let start = *input;
     let marker = *input.first().ok_or(TRUNCATED)?;
     let entries = match marker {
         0x80..=0x8f => {
-            input = &input[1..];
+            *input = &input[1..];
             usize::from(marker & 0x0f)
         }
         0xde | 0xdf => {
-            input = &input[1..];
-            length(&mut input, if marker == 0xde { 2 } else { 4 })?
+            *input = &input[1..];
+            length(input, if marker == 0xde { 2 } else { 4 })?
         }
         _ => {
-            split_value(&mut input, true, limits, 0)?;
-            return if input.is_empty() {
-                Ok(Body::NotAMap(describe(marker)))
-            } else {
-                Err(TRAILING)
-            };
+            let value = split_value(input, true, limits, 0)?;
+            return Ok((value, Body::NotAMap(describe(marker))));
         }
     };
     if entries > limits.max_collection_len() {
         let max = limits.max_collection_len();
         return Err(ScanError::CollectionTooLong { len: entries, max });
     }
+    if limits.max_depth() == 0 {
+        return Err(ScanError::TooDeep(0));
+    }
     let mut tag = Tag::Missing;
     for _ in 0..entries {
-        let key_marker = take(&mut input, 1)?[0];
-        let key_len = str_len(key_marker, &mut input)?
-            .ok_or(ScanError::Invalid("a key of the message is not a string"))?;
+        let key_marker = take(input, 1)?[0];
+        let key_len = str_len(key_marker, input)?.ok_or(KEY_NOT_A_STRING)?;
         check_string(key_len, limits)?;
-        let key = utf8(&mut input, key_len)?;
-        if key == "type" {
-            let value = split_value(&mut input, true, limits, 1)?;
+        let key = take(input, key_len)?;
+        if key == b"type" {
+            let value = split_value(input, true, limits, 1)?;
             let mut rest = &value[1..];
             tag = match str_len(value[0], &mut rest)? {
                 Some(len) => Tag::Str(utf8(&mut rest, len)?),
                 None => Tag::Other(describe(value[0])),
             };
         } else {
-            split_value(&mut input, true, limits, 1)?;
+            if !key.is_ascii() && std::str::from_utf8(key).is_err() {
+                return Err(NOT_UTF8);
+            }
+            split_value(input, true, limits, 1)?;
         }
     }
-    if input.is_empty() {
-        Ok(Body::Map(tag))
-    } else {
-        Err(TRAILING)
-    }
+    Ok((&start[..start.len() - input.len()], Body::Map(tag)))
 }
 
 const TRAILING: ScanError = ScanError::Invalid("bytes trail the message");
