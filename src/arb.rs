@@ -112,10 +112,11 @@ impl<A: ArbitraryField, B: ArbitraryField> ArbitraryField for (A, B) {
 // ---------------------------------------------------------------------------------------------
 // Value types
 
-/// A UTC instant in years 1 to 9999, whole microseconds.
+/// A UTC instant in years 1 to 9999, whole microseconds, a day away from either end so that
+/// the local time at any offset is in that range too (Python's `datetime` cannot hold others).
 fn instant(u: &mut Unstructured<'_>) -> Result<DateTime<Utc>> {
-    const MIN: i64 = -62_135_596_800; // 0001-01-01T00:00:00Z
-    const MAX: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
+    const MIN: i64 = -62_135_596_800 + 86_400; // 0001-01-02T00:00:00Z
+    const MAX: i64 = 253_402_300_799 - 86_400; // 9999-12-30T23:59:59Z
     let secs = u.int_in_range(MIN..=MAX)?;
     let micros = u.int_in_range(0..=999_999u32)?;
     Ok(DateTime::from_timestamp(secs, micros * 1000).expect("in range"))

@@ -4,7 +4,7 @@
 //! Every enum converts to and from its wire string with strum (`Display`, `FromStr`,
 //! `IntoStaticStr`) and lists its values with `strum::IntoEnumIterator`.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Defines a closed string enum whose serde and strum spellings are the given wire strings.
 macro_rules! string_enum {
@@ -16,7 +16,7 @@ macro_rules! string_enum {
     ) => {
         $(#[doc = $doc])*
         #[derive(
-            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize,
             strum::Display, strum::EnumString, strum::EnumIter, strum::IntoStaticStr, strum::AsRefStr,
         )]
         pub enum $name {
@@ -26,6 +26,24 @@ macro_rules! string_enum {
         impl $name {
             /// Every wire value, in Airflow's declaration order.
             pub const VALUES: &'static [&'static str] = &[$($wire),*];
+        }
+
+        /// From the wire value only: serde's derived impl would also take a variant index
+        /// (an integer in msgpack), which pydantic refuses.
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct WireValue;
+                impl serde::de::Visitor<'_> for WireValue {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(f, "one of {:?}", $name::VALUES)
+                    }
+                    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<$name, E> {
+                        v.parse().map_err(|_| E::unknown_variant(v, $name::VALUES))
+                    }
+                }
+                deserializer.deserialize_str(WireValue)
+            }
         }
 
         impl ::schemars::JsonSchema for $name {

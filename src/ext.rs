@@ -116,7 +116,10 @@ pub(crate) fn decode_timestamp(data: &[u8]) -> Option<(i64, u32)> {
         ),
         _ => return None,
     };
-    (nanos < 1_000_000_000).then_some((secs, nanos))
+    // Python's `datetime` holds years 1 to 9999; msgspec refuses timestamps outside them.
+    const YEAR_1: i64 = -62_135_596_800;
+    const AFTER_YEAR_9999: i64 = 253_402_300_800;
+    (nanos < 1_000_000_000 && (YEAR_1..AFTER_YEAR_9999).contains(&secs)).then_some((secs, nanos))
 }
 
 /// Re-encodes the value a deserializer yields as msgpack bytes, extension values included, so

@@ -349,10 +349,9 @@ macro_rules! model {
                         Ok(Key::Unknown(FORBID.then(|| v.to_owned())))
                     }
                     fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Key, E> {
-                        match std::str::from_utf8(v) {
-                            Ok(s) => self.visit_str(s),
-                            Err(_) => Err(E::invalid_value(serde::de::Unexpected::Bytes(v), &self)),
-                        }
+                        // A msgpack bin key names no field (pydantic does not match it either):
+                        // an unknown key, refused only where unknown keys are.
+                        Ok(Key::Unknown(FORBID.then(|| format!("{:?}", String::from_utf8_lossy(v)))))
                     }
                 }
                 impl<'de> serde::Deserialize<'de> for Key {

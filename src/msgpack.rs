@@ -174,14 +174,17 @@ fn item(input: &mut &[u8], check_utf8: bool, limits: &Limits) -> Result<usize, S
         0xc7..=0xc9 => {
             let len = length(input, 1 << (marker - 0xc7))?;
             check_string(len, limits)?;
-            take(input, 1 + len)?;
-            return Ok(0);
+            return take(input, 1 + len).and_then(check_ext).map(|()| 0);
         }
         0xca => return take(input, 4).map(|_| 0),
         0xcb => return take(input, 8).map(|_| 0),
         0xcc..=0xcf => return take(input, 1 << (marker - 0xcc)).map(|_| 0),
         0xd0..=0xd3 => return take(input, 1 << (marker - 0xd0)).map(|_| 0),
-        0xd4..=0xd8 => return take(input, 1 + (1 << (marker - 0xd4))).map(|_| 0),
+        0xd4..=0xd8 => {
+            return take(input, 1 + (1 << (marker - 0xd4)))
+                .and_then(check_ext)
+                .map(|()| 0);
+        }
         0xdc => length(input, 2)?,
         0xdd => length(input, 4)?,
         0xde => 2 * length(input, 2)?,
@@ -202,6 +205,17 @@ fn item(input: &mut &[u8], check_utf8: bool, limits: &Limits) -> Result<usize, S
         return Err(ScanError::CollectionTooLong { len: items, max });
     }
     Ok(nested)
+}
+
+/// Checks an extension value (type byte, then data): a timestamp (type -1) must be one msgspec
+/// can decode, wherever it is, as msgspec refuses the whole frame otherwise.
+fn check_ext(ext: &[u8]) -> Result<(), ScanError> {
+    match ext.split_first() {
+        Some((0xff, data)) if crate::ext::decode_timestamp(data).is_none() => Err(
+            ScanError::Invalid("a msgpack timestamp outside the years 1 to 9999, or malformed"),
+        ),
+        _ => Ok(()),
+    }
 }
 
 /// The per-level item counts of [`split_value`]: a few levels inline (most values nest a

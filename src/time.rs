@@ -108,8 +108,9 @@ fn parse_datetime(text: &str) -> Result<(NaiveDateTime, Option<FixedOffset>), Pa
         Some(&sign @ (b'+' | b'-')) => {
             p += 1;
             let hours = digits(s, &mut p, 2, 2).ok_or(BAD)?;
+            // `+HH:MM` or `+HHMM`; the minutes are required, as in pydantic.
             expect(s, &mut p, b':');
-            let minutes = digits(s, &mut p, 2, 2).unwrap_or(0);
+            let minutes = digits(s, &mut p, 2, 2).ok_or(BAD)?;
             if hours > 23 || minutes > 59 {
                 return Err(ParseTimeError("the UTC offset is out of range"));
             }
@@ -121,6 +122,10 @@ fn parse_datetime(text: &str) -> Result<(NaiveDateTime, Option<FixedOffset>), Pa
     };
     if p != s.len() {
         return Err(BAD);
+    }
+    if year == 0 {
+        // Python's `datetime` starts at year 1.
+        return Err(ParseTimeError("year 0 is out of range"));
     }
     let date = NaiveDate::from_ymd_opt(year as i32, month as u32, day as u32)
         .ok_or(ParseTimeError("the date is not a valid calendar date"))?;
