@@ -924,7 +924,8 @@ class Mutator:
             return None
         name, make = rng.choice(TIMESTAMPS)
         self.put(s, make())
-        return Applied(f"timestamp:{name}:{slug(s.path)}", MSGPACK_ONLY, s.path)
+        known = "msgpack-ext-in-json-value" if s.in_json or s.kind in ("json", "any", "dict") else None
+        return Applied(f"timestamp:{name}:{slug(s.path)}", MSGPACK_ONLY, s.path, known)
 
     def int_width(self):
         rng = self.ctx.rng
