@@ -121,11 +121,18 @@ impl<'de> Deserialize<'de> for JsonValue {
     /// refused: they are not JSON, and pydantic's `JsonValue` refuses them too.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         if !deserializer.is_human_readable() {
-            let mut text = Vec::new();
-            JsonText(&mut text).deserialize(deserializer)?;
+            let mut out = TextOut::default();
+            JsonText(&mut out).deserialize(deserializer)?;
             // Everything written came from checked strings and the JSON writer: valid UTF-8.
-            let text = String::from_utf8(text).map_err(serde::de::Error::custom)?;
-            return raw_from_checked(text).map_err(serde::de::Error::custom);
+            let text = String::from_utf8(out.buf).map_err(serde::de::Error::custom)?;
+            // Within serde_json's own nesting limit, `from_string` keeps the buffer instead of
+            // copying it: for a big value that halves the memory the decode needs.
+            let kept = if out.deepest < 120 {
+                RawValue::from_string(text).map(Self)
+            } else {
+                raw_from_checked(text)
+            };
+            return kept.map_err(serde::de::Error::custom);
         }
         let raw = Box::<RawValue>::deserialize(deserializer)?;
         // Keep the canonical compact form, as Python writes it, whatever spacing came in.
@@ -150,8 +157,29 @@ fn raw_from_checked(text: String) -> Result<JsonValue, serde_json::Error> {
     Box::<RawValue>::deserialize(&mut checked_json(&text)).map(JsonValue)
 }
 
+/// JSON text written by [`JsonText`], and how deeply it nests.
+#[derive(Default)]
+struct TextOut {
+    buf: Vec<u8>,
+    depth: usize,
+    deepest: usize,
+}
+
+impl TextOut {
+    fn open(&mut self, bracket: u8) {
+        self.buf.push(bracket);
+        self.depth += 1;
+        self.deepest = self.deepest.max(self.depth);
+    }
+
+    fn close(&mut self, bracket: u8) {
+        self.buf.push(bracket);
+        self.depth -= 1;
+    }
+}
+
 /// Writes the value it reads as compact JSON text into the buffer, without building a tree.
-struct JsonText<'a>(&'a mut Vec<u8>);
+struct JsonText<'a>(&'a mut TextOut);
 
 /// Writes `v` as a JSON string literal (escaped) into `out`.
 fn write_json_str(out: &mut Vec<u8>, v: &str) {
@@ -173,14 +201,16 @@ impl<'de> Visitor<'de> for JsonText<'_> {
         f.write_str("a JSON value")
     }
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
-        self.0.extend_from_slice(if v { b"true" } else { b"false" });
+        self.0
+            .buf
+            .extend_from_slice(if v { b"true" } else { b"false" });
         Ok(())
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
-        serde_json::to_writer(&mut *self.0, &v).map_err(E::custom)
+        serde_json::to_writer(&mut self.0.buf, &v).map_err(E::custom)
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
-        serde_json::to_writer(&mut *self.0, &v).map_err(E::custom)
+        serde_json::to_writer(&mut self.0.buf, &v).map_err(E::custom)
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
         if !v.is_finite() {
@@ -189,14 +219,14 @@ impl<'de> Visitor<'de> for JsonText<'_> {
                 &"a finite number",
             ));
         }
-        serde_json::to_writer(&mut *self.0, &v).map_err(E::custom)
+        serde_json::to_writer(&mut self.0.buf, &v).map_err(E::custom)
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        write_json_str(self.0, v);
+        write_json_str(&mut self.0.buf, v);
         Ok(())
     }
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        self.0.extend_from_slice(b"null");
+        self.0.buf.extend_from_slice(b"null");
         Ok(())
     }
     fn visit_none<E: de::Error>(self) -> Result<(), E> {
@@ -206,39 +236,39 @@ impl<'de> Visitor<'de> for JsonText<'_> {
         self.deserialize(deserializer)
     }
     fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        self.0.push(b'[');
+        self.0.open(b'[');
         let mut first = true;
         loop {
-            let comma = self.0.len();
+            let comma = self.0.buf.len();
             if !first {
-                self.0.push(b',');
+                self.0.buf.push(b',');
             }
             if seq.next_element_seed(JsonText(self.0))?.is_none() {
-                self.0.truncate(comma);
+                self.0.buf.truncate(comma);
                 break;
             }
             first = false;
         }
-        self.0.push(b']');
+        self.0.close(b']');
         Ok(())
     }
     fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        self.0.push(b'{');
+        self.0.open(b'{');
         let mut first = true;
         loop {
-            let comma = self.0.len();
+            let comma = self.0.buf.len();
             if !first {
-                self.0.push(b',');
+                self.0.buf.push(b',');
             }
-            if map.next_key_seed(JsonKey(self.0))?.is_none() {
-                self.0.truncate(comma);
+            if map.next_key_seed(JsonKey(&mut self.0.buf))?.is_none() {
+                self.0.buf.truncate(comma);
                 break;
             }
-            self.0.push(b':');
+            self.0.buf.push(b':');
             map.next_value_seed(JsonText(self.0))?;
             first = false;
         }
-        self.0.push(b'}');
+        self.0.close(b'}');
         Ok(())
     }
     fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<(), E> {
