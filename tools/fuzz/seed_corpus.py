@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""Writes the fuzz seeds, fuzz/seeds/<target>/, from the checked-in conformance corpus.
+
+Plain python3, no packages: it only reads what is checked in.
+
+- tests/corpus/<channel>.jsonl      JSON inputs (accepted and rejected)    -> json_decode
+- tests/corpus/frames/*.jsonl       frames the SDK wrote, as hex           -> frame_decode and
+                                                                             the two readers
+- tests/data/                       a captured session (JSON and frames)   -> all of them
+
+Every seed is the target's input: one selector byte (the channel, as fuzz/targets.rs reads it),
+then the input proper. Seeds are named by their SHA-1, as libFuzzer names corpus files, and
+inputs over the size caps below are left out so that the checked-in seeds stay small. Each
+target's directory is rewritten from scratch: the output is a function of the corpus.
+
+    python3 tools/fuzz/seed_corpus.py [--out fuzz/seeds]
+"""
+
+import argparse
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = ROOT / "tests" / "corpus"
+FRAMES = CORPUS / "frames"
+DATA = ROOT / "tests" / "data"
+
+# ChannelName::ALL, in order: the selector of json_decode and frame_decode.
+CHANNELS = [
+    "task",
+    "callback",
+    "trigger",
+    "dag-processor",
+    "to-task",
+    "to-trigger-runner",
+    "to-dag-processor",
+]
+# json_decode selectors 7..15 are the request groups; task inputs are seeded under each in turn.
+GROUP_SELECTORS = range(7, 16)
+# The readers' selectors: first byte % 4 (requests), % 3 (responses).
+REQUEST_CHANNELS = CHANNELS[:4]
+REPLY_CHANNELS = CHANNELS[4:]
+# Frame files of each reply direction (to-task also answers the callback channel).
+REPLY_FILES = {
+    "to-task": ["to-task.jsonl", "to-task-sparse.jsonl"],
+    "to-trigger-runner": ["to-trigger-runner.jsonl"],
+    "to-dag-processor": ["to-dag-processor.jsonl"],
+}
+
+# Size caps, selector byte excluded. They match the -max_len of the campaign (fuzz/README.md).
+MAX_SINGLE = 4096  # json_decode, frame_decode
+MAX_STREAM = 8192  # frame_reader_request, frame_reader_response
+FRAMES_PER_STREAM = 6
+
+
+def lines(path):
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def frame_bytes(case):
+    return bytes.fromhex(case["frame"])
+
+
+def split_frames(stream):
+    """Splits a captured byte stream into whole frames (prefix included)."""
+    frames, at = [], 0
+    while at + 4 <= len(stream):
+        end = at + 4 + int.from_bytes(stream[at : at + 4], "big")
+        frames.append(stream[at:end])
+        at = end
+    return frames
+
+
+def streams(frames):
+    """Groups consecutive frames into streams of a few frames, within the stream cap."""
+    out, current, count = [], b"", 0
+    for frame in frames:
+        if len(frame) > MAX_STREAM:
+            continue
+        if current and (len(current) + len(frame) > MAX_STREAM or count == FRAMES_PER_STREAM):
+            out.append(current)
+            current, count = b"", 0
+        current += frame
+        count += 1
+    if current:
+        out.append(current)
+    return out
+
+
+class Seeds:
+    def __init__(self, out):
+        self.out = out
+        self.written = {}
+
+    def add(self, target, selector, data, cap):
+        if len(data) > cap:
+            return
+        seed = bytes([selector]) + data
+        directory = self.out / target
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / hashlib.sha1(seed).hexdigest()).write_bytes(seed)
+        self.written.setdefault(target, set()).add(hashlib.sha1(seed).hexdigest())
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "fuzz" / "seeds")
+    args = parser.parse_args()
+    for target in ["json_decode", "frame_decode", "frame_reader_request", "frame_reader_response"]:
+        shutil.rmtree(args.out / target, ignore_errors=True)
+    seeds = Seeds(args.out)
+
+    # json_decode: every corpus input under its channel; task inputs also under a group each.
+    for index, channel in enumerate(CHANNELS):
+        for n, case in enumerate(lines(CORPUS / f"{channel}.jsonl")):
+            text = case["input"].encode("utf-8")
+            seeds.add("json_decode", index, text, MAX_SINGLE)
+            if channel == "task":
+                group = GROUP_SELECTORS[n % len(GROUP_SELECTORS)]
+                seeds.add("json_decode", group, text, MAX_SINGLE)
+    for name, channel in [("task-session.jsonl", "task"), ("callback-session.jsonl", "callback")]:
+        with open(DATA / name, encoding="utf-8") as f:
+            for line in f:
+                if line.strip():
+                    seeds.add("json_decode", CHANNELS.index(channel), line.strip().encode(), MAX_SINGLE)
+
+    # frame_decode: every frame's payload (after the length prefix) under its channel.
+    session = split_frames((DATA / "task-session.frames").read_bytes())
+    request_frames = {
+        channel: [frame_bytes(c) for c in lines(FRAMES / f"{channel}.jsonl")]
+        for channel in REQUEST_CHANNELS
+    }
+    request_frames["task"] += session
+    reply_frames = {
+        channel: [frame_bytes(c) for f in files for c in lines(FRAMES / f)]
+        for channel, files in REPLY_FILES.items()
+    }
+    request_edges = [frame_bytes(c) for c in lines(FRAMES / "request-edges.jsonl")]
+    response_edges = [frame_bytes(c) for c in lines(FRAMES / "response-edges.jsonl")]
+    for channel, frames in {**request_frames, **reply_frames}.items():
+        for frame in frames:
+            seeds.add("frame_decode", CHANNELS.index(channel), frame[4:], MAX_SINGLE)
+    for frame in request_edges:
+        seeds.add("frame_decode", CHANNELS.index("task"), frame[4:], MAX_SINGLE)
+    for frame in response_edges:
+        seeds.add("frame_decode", CHANNELS.index("to-task"), frame[4:], MAX_SINGLE)
+
+    # The readers: streams of consecutive frames; each irregular frame followed by a good one
+    # (the reader must stay in sync); the captured session whole; and the stream-level edges.
+    for target, channels, edges in [
+        ("frame_reader_request", REQUEST_CHANNELS, request_edges),
+        ("frame_reader_response", REPLY_CHANNELS, response_edges),
+    ]:
+        frames = request_frames if target == "frame_reader_request" else reply_frames
+        for index, channel in enumerate(channels):
+            for stream in streams(frames[channel]):
+                seeds.add(target, index, stream, MAX_STREAM)
+        good = frames[channels[0]][0]
+        for edge in edges:
+            seeds.add(target, 0, edge + good, MAX_STREAM)
+        for tail in [
+            b"\x00\x00\x00",  # a cut-off length prefix
+            b"\x00\x00\x00\x00",  # a frame of length 0
+            b"\x00\x00\x10\x01",  # one byte over the readers' limit (4096)
+            b"\xff\xff\xff\xff",  # 4 GiB announced
+            good[:-1],  # a frame cut short
+        ]:
+            seeds.add(target, 0, good + tail, MAX_STREAM)
+            seeds.add(target, 0, tail + good, MAX_STREAM)
+    seeds.add("frame_reader_request", 0, b"".join(session), MAX_STREAM)
+
+    total = 0
+    for target in sorted(seeds.written):
+        directory = args.out / target
+        size = sum(p.stat().st_size for p in directory.iterdir())
+        total += size
+        print(f"{target}: {len(seeds.written[target])} seeds, {size / 1024:.0f} KiB")
+    print(f"total: {total / 1024:.0f} KiB in {args.out}")
+
+
+if __name__ == "__main__":
+    main()
