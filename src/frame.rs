@@ -264,7 +264,13 @@ fn next_value<'a>(
     what: &str,
     limits: &Limits,
 ) -> Result<&'a [u8], FrameError> {
-    crate::msgpack::split_value(rest, what == "extra element", limits, 0).map_err(|err| {
+    use crate::msgpack::Scan;
+    let scan = if what == "extra element" {
+        Scan::Strings
+    } else {
+        Scan::Structure
+    };
+    crate::msgpack::split_value(rest, scan, limits, 0).map_err(|err| {
         FrameError::malformed(Some(id), format!("the {what} is not valid msgpack: {err}"))
     })
 }

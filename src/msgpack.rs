@@ -48,7 +48,7 @@ impl ScanError {
     /// a string) rather than in the msgpack structure or a limit: such a body is refused as a
     /// message, while the frame around it stays readable.
     pub(crate) fn is_in_content(&self) -> bool {
-        *self == NOT_UTF8 || *self == KEY_NOT_A_STRING
+        *self == NOT_UTF8 || *self == KEY_NOT_A_STRING || *self == BIN_IN_BODY
     }
 }
 
@@ -102,15 +102,29 @@ fn str_len(marker: u8, input: &mut &[u8]) -> Result<Option<usize>, ScanError> {
     }))
 }
 
+/// How much [`split_value`] checks besides the structure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scan {
+    /// Only the structure: the value is decoded (and its strings checked) later.
+    Structure,
+    /// Strings must be UTF-8, as msgspec requires.
+    Strings,
+    /// Strings must be UTF-8 and there may be no bin (raw bytes): inside a message body. No
+    /// Airflow message has a bytes field, and serde would read bin as a list of integers.
+    Body,
+}
+
+const BIN_IN_BODY: ScanError =
+    ScanError::Invalid("msgpack bin (raw bytes) has no place in a message body");
+
 /// Splits one well-formed msgpack value off the front of `input`. Iterative, within `limits`:
 /// `enclosing` arrays and maps already hold the value (0 for a message body), and nesting may
 /// not go deeper than [`Limits::max_depth`]; a count larger than the bytes left is refused at
 /// once. An empty array or map adds no level (pydantic counts levels the same way). Strings are
-/// checked to be UTF-8 when `check_utf8` is set (a caller that decodes the
-/// value later may leave it to that).
+/// checked as `scan` says.
 pub(crate) fn split_value<'a>(
     input: &mut &'a [u8],
-    check_utf8: bool,
+    scan: Scan,
     limits: &Limits,
     enclosing: usize,
 ) -> Result<&'a [u8], ScanError> {
@@ -118,7 +132,7 @@ pub(crate) fn split_value<'a>(
     if enclosing > limits.max_depth() {
         return Err(ScanError::TooDeep(limits.max_depth()));
     }
-    let nested = item(input, check_utf8, limits)?;
+    let nested = item(input, scan, limits)?;
     if nested == 0 {
         // A scalar or an empty container, the common case: no level bookkeeping.
         return Ok(&start[..start.len() - input.len()]);
@@ -138,7 +152,7 @@ pub(crate) fn split_value<'a>(
         if enclosing + depth > limits.max_depth() {
             return Err(ScanError::TooDeep(limits.max_depth()));
         }
-        let nested = item(input, check_utf8, limits)?;
+        let nested = item(input, scan, limits)?;
         if nested > 0 {
             depth += 1;
             pending.open(depth, nested);
@@ -149,7 +163,7 @@ pub(crate) fn split_value<'a>(
 /// Reads one item's marker and skips its payload; returns how many values it contains (keys
 /// and values of a map both count), 0 for a scalar.
 #[inline]
-fn item(input: &mut &[u8], check_utf8: bool, limits: &Limits) -> Result<usize, ScanError> {
+fn item(input: &mut &[u8], scan: Scan, limits: &Limits) -> Result<usize, ScanError> {
     let marker = take(input, 1)?[0];
     let nested = match marker {
         0x00..=0x7f | 0xe0..=0xff | 0xc0 | 0xc2 | 0xc3 => return Ok(0),
@@ -158,7 +172,7 @@ fn item(input: &mut &[u8], check_utf8: bool, limits: &Limits) -> Result<usize, S
         0xa0..=0xbf | 0xd9..=0xdb => {
             let len = str_len(marker, input)?.expect("a string marker");
             check_string(len, limits)?;
-            if check_utf8 {
+            if scan != Scan::Structure {
                 skip_utf8(input, len)?;
             } else {
                 take(input, len)?;
@@ -166,6 +180,9 @@ fn item(input: &mut &[u8], check_utf8: bool, limits: &Limits) -> Result<usize, S
             return Ok(0);
         }
         0xc4..=0xc6 => {
+            if scan == Scan::Body {
+                return Err(BIN_IN_BODY);
+            }
             let len = length(input, 1 << (marker - 0xc4))?;
             check_string(len, limits)?;
             take(input, len)?;
@@ -317,7 +334,7 @@ pub(crate) fn split_body<'a>(
             length(input, if marker == 0xde { 2 } else { 4 })?
         }
         _ => {
-            let value = split_value(input, true, limits, 0)?;
+            let value = split_value(input, Scan::Body, limits, 0)?;
             return Ok((value, Body::NotAMap(describe(marker))));
         }
     };
@@ -335,7 +352,7 @@ pub(crate) fn split_body<'a>(
         check_string(key_len, limits)?;
         let key = take(input, key_len)?;
         if key == b"type" {
-            let value = split_value(input, true, limits, 1)?;
+            let value = split_value(input, Scan::Body, limits, 1)?;
             let mut rest = &value[1..];
             tag = match str_len(value[0], &mut rest)? {
                 Some(len) => Tag::Str(utf8(&mut rest, len)?),
@@ -345,7 +362,7 @@ pub(crate) fn split_body<'a>(
             if !key.is_ascii() && std::str::from_utf8(key).is_err() {
                 return Err(NOT_UTF8);
             }
-            split_value(input, true, limits, 1)?;
+            split_value(input, Scan::Body, limits, 1)?;
         }
     }
     Ok((&start[..start.len() - input.len()], Body::Map(tag)))
@@ -368,11 +385,11 @@ mod tests {
         let mut bytes = encode(&value);
         bytes.extend([0xc0]);
         let mut input = &bytes[..];
-        let first = split_value(&mut input, true, &Limits::DEFAULT, 0).unwrap();
+        let first = split_value(&mut input, Scan::Strings, &Limits::DEFAULT, 0).unwrap();
         assert_eq!(first.len(), bytes.len() - 1);
         assert_eq!(input, [0xc0]);
         assert!(
-            split_value(&mut &[0x92, 0x01][..], true, &Limits::DEFAULT, 0).is_err(),
+            split_value(&mut &[0x92, 0x01][..], Scan::Strings, &Limits::DEFAULT, 0).is_err(),
             "cut short"
         );
         assert!(
@@ -386,7 +403,7 @@ mod tests {
             "a hostile count"
         );
         assert!(
-            split_value(&mut &[0xa1, 0xff][..], true, &Limits::DEFAULT, 0).is_err(),
+            split_value(&mut &[0xa1, 0xff][..], Scan::Strings, &Limits::DEFAULT, 0).is_err(),
             "not UTF-8"
         );
     }

@@ -873,7 +873,8 @@ class Mutator:
         if s is None:
             return None
         self.put(s, Bin(get_at(self.tree, s.path).encode()))
-        return Applied(f"bin-for-str:{slug(s.path)}", MSGPACK_ONLY, s.path)
+        # Rust refuses bin anywhere in a body, even in a field the message ignores (README).
+        return Applied(f"bin-for-str:{slug(s.path)}", MSGPACK_ONLY, s.path, "msgpack-bin-in-body")
 
     def non_utf8_str(self):
         s = self.pick(lambda s: isinstance(get_at(self.tree, s.path), str))
@@ -901,7 +902,8 @@ class Mutator:
             set_at(self.tree, path, rebuilt)
         else:
             self.tree = rebuilt
-        return Applied(f"key-{variant}:{slug(path + (key,))}", MSGPACK_ONLY, path + (key,))
+        known = "msgpack-bin-in-body" if variant == "bin" else None
+        return Applied(f"key-{variant}:{slug(path + (key,))}", MSGPACK_ONLY, path + (key,), known)
 
     def ext(self):
         s = self.pick(lambda s: True)
