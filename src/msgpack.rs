@@ -395,7 +395,7 @@ mod tests {
         assert!(
             split_value(
                 &mut &[0xdd, 0xff, 0xff, 0xff, 0xff][..],
-                true,
+                Scan::Strings,
                 &Limits::DEFAULT,
                 0
             )

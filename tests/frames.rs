@@ -65,6 +65,8 @@ const LAX_EDGES: &[(&str, &str)] = &[
     ("id/u64-max", "frame-id-beyond-i64"),
     ("body/int-as-integral-float", "int-from-float"),
     ("datetime/int-epoch", "datetime-from-unix-seconds"),
+    ("body/str-as-bin", "str-from-bin"),
+    ("uuid/bin16", "uuid-from-bin"),
 ];
 
 fn readme_lists(label: &str) -> bool {
