@@ -26,6 +26,9 @@ use airflow_comms::frame::FrameError;
 use airflow_comms::{ChannelName, DecodeError};
 use serde_json::Value;
 
+mod common;
+use common::same_json;
+
 fn mutants_dir() -> PathBuf {
     match std::env::var_os("AIRFLOW_COMMS_DIFFERENTIAL") {
         Some(dir) => PathBuf::from(dir),
@@ -62,46 +65,6 @@ fn parse(text: &str) -> Result<Value, serde_json::Error> {
     let value = Value::deserialize(&mut deserializer)?;
     deserializer.end()?;
     Ok(value)
-}
-
-/// Same comparison as `tests/conformance.rs`: keys in the same order, numbers equal as numbers.
-fn same_json(a: &Value, b: &Value, path: &str) -> Result<(), String> {
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            let kx: Vec<_> = x.keys().collect();
-            let ky: Vec<_> = y.keys().collect();
-            if kx != ky {
-                return Err(format!("{path}: keys {kx:?} != {ky:?}"));
-            }
-            for (k, v) in x {
-                same_json(v, &y[k], &format!("{path}.{k}"))?;
-            }
-            Ok(())
-        }
-        (Value::Array(x), Value::Array(y)) => {
-            if x.len() != y.len() {
-                return Err(format!("{path}: {} items != {} items", x.len(), y.len()));
-            }
-            for (i, (v, w)) in x.iter().zip(y).enumerate() {
-                same_json(v, w, &format!("{path}[{i}]"))?;
-            }
-            Ok(())
-        }
-        (Value::Number(x), Value::Number(y)) => {
-            let equal = match (x.as_i64(), y.as_i64(), x.as_u64(), y.as_u64()) {
-                (Some(i), Some(j), _, _) => i == j,
-                (_, _, Some(i), Some(j)) => i == j,
-                _ => x.as_f64() == y.as_f64(),
-            };
-            if equal {
-                Ok(())
-            } else {
-                Err(format!("{path}: {x} != {y}"))
-            }
-        }
-        _ if a == b => Ok(()),
-        _ => Err(format!("{path}: {a} != {b}")),
-    }
 }
 
 fn unhex(text: &str) -> Vec<u8> {
