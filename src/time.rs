@@ -346,7 +346,9 @@ impl FromStr for TimeDelta {
                         ('S', true) => MICROS_PER_SECOND,
                         _ => return Err(BAD),
                     };
-                    micros += scaled(&number, unit_micros).ok_or(BAD)?;
+                    // Checked: a hostile duration may not wrap around (found by fuzzing).
+                    let part = scaled(&number, unit_micros).ok_or(BAD)?;
+                    micros = micros.checked_add(part).ok_or(BAD)?;
                     number.clear();
                     seen_any = true;
                 }
@@ -379,7 +381,7 @@ fn scaled(number: &str, unit_micros: i128) -> Option<i128> {
             return None;
         }
         scale /= 10;
-        total += i128::from(digit - b'0') * scale;
+        total = total.checked_add(i128::from(digit - b'0') * scale)?;
     }
     Some(total)
 }

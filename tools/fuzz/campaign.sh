@@ -16,14 +16,18 @@ for target in $TARGETS; do
     frame_reader_*) max_len=8193 ;; # selector byte + two 4 KiB frames
     *) max_len=4097 ;;              # selector byte + 4 KiB
   esac
+  case $target in
+    json_decode) dict=dicts/json.dict ;;
+    *) dict=dicts/msgpack.dict ;;
+  esac
   mkdir -p "corpus/$target" "artifacts/$target"
-  echo "== $target: ${SECONDS_PER_TARGET}s, -max_len=$max_len ($(date -u +%H:%M:%S))"
+  echo "== $target: ${SECONDS_PER_TARGET}s, -max_len=$max_len -dict=$dict ($(date -u +%H:%M:%S))"
   start=$(date +%s)
   "$BIN/$target" -max_total_time="$SECONDS_PER_TARGET" -timeout=10 -rss_limit_mb=2048 \
-    -max_len="$max_len" -print_final_stats=1 -artifact_prefix="artifacts/$target/" \
+    -max_len="$max_len" -dict="$dict" -print_final_stats=1 -artifact_prefix="artifacts/$target/" \
     "corpus/$target" "seeds/$target" >"logs/$target.log" 2>&1
   status=$?
-  echo "   exit $status after $(($(date +%s) - start))s; $(grep -E '^#[0-9]+ +DONE' "logs/$target.log" | tail -1)"
+  echo "   exit $status after $(($(date +%s) - start))s; $(grep -E '^#[0-9]+[[:space:]]+DONE' "logs/$target.log" | tail -1)"
   grep -E '^stat::' "logs/$target.log" | sed 's/^/   /'
   ls "artifacts/$target" | sed 's/^/   artifact: /'
 done

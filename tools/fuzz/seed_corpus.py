@@ -9,11 +9,14 @@ Plain python3, no packages: it only reads what is checked in.
 - tests/data/                       a captured session (JSON and frames)   -> all of them
 
 Every seed is the target's input: one selector byte (the channel, as fuzz/targets.rs reads it),
-then the input proper. Seeds are named by their SHA-1, as libFuzzer names corpus files, and
-inputs over the size caps below are left out so that the checked-in seeds stay small. Each
-target's directory is rewritten from scratch: the output is a function of the corpus.
+then the input proper. Seeds are named by their SHA-1, as libFuzzer names corpus files, so
+writing one twice is harmless, and inputs over the size caps below are left out.
 
-    python3 tools/fuzz/seed_corpus.py [--out fuzz/seeds]
+The checked-in fuzz/seeds/ is this script's output merged with a campaign's corpus and minimized
+on edge coverage (fuzz/README.md). Running the script adds its seeds back next to those;
+--clean empties each target's directory first, leaving exactly this script's output.
+
+    python3 tools/fuzz/seed_corpus.py [--out fuzz/seeds] [--clean]
 """
 
 import argparse
@@ -48,6 +51,8 @@ REPLY_FILES = {
     "to-trigger-runner": ["to-trigger-runner.jsonl"],
     "to-dag-processor": ["to-dag-processor.jsonl"],
 }
+
+TARGETS = ["json_decode", "frame_decode", "frame_reader_request", "frame_reader_response"]
 
 # Size caps, selector byte excluded. They match the -max_len of the campaign (fuzz/README.md).
 MAX_SINGLE = 4096  # json_decode, frame_decode
@@ -108,9 +113,13 @@ class Seeds:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "fuzz" / "seeds")
+    parser.add_argument(
+        "--clean", action="store_true", help="empty each target's directory first"
+    )
     args = parser.parse_args()
-    for target in ["json_decode", "frame_decode", "frame_reader_request", "frame_reader_response"]:
-        shutil.rmtree(args.out / target, ignore_errors=True)
+    if args.clean:
+        for target in TARGETS:
+            shutil.rmtree(args.out / target, ignore_errors=True)
     seeds = Seeds(args.out)
 
     # json_decode: every corpus input under its channel; task inputs also under a group each.
@@ -177,7 +186,11 @@ def main():
         directory = args.out / target
         size = sum(p.stat().st_size for p in directory.iterdir())
         total += size
-        print(f"{target}: {len(seeds.written[target])} seeds, {size / 1024:.0f} KiB")
+        files = len(list(directory.iterdir()))
+        print(
+            f"{target}: {len(seeds.written[target])} seeds written, "
+            f"{files} files, {size / 1024:.0f} KiB in the directory"
+        )
     print(f"total: {total / 1024:.0f} KiB in {args.out}")
 
 
