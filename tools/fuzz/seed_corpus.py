@@ -19,6 +19,14 @@ on edge coverage (fuzz/README.md). Running the script adds its seeds back next t
     python3 tools/fuzz/seed_corpus.py [--out fuzz/seeds] [--clean]
 """
 
+
+import os
+import sys
+
+# Seeds must not depend on Python's per-process string hashing (set order): run with a fixed seed.
+if os.environ.get("PYTHONHASHSEED") != "0":
+    os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, "PYTHONHASHSEED": "0"})
+
 import argparse
 import hashlib
 import json
