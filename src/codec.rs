@@ -45,8 +45,13 @@ use crate::frame::{FrameError, RequestFrame, ResponseFrame, encode_request, enco
 use crate::limits::Limits;
 use crate::union::Union;
 
-/// Splits off the next whole frame payload, if one has arrived.
-fn next_payload(src: &mut BytesMut, max: u32) -> Result<Option<BytesMut>, FrameError> {
+/// Splits off the next whole frame payload, if one has arrived. A frame of length 0 is consumed
+/// and reported as that frame's error (`Some(Err(..))`): the stream goes on, as with
+/// [`FrameReader`](crate::frame::FrameReader).
+fn next_payload(
+    src: &mut BytesMut,
+    max: u32,
+) -> Result<Option<Result<BytesMut, FrameError>>, FrameError> {
     let Some(prefix) = src.get(..4) else {
         return Ok(None);
     };
@@ -58,10 +63,11 @@ fn next_payload(src: &mut BytesMut, max: u32) -> Result<Option<BytesMut>, FrameE
         });
     }
     if len == 0 {
-        return Err(FrameError::Malformed {
+        src.advance(4);
+        return Ok(Some(Err(FrameError::Malformed {
             id: None,
             reason: "a frame of length 0".into(),
-        });
+        })));
     }
     let total = 4 + len as usize;
     if src.len() < total {
@@ -70,7 +76,7 @@ fn next_payload(src: &mut BytesMut, max: u32) -> Result<Option<BytesMut>, FrameE
         return Ok(None);
     }
     src.advance(4);
-    Ok(Some(src.split_to(len as usize)))
+    Ok(Some(Ok(src.split_to(len as usize))))
 }
 
 /// The last frame at the end of the stream: what is left must be whole frames, else the stream
@@ -166,7 +172,7 @@ impl<C: Union> Decoder for SupervisorCodec<C> {
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, FrameError> {
         let limits = self.limits;
         Ok(next_payload(src, limits.max_frame_len())?
-            .map(|payload| limits.decode_request(&payload)))
+            .map(|payload| payload.and_then(|payload| limits.decode_request(&payload))))
     }
 
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, FrameError> {
@@ -189,7 +195,7 @@ impl<U: Union> Decoder for ChildCodec<U> {
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, FrameError> {
         let limits = self.limits;
         Ok(next_payload(src, limits.max_frame_len())?
-            .map(|payload| limits.decode_response(&payload)))
+            .map(|payload| payload.and_then(|payload| limits.decode_response(&payload))))
     }
 
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, FrameError> {

@@ -116,10 +116,15 @@ pub(crate) fn decode_timestamp(data: &[u8]) -> Option<(i64, u32)> {
         ),
         _ => return None,
     };
-    // Python's `datetime` holds years 1 to 9999; msgspec refuses timestamps outside them.
+    (nanos < 1_000_000_000 && within_python_years(secs)).then_some((secs, nanos))
+}
+
+/// Whether `secs` since the epoch falls in years 1 to 9999 (UTC): Python's `datetime` holds no
+/// other, and msgspec refuses a timestamp outside them.
+pub(crate) fn within_python_years(secs: i64) -> bool {
     const YEAR_1: i64 = -62_135_596_800;
     const AFTER_YEAR_9999: i64 = 253_402_300_800;
-    (nanos < 1_000_000_000 && (YEAR_1..AFTER_YEAR_9999).contains(&secs)).then_some((secs, nanos))
+    (YEAR_1..AFTER_YEAR_9999).contains(&secs)
 }
 
 /// Re-encodes the value a deserializer yields as msgpack bytes, extension values included, so

@@ -301,89 +301,74 @@ impl TimeDelta {
     }
 
     fn from_seconds_f64(seconds: f64) -> Result<Self, ParseTimeError> {
-        if !seconds.is_finite() || seconds.abs() > 1e17 {
-            return Err(ParseTimeError("the duration is out of range"));
+        if !seconds.is_finite() {
+            return Err(ParseTimeError(
+                "a duration must be a finite number of seconds",
+            ));
         }
-        Ok(Self {
-            micros: (seconds * 1e6).round() as i128,
-        })
+        // Whole seconds and the fraction apart, as Python does: `seconds * 1e6` would lose the
+        // microseconds of a large value. Far beyond the range below, the conversion saturates
+        // and the value is refused there.
+        let whole = seconds.trunc();
+        let fraction = ((seconds - whole) * 1e6).round();
+        Self::within_python_range(
+            (whole as i128)
+                .saturating_mul(MICROS_PER_SECOND)
+                .saturating_add(fraction as i128),
+        )
+    }
+
+    /// The most microseconds a Python `timedelta` holds (999,999,999 days and just under one
+    /// more), and the least (-999,999,999 days exactly).
+    const PYTHON_MAX_MICROS: i128 =
+        (999_999_999 * SECONDS_PER_DAY + SECONDS_PER_DAY) * MICROS_PER_SECOND - 1;
+    const PYTHON_MIN_MICROS: i128 = -999_999_999 * SECONDS_PER_DAY * MICROS_PER_SECOND;
+
+    /// `micros` as a duration, if Python can hold it: pydantic refuses anything longer, and a
+    /// negative one just past the bound makes Python itself fail (`OverflowError`).
+    fn within_python_range(micros: i128) -> Result<Self, ParseTimeError> {
+        if (Self::PYTHON_MIN_MICROS..=Self::PYTHON_MAX_MICROS).contains(&micros) {
+            Ok(Self { micros })
+        } else {
+            Err(ParseTimeError(
+                "the duration is out of range: Python's timedelta holds at most 999,999,999 days",
+            ))
+        }
     }
 }
 
 impl FromStr for TimeDelta {
     type Err = ParseTimeError;
 
-    /// Parses an ISO 8601 duration (`[-]P[nY][nM][nW][nD][T[nH][nM][n[.f]S]]`), reading a year as
-    /// 365 days and a month as 30, as pydantic does.
+    /// Parses an ISO 8601 duration (`[-]P[nY][nM][nW][nD][T[nH][nM][n[.f]S]]`, a year read as 365
+    /// days and a month as 30) exactly as pydantic does: pydantic's own parser (`speedate`) reads
+    /// it, so its limits hold too (each number fits 32 bits, only the last one has a fraction,
+    /// fractions round to the microsecond), and the result must fit Python's `timedelta`.
+    /// pydantic's other spellings (`"01:00:00"`, `"1 day, 01:00:00"`) are refused: the SDK never
+    /// writes them.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        const BAD: ParseTimeError =
+        const NOT_ISO: ParseTimeError =
             ParseTimeError("expected an ISO 8601 duration such as PT30S or P1DT2H");
-        let (negative, rest) = match text.as_bytes().first() {
-            Some(b'-') => (true, &text[1..]),
-            Some(b'+') => (false, &text[1..]),
-            _ => (false, text),
-        };
-        let rest = rest.strip_prefix(['P', 'p']).ok_or(BAD)?;
-        let mut micros: i128 = 0;
-        let mut in_time = false;
-        let mut seen_any = false;
-        let mut number = String::new();
-        for c in rest.chars() {
-            match c {
-                '0'..='9' | '.' => number.push(c),
-                'T' | 't' if number.is_empty() && !in_time => in_time = true,
-                unit => {
-                    if number.is_empty() {
-                        return Err(BAD);
-                    }
-                    let unit_micros: i128 = match (unit.to_ascii_uppercase(), in_time) {
-                        ('Y', false) => 365 * SECONDS_PER_DAY * MICROS_PER_SECOND,
-                        ('M', false) => 30 * SECONDS_PER_DAY * MICROS_PER_SECOND,
-                        ('W', false) => 7 * SECONDS_PER_DAY * MICROS_PER_SECOND,
-                        ('D', false) => SECONDS_PER_DAY * MICROS_PER_SECOND,
-                        ('H', true) => 3600 * MICROS_PER_SECOND,
-                        ('M', true) => 60 * MICROS_PER_SECOND,
-                        ('S', true) => MICROS_PER_SECOND,
-                        _ => return Err(BAD),
-                    };
-                    // Checked: a hostile duration may not wrap around (found by fuzzing).
-                    let part = scaled(&number, unit_micros).ok_or(BAD)?;
-                    micros = micros.checked_add(part).ok_or(BAD)?;
-                    number.clear();
-                    seen_any = true;
-                }
-            }
+        let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+        if !unsigned.starts_with('P') {
+            return Err(NOT_ISO);
         }
-        if !number.is_empty() || !seen_any {
-            return Err(BAD);
-        }
-        Ok(Self {
-            micros: if negative { -micros } else { micros },
+        let parsed = speedate::Duration::parse_str(text).map_err(|err| {
+            use strum::EnumMessage as _;
+            ParseTimeError(
+                err.get_documentation()
+                    .unwrap_or("invalid ISO 8601 duration"),
+            )
+        })?;
+        let magnitude = (i128::from(parsed.day) * SECONDS_PER_DAY + i128::from(parsed.second))
+            * MICROS_PER_SECOND
+            + i128::from(parsed.microsecond);
+        Self::within_python_range(if parsed.positive {
+            magnitude
+        } else {
+            -magnitude
         })
     }
-}
-
-/// `number` (decimal, maybe with a fraction) times `unit_micros`, truncated to whole microseconds.
-fn scaled(number: &str, unit_micros: i128) -> Option<i128> {
-    let (whole, frac) = number.split_once('.').unwrap_or((number, ""));
-    if whole.is_empty() && frac.is_empty() {
-        return None;
-    }
-    let whole: i128 = if whole.is_empty() {
-        0
-    } else {
-        whole.parse().ok()?
-    };
-    let mut total = whole.checked_mul(unit_micros)?;
-    let mut scale = unit_micros;
-    for digit in frac.bytes() {
-        if !digit.is_ascii_digit() {
-            return None;
-        }
-        scale /= 10;
-        total = total.checked_add(i128::from(digit - b'0') * scale)?;
-    }
-    Some(total)
 }
 
 impl TimeDelta {
@@ -517,6 +502,14 @@ fn serialize_datetime<T: WireDateTime, S: Serializer>(
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
     match value.timestamp() {
+        Some((secs, _)) if !serializer.is_human_readable() && !ext::within_python_years(secs) => {
+            // `9999-12-31T23:00:00-01:00` is year 10000 in UTC: msgspec would write the
+            // timestamp and every reader (msgspec's, this crate's) would refuse the frame.
+            Err(serde::ser::Error::custom(format_args!(
+                "the date-time {value} is outside the years 1 to 9999 in UTC, which a msgpack \
+                 timestamp must stay within for the SDK to read it"
+            )))
+        }
         Some((secs, nanos)) if !serializer.is_human_readable() => {
             let (payload, len) = ext::encode_timestamp(secs, nanos);
             ext::serialize_ext(serializer, ext::TIMESTAMP, &payload[..len])
@@ -601,10 +594,10 @@ impl<'de> Deserialize<'de> for TimeDelta {
                 v.parse().map_err(E::custom)
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<TimeDelta, E> {
-                Ok(TimeDelta::from_micros(i128::from(v) * MICROS_PER_SECOND))
+                TimeDelta::within_python_range(i128::from(v) * MICROS_PER_SECOND).map_err(E::custom)
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<TimeDelta, E> {
-                Ok(TimeDelta::from_micros(i128::from(v) * MICROS_PER_SECOND))
+                TimeDelta::within_python_range(i128::from(v) * MICROS_PER_SECOND).map_err(E::custom)
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<TimeDelta, E> {
                 TimeDelta::from_seconds_f64(v).map_err(E::custom)

@@ -71,6 +71,57 @@ async fn refused_bodies_keep_the_stream_in_sync_and_truncation_ends_it() {
     ));
 }
 
+/// A frame of length 0 is that frame's error, as for the blocking `FrameReader`: the stream
+/// goes on (found by the fuzzing campaign's review: it used to end the stream).
+#[tokio::test(flavor = "current_thread")]
+async fn a_frame_of_length_zero_does_not_end_the_stream() {
+    let mut bytes = request(
+        0,
+        GetConnection {
+            conn_id: "a".into(),
+        },
+    );
+    bytes.extend([0, 0, 0, 0]);
+    bytes.extend(request(
+        1,
+        GetConnection {
+            conn_id: "b".into(),
+        },
+    ));
+    let mut frames = FramedRead::new(&bytes[..], SupervisorCodec::<TaskToSupervisor>::new());
+    assert_eq!(frames.next().await.unwrap().unwrap().unwrap().id, 0);
+    assert!(matches!(
+        frames.next().await,
+        Some(Ok(Err(FrameError::Malformed { id: None, .. })))
+    ));
+    assert_eq!(frames.next().await.unwrap().unwrap().unwrap().id, 1);
+    assert!(frames.next().await.is_none());
+
+    // The same through the blocking reader.
+    let mut reader = airflow_comms::frame::FrameReader::new(&bytes[..]);
+    assert_eq!(
+        reader
+            .read_request::<TaskToSupervisor>()
+            .unwrap()
+            .unwrap()
+            .id,
+        0
+    );
+    assert!(matches!(
+        reader.read_request::<TaskToSupervisor>(),
+        Err(FrameError::Malformed { id: None, .. })
+    ));
+    assert_eq!(
+        reader
+            .read_request::<TaskToSupervisor>()
+            .unwrap()
+            .unwrap()
+            .id,
+        1
+    );
+    assert!(reader.read_request::<TaskToSupervisor>().unwrap().is_none());
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn a_hostile_length_is_refused_before_buffering() {
     let (mut writer, reader) = tokio::io::duplex(64);

@@ -440,3 +440,34 @@ fn messages_msgspec_cannot_send_are_refused_not_rounded() {
     }
     assert!(refused > 20, "only {refused} cases checked");
 }
+
+/// A date-time that is in year 10000 (or 0) once shifted to UTC cannot travel as a msgpack
+/// timestamp: every reader refuses it. The encoder says so instead of writing such a frame; JSON
+/// still carries it, as pydantic accepts it there.
+#[test]
+fn date_times_beyond_python_years_in_utc_are_refused_when_encoding() {
+    for (text, ok) in [
+        ("9999-12-31T23:00:00-01:00", false),
+        ("0001-01-01T00:00:00+01:00", false),
+        ("9999-12-31T23:00:00+01:00", true),
+        ("0001-01-01T01:00:00+01:00", true),
+    ] {
+        let json = format!(
+            r#"{{"type":"TaskState","state":"failed","end_date":"{text}","rendered_map_index":null}}"#
+        );
+        let message: TaskToSupervisor = airflow_comms::decode_json(&json).unwrap();
+        let mut out = Vec::new();
+        let encoded = encode_request(&RequestFrame::<TaskToSupervisor>::new(3, message), &mut out);
+        match encoded {
+            Ok(()) => {
+                assert!(ok, "{text} was encoded");
+                decode_request::<TaskToSupervisor>(&out[4..]).unwrap();
+            }
+            Err(FrameError::Encode { id: 3, reason }) => {
+                assert!(!ok, "{text}: {reason}");
+                assert!(reason.contains("years 1 to 9999"), "{reason}");
+            }
+            Err(other) => panic!("{text}: {other:?}"),
+        }
+    }
+}
