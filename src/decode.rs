@@ -429,20 +429,25 @@ impl BodyDecoder for JsonTree {
     }
 }
 
-/// Decodes a body from msgpack bytes.
+/// Decodes a body from msgpack bytes the scanner has checked (`msgpack::split_body`).
 struct MsgpackBytes<'a>(&'a [u8]);
 
 impl BodyDecoder for MsgpackBytes<'_> {
     type Error = FieldError;
     fn decode<T: DeserializeOwned>(self) -> Result<T, FieldError> {
         // Path tracking costs on every field, so it is only paid for once decoding has failed.
-        rmp_serde::from_slice(self.0).map_err(|_| {
-            let mut deserializer = rmp_serde::Deserializer::from_read_ref(self.0);
+        let mut deserializer = crate::msgpack_de::Deserializer::new(self.0);
+        let plain = T::deserialize(&mut deserializer).and_then(|value| {
+            deserializer.end()?;
+            Ok(value)
+        });
+        plain.map_err(|plain| {
+            let mut deserializer = crate::msgpack_de::Deserializer::new(self.0);
             match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
                 Err(err) => FieldError::from_path_error(err),
                 Ok(_) => FieldError {
                     path: ".".into(),
-                    message: "the message could not be decoded".into(),
+                    message: plain.to_string(),
                 },
             }
         })

@@ -99,6 +99,7 @@ pub mod dynamic;
 pub mod frame;
 pub mod limits;
 mod msgpack;
+mod msgpack_de;
 pub mod pipeline;
 pub mod policy;
 pub mod request;

@@ -70,7 +70,7 @@ const NOT_UTF8: ScanError = ScanError::Invalid("a msgpack string is not UTF-8");
 
 /// A string's bytes, checked to be UTF-8 (msgspec refuses anything else).
 fn utf8<'a>(input: &mut &'a [u8], len: usize) -> Result<&'a str, ScanError> {
-    std::str::from_utf8(take(input, len)?).map_err(|_| NOT_UTF8)
+    crate::value::as_utf8(take(input, len)?).ok_or(NOT_UTF8)
 }
 
 /// Skips a string's bytes, checking they are UTF-8. Most strings on the wire are short ASCII,
@@ -163,7 +163,7 @@ pub(crate) fn split_value<'a>(
 /// Reads one item's marker and skips its payload; returns how many values it contains (keys
 /// and values of a map both count), 0 for a scalar.
 #[inline]
-fn item(input: &mut &[u8], scan: Scan, limits: &Limits) -> Result<usize, ScanError> {
+pub(crate) fn item(input: &mut &[u8], scan: Scan, limits: &Limits) -> Result<usize, ScanError> {
     let marker = take(input, 1)?[0];
     let nested = match marker {
         0x00..=0x7f | 0xe0..=0xff | 0xc0 | 0xc2 | 0xc3 => return Ok(0),

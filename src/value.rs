@@ -121,18 +121,9 @@ impl<'de> Deserialize<'de> for JsonValue {
     /// refused: they are not JSON, and pydantic's `JsonValue` refuses them too.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         if !deserializer.is_human_readable() {
-            let mut out = TextOut::default();
-            JsonText(&mut out).deserialize(deserializer)?;
-            // Everything written came from checked strings and the JSON writer: valid UTF-8.
-            let text = String::from_utf8(out.buf).map_err(serde::de::Error::custom)?;
-            // Within serde_json's own nesting limit, `from_string` keeps the buffer instead of
-            // copying it: for a big value that halves the memory the decode needs.
-            let kept = if out.deepest < 120 {
-                RawValue::from_string(text).map(Self)
-            } else {
-                raw_from_checked(text)
-            };
-            return kept.map_err(serde::de::Error::custom);
+            // The crate's own body decoder answers this with the value's msgpack bytes; any other
+            // binary deserializer (rmp-serde) visits the value item by item.
+            return deserializer.deserialize_newtype_struct(MSGPACK_VALUE_TOKEN, FromBinary);
         }
         let raw = Box::<RawValue>::deserialize(deserializer)?;
         // Keep the canonical compact form, as Python writes it, whatever spacing came in.
@@ -140,6 +131,277 @@ impl<'de> Deserialize<'de> for JsonValue {
             Some(compact) => raw_from_checked(compact).map_err(serde::de::Error::custom)?,
             None => Self(raw),
         })
+    }
+}
+
+/// The newtype name under which a [`JsonValue`] asks a binary deserializer to transcode the value
+/// itself. The crate's body decoder (`msgpack_de`) does so straight from its input with
+/// [`JsonValue::from_msgpack_prefix`], hands the result over with [`hand_over`] and answers with
+/// a one-entry map whose key is this token. A deserializer that does not know the token visits
+/// the value item by item instead. serde offers no other way to pass a finished value through a
+/// `Deserializer`; serde_json's `RawValue` uses a private token the same way.
+pub(crate) const MSGPACK_VALUE_TOKEN: &str = "$airflow_comms::private::MsgpackJsonValue";
+
+thread_local! {
+    /// The value `msgpack_de` transcoded for the [`JsonValue`] being deserialized on this thread.
+    static HANDED_OVER: std::cell::Cell<Option<JsonValue>> = const { std::cell::Cell::new(None) };
+}
+
+/// Hands a transcoded value to the [`JsonValue`] visitor about to see [`MSGPACK_VALUE_TOKEN`].
+pub(crate) fn hand_over(value: JsonValue) {
+    HANDED_OVER.with(|slot| slot.set(Some(value)));
+}
+
+/// Builds a [`JsonValue`] from whatever a binary deserializer presents.
+struct FromBinary;
+
+impl FromBinary {
+    /// Runs the item-by-item transcoder [`JsonText`] and keeps what it wrote.
+    fn text<E: de::Error>(
+        write: impl FnOnce(JsonText<'_>) -> Result<(), E>,
+    ) -> Result<JsonValue, E> {
+        let mut out = TextOut::default();
+        write(JsonText(&mut out))?;
+        // Everything written came from checked strings and the JSON writer: valid UTF-8.
+        let text = String::from_utf8(out.buf).map_err(E::custom)?;
+        // Within serde_json's own nesting limit, `from_string` keeps the buffer instead of
+        // copying it: for a big value that halves the memory the decode needs.
+        let kept = if out.deepest < 120 {
+            RawValue::from_string(text).map(JsonValue)
+        } else {
+            raw_from_checked(text)
+        };
+        kept.map_err(E::custom)
+    }
+}
+
+impl<'de> Visitor<'de> for FromBinary {
+    type Value = JsonValue;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<JsonValue, D::Error> {
+        Self::text(|out| out.deserialize(d))
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<JsonValue, A::Error> {
+        let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? else {
+            return JsonValue::from_json_text("{}").map_err(de::Error::custom);
+        };
+        if key == MSGPACK_VALUE_TOKEN {
+            map.next_value::<de::IgnoredAny>()?;
+            return HANDED_OVER
+                .with(|slot| slot.take())
+                .ok_or_else(|| de::Error::custom("no transcoded value was handed over"));
+        }
+        // A real map, from a deserializer that visits newtypes as their content.
+        Self::text(|out| out.write_map(Some(&key), map))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<JsonValue, E> {
+        Self::text(|out| out.visit_bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<JsonValue, E> {
+        Self::text(|out| out.visit_i64(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<JsonValue, E> {
+        Self::text(|out| out.visit_u64(v))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<JsonValue, E> {
+        Self::text(|out| out.visit_f64(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<JsonValue, E> {
+        Self::text(|out| out.visit_str(v))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<JsonValue, E> {
+        Self::text(|out| out.visit_unit())
+    }
+    fn visit_none<E: de::Error>(self) -> Result<JsonValue, E> {
+        Self::text(|out| out.visit_none())
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<JsonValue, D::Error> {
+        Self::text(|out| out.deserialize(d))
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<JsonValue, A::Error> {
+        Self::text(|out| out.visit_seq(seq))
+    }
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<JsonValue, E> {
+        Self::text(|out| out.visit_bytes(v))
+    }
+}
+
+impl JsonValue {
+    /// Transcodes one msgpack value to JSON text in a single pass, written by serde_json's own
+    /// serializer (so the text needs no second validation). Refused as pydantic's `JsonValue`
+    /// refuses them: raw bytes, extension values (timestamps), NaN and infinities, non-string
+    /// map keys; and nesting beyond [`Limits::MAX_DEPTH_CEILING`](crate::Limits).
+    #[cfg(test)]
+    pub(crate) fn from_msgpack(bytes: &[u8]) -> Result<Self, serde_json::Error> {
+        let mut rest = bytes;
+        let value = Self::from_msgpack_prefix(&mut rest)?;
+        if !rest.is_empty() {
+            return Err(serde::ser::Error::custom("bytes trail the msgpack value"));
+        }
+        Ok(value)
+    }
+
+    /// [`JsonValue::from_msgpack`] for the value at the front of `input`, which it steps past.
+    pub(crate) fn from_msgpack_prefix(input: &mut &[u8]) -> Result<Self, serde_json::Error> {
+        let source = MsgpackAsJson {
+            rest: std::cell::Cell::new(*input),
+            depth: std::cell::Cell::new(0),
+        };
+        let raw = serde_json::value::to_raw_value(&source)?;
+        *input = source.rest.get();
+        Ok(Self(raw))
+    }
+}
+
+/// `bytes` as text, if they are UTF-8. Nearly every string on the wire is short ASCII, which
+/// `is_ascii` checks in a fraction of the time full validation takes (a call per string of
+/// `str::from_utf8` was a sixth of a small message's decode).
+#[inline]
+pub(crate) fn as_utf8(bytes: &[u8]) -> Option<&str> {
+    if bytes.is_ascii() {
+        // SAFETY: every ASCII byte sequence is valid UTF-8.
+        Some(unsafe { std::str::from_utf8_unchecked(bytes) })
+    } else {
+        std::str::from_utf8(bytes).ok()
+    }
+}
+
+/// msgpack bytes read as they are serialized (see [`JsonValue::from_msgpack`]).
+struct MsgpackAsJson<'a> {
+    rest: std::cell::Cell<&'a [u8]>,
+    depth: std::cell::Cell<usize>,
+}
+
+/// The next value of a [`MsgpackAsJson`], as an item of the array or map being written.
+struct NextValue<'s, 'a>(&'s MsgpackAsJson<'a>);
+
+/// The next value of a [`MsgpackAsJson`] as an object key: it must be a string.
+struct NextKey<'s, 'a>(&'s MsgpackAsJson<'a>);
+
+impl MsgpackAsJson<'_> {
+    fn take<E: serde::ser::Error>(&self, n: usize) -> Result<&[u8], E> {
+        let rest = self.rest.get();
+        if rest.len() < n {
+            return Err(E::custom("the msgpack value is cut short"));
+        }
+        let (head, tail) = rest.split_at(n);
+        self.rest.set(tail);
+        Ok(head)
+    }
+
+    fn be<E: serde::ser::Error>(&self, width: usize) -> Result<u64, E> {
+        Ok(self
+            .take(width)?
+            .iter()
+            .fold(0u64, |n, &b| (n << 8) | u64::from(b)))
+    }
+
+    fn str<E: serde::ser::Error>(&self, len: usize) -> Result<&str, E> {
+        as_utf8(self.take(len)?).ok_or_else(|| E::custom("a msgpack string is not UTF-8"))
+    }
+
+    fn finite<E: serde::ser::Error>(v: f64) -> Result<f64, E> {
+        if v.is_finite() {
+            Ok(v)
+        } else {
+            Err(E::custom(format_args!(
+                "invalid value: floating point `{v}`, expected a finite number"
+            )))
+        }
+    }
+
+    fn write_value<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeMap, SerializeSeq};
+        let marker = self.take::<S::Error>(1)?[0];
+        match marker {
+            0x00..=0x7f => s.serialize_u64(u64::from(marker)),
+            0xe0..=0xff => s.serialize_i64(i64::from(marker as i8)),
+            0xc0 => s.serialize_unit(),
+            0xc2 => s.serialize_bool(false),
+            0xc3 => s.serialize_bool(true),
+            0xcc..=0xcf => s.serialize_u64(self.be(1 << (marker - 0xcc))?),
+            0xd0 => s.serialize_i64(i64::from(self.be::<S::Error>(1)? as u8 as i8)),
+            0xd1 => s.serialize_i64(i64::from(self.be::<S::Error>(2)? as u16 as i16)),
+            0xd2 => s.serialize_i64(i64::from(self.be::<S::Error>(4)? as u32 as i32)),
+            0xd3 => s.serialize_i64(self.be::<S::Error>(8)? as i64),
+            // A 32-bit float widens as msgspec widens it into a Python float.
+            0xca => s.serialize_f64(Self::finite(f64::from(f32::from_bits(
+                self.be::<S::Error>(4)? as u32,
+            )))?),
+            0xcb => s.serialize_f64(Self::finite(f64::from_bits(self.be(8)?))?),
+            0xa0..=0xbf => s.serialize_str(self.str(usize::from(marker & 0x1f))?),
+            0xd9..=0xdb => {
+                let len = self.be::<S::Error>(1 << (marker - 0xd9))? as usize;
+                s.serialize_str(self.str(len)?)
+            }
+            0x90..=0x9f | 0xdc | 0xdd | 0x80..=0x8f | 0xde | 0xdf => {
+                let (len, is_map) = match marker {
+                    0x90..=0x9f => (usize::from(marker & 0x0f), false),
+                    0x80..=0x8f => (usize::from(marker & 0x0f), true),
+                    0xdc | 0xde => (self.be::<S::Error>(2)? as usize, marker == 0xde),
+                    _ => (self.be::<S::Error>(4)? as usize, marker == 0xdf),
+                };
+                let depth = self.depth.get() + 1;
+                if depth > crate::limits::Limits::MAX_DEPTH_CEILING {
+                    return Err(S::Error::custom("the value is nested too deeply"));
+                }
+                self.depth.set(depth);
+                let written = if is_map {
+                    let mut map = s.serialize_map(Some(len))?;
+                    for _ in 0..len {
+                        map.serialize_key(&NextKey(self))?;
+                        map.serialize_value(&NextValue(self))?;
+                    }
+                    map.end()
+                } else {
+                    let mut seq = s.serialize_seq(Some(len))?;
+                    for _ in 0..len {
+                        seq.serialize_element(&NextValue(self))?;
+                    }
+                    seq.end()
+                };
+                self.depth.set(depth - 1);
+                written
+            }
+            0xc4..=0xc6 => Err(S::Error::custom(
+                "invalid type: byte array, expected a JSON value (raw bytes are not JSON)",
+            )),
+            0xc7..=0xc9 | 0xd4..=0xd8 => Err(S::Error::custom(
+                "expected a JSON value, found a msgpack extension value (such as a timestamp)",
+            )),
+            0xc1 => Err(S::Error::custom("0xc1 is not a msgpack value")),
+        }
+    }
+}
+
+impl Serialize for MsgpackAsJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.write_value(s)
+    }
+}
+
+impl Serialize for NextValue<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.write_value(s)
+    }
+}
+
+impl Serialize for NextKey<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let marker = self.0.take::<S::Error>(1)?[0];
+        let len = match marker {
+            0xa0..=0xbf => usize::from(marker & 0x1f),
+            0xd9..=0xdb => self.0.be::<S::Error>(1 << (marker - 0xd9))? as usize,
+            _ => {
+                return Err(serde::ser::Error::custom(
+                    "a key of a JSON object must be a string",
+                ));
+            }
+        };
+        s.serialize_str(self.0.str(len)?)
     }
 }
 
@@ -252,9 +514,37 @@ impl<'de> Visitor<'de> for JsonText<'_> {
         self.0.close(b']');
         Ok(())
     }
-    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        self.write_map(None, map)
+    }
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<(), E> {
+        Err(E::invalid_type(
+            de::Unexpected::Bytes(v),
+            &"a JSON value (raw bytes are not JSON)",
+        ))
+    }
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, _: D) -> Result<(), D::Error> {
+        Err(de::Error::custom(
+            "expected a JSON value, found a msgpack extension value (such as a timestamp)",
+        ))
+    }
+}
+
+impl JsonText<'_> {
+    /// Writes a map as a JSON object; `first_key` is a key the caller has already read.
+    fn write_map<'de, A: de::MapAccess<'de>>(
+        self,
+        first_key: Option<&str>,
+        mut map: A,
+    ) -> Result<(), A::Error> {
         self.0.open(b'{');
         let mut first = true;
+        if let Some(key) = first_key {
+            write_json_str(&mut self.0.buf, key);
+            self.0.buf.push(b':');
+            map.next_value_seed(JsonText(self.0))?;
+            first = false;
+        }
         loop {
             let comma = self.0.buf.len();
             if !first {
@@ -270,17 +560,6 @@ impl<'de> Visitor<'de> for JsonText<'_> {
         }
         self.0.close(b'}');
         Ok(())
-    }
-    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<(), E> {
-        Err(E::invalid_type(
-            de::Unexpected::Bytes(v),
-            &"a JSON value (raw bytes are not JSON)",
-        ))
-    }
-    fn visit_newtype_struct<D: Deserializer<'de>>(self, _: D) -> Result<(), D::Error> {
-        Err(de::Error::custom(
-            "expected a JSON value, found a msgpack extension value (such as a timestamp)",
-        ))
     }
 }
 
@@ -412,6 +691,53 @@ mod tests {
         // Raw bytes are not JSON.
         let bin = [0xc4, 0x01, 0x00];
         assert!(rmp_serde::from_slice::<JsonValue>(&bin).is_err());
+    }
+
+    /// The one-pass transcoder (the crate's body decoder) and the item-by-item one (any other
+    /// binary deserializer, here rmp-serde) write the same text and refuse the same values.
+    #[test]
+    fn both_msgpack_transcoders_agree() {
+        let values = [
+            serde_json::json!({"b": [1, -1, 300, -300, 70000, -70000, 1.5, "x\"y\n\u{1}", null, true, false],
+                "a": {}, "ü": [[], [[]]], "n": [u64::MAX, i64::MIN, 1e300, -0.0]}),
+            serde_json::json!("plain"),
+            serde_json::json!(12),
+        ];
+        for value in values {
+            let bytes = rmp_serde::to_vec_named(&value).unwrap();
+            let one_pass = JsonValue::from_msgpack(&bytes).unwrap();
+            let item_by_item: JsonValue = rmp_serde::from_slice(&bytes).unwrap();
+            assert_eq!(one_pass, item_by_item);
+            assert_eq!(one_pass.to_value(), value);
+        }
+        // A 32-bit float widens as msgspec widens it.
+        let f32_value = [0xca, 0x3f, 0x8c, 0xcc, 0xcd];
+        assert_eq!(
+            JsonValue::from_msgpack(&f32_value).unwrap(),
+            rmp_serde::from_slice::<JsonValue>(&f32_value).unwrap()
+        );
+        let refused: [&[u8]; 6] = [
+            &[0xc4, 0x01, 0x00],                   // bin
+            &[0xd6, 0xff, 0, 0, 0, 0],             // timestamp
+            &[0xcb, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0], // NaN
+            &[0x81, 0x01, 0x02],                   // an integer key
+            &[0x92, 0x01],                         // cut short
+            &[0xa1, 0xff],                         // not UTF-8
+        ];
+        for bytes in refused {
+            assert!(JsonValue::from_msgpack(bytes).is_err(), "{bytes:02x?}");
+            assert!(
+                rmp_serde::from_slice::<JsonValue>(bytes).is_err(),
+                "{bytes:02x?}"
+            );
+        }
+        // Trailing bytes after the value.
+        assert!(JsonValue::from_msgpack(&[0x01, 0x02]).is_err());
+        // Nesting beyond the ceiling is refused, not a stack overflow.
+        let mut deep = vec![0x91; crate::limits::Limits::MAX_DEPTH_CEILING + 1];
+        deep.push(0xc0);
+        let err = JsonValue::from_msgpack(&deep).unwrap_err().to_string();
+        assert!(err.contains("nested too deeply"), "{err}");
     }
 
     #[test]
