@@ -434,6 +434,7 @@ struct MsgpackBytes<'a>(&'a [u8]);
 
 impl BodyDecoder for MsgpackBytes<'_> {
     type Error = FieldError;
+    #[inline]
     fn decode<T: DeserializeOwned>(self) -> Result<T, FieldError> {
         // Path tracking costs on every field, so it is only paid for once decoding has failed.
         let mut deserializer = crate::msgpack_de::Deserializer::new(self.0);
@@ -472,6 +473,7 @@ fn peeked(body: crate::msgpack::Body<'_>) -> Peeked<'_> {
 
 /// Decodes a msgpack body the frame reader has already scanned (see
 /// [`split_body`](crate::msgpack::split_body)): the scan is not repeated.
+#[inline]
 pub(crate) fn decode_scanned_msgpack<'a, U: Union>(
     body: &'a [u8],
     scanned: crate::msgpack::Body<'a>,
@@ -479,7 +481,9 @@ pub(crate) fn decode_scanned_msgpack<'a, U: Union>(
     dispatch(peeked(scanned), MsgpackBytes(body))
 }
 
-/// Picks the member for `peeked` and decodes it with `body`.
+/// Picks the member for `peeked` and decodes it with `body`. Inlined so the decoded message is
+/// built where the caller wants it, not moved through each `Result` on the way.
+#[inline]
 fn dispatch<U: Union, B: BodyDecoder<Error = FieldError>>(
     peeked: Peeked,
     body: B,

@@ -352,6 +352,14 @@ pub(crate) fn split_body<'a>(
         check_string(key_len, limits)?;
         let key = take(input, key_len)?;
         if key == b"type" {
+            if let Some(&marker @ 0xa0..=0xbf) = input.first() {
+                // The tag is a short string: read it here.
+                *input = &input[1..];
+                let len = usize::from(marker & 0x1f);
+                check_string(len, limits)?;
+                tag = Tag::Str(utf8(input, len)?);
+                continue;
+            }
             let value = split_value(input, Scan::Body, limits, 1)?;
             let mut rest = &value[1..];
             tag = match str_len(value[0], &mut rest)? {
@@ -362,7 +370,19 @@ pub(crate) fn split_body<'a>(
             if !key.is_ascii() && std::str::from_utf8(key).is_err() {
                 return Err(NOT_UTF8);
             }
-            split_value(input, Scan::Body, limits, 1)?;
+            // Most fields hold a scalar or a short string: step over those right here.
+            match input.first().copied() {
+                Some(0x00..=0x7f | 0xe0..=0xff | 0xc0 | 0xc2 | 0xc3) => *input = &input[1..],
+                Some(marker @ 0xa0..=0xbf) => {
+                    *input = &input[1..];
+                    let len = usize::from(marker & 0x1f);
+                    check_string(len, limits)?;
+                    skip_utf8(input, len)?;
+                }
+                _ => {
+                    split_value(input, Scan::Body, limits, 1)?;
+                }
+            }
         }
     }
     Ok((&start[..start.len() - input.len()], Body::Map(tag)))
