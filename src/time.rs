@@ -135,19 +135,38 @@ fn parse_datetime(text: &str) -> Result<(NaiveDateTime, Option<FixedOffset>), Pa
 }
 
 fn write_naive(out: &mut String, dt: &NaiveDateTime) {
+    let year = dt.year();
+    if !(0..=9999).contains(&year) {
+        // Beyond what Python holds (the parsers refuse it); written by the general formatter.
+        let _ = write!(out, "{year:04}");
+    } else {
+        push_digits(out, year as u32, 4);
+    }
+    // By hand rather than through `write!`: formatting machinery was over half of encoding a
+    // message that carries a date-time.
+    out.push('-');
+    push_digits(out, dt.month(), 2);
+    out.push('-');
+    push_digits(out, dt.day(), 2);
+    out.push('T');
+    push_digits(out, dt.hour(), 2);
+    out.push(':');
+    push_digits(out, dt.minute(), 2);
+    out.push(':');
+    push_digits(out, dt.second(), 2);
     let micro = dt.nanosecond() / 1000;
-    let _ = write!(
-        out,
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-        dt.year(),
-        dt.month(),
-        dt.day(),
-        dt.hour(),
-        dt.minute(),
-        dt.second()
-    );
     if micro != 0 {
-        let _ = write!(out, ".{micro:06}");
+        out.push('.');
+        // chrono's leap second carries 1,000,000 µs or more: all its digits, as `write!` gave.
+        push_digits(out, micro, if micro >= 1_000_000 { 7 } else { 6 });
+    }
+}
+
+/// Appends `value` as exactly `width` decimal digits, zero-padded; `value` is below `10^width`.
+fn push_digits(out: &mut String, value: u32, width: u32) {
+    for place in (0..width).rev() {
+        let digit = (value / 10u32.pow(place)) % 10;
+        out.push(char::from(b'0' + digit as u8));
     }
 }
 
@@ -630,6 +649,29 @@ mod tests {
         );
         assert!("2024-01-02T03:04:05".parse::<AwareDateTime>().is_err());
         assert!("2024-02-30T03:04:05Z".parse::<AwareDateTime>().is_err());
+    }
+
+    #[test]
+    fn hand_written_digits_match_the_formatter() {
+        use chrono::{NaiveDate, Timelike};
+        for (y, mo, d, h, mi, se, micro) in [
+            (1, 1, 1, 0, 0, 0, 0),
+            (9999, 12, 31, 23, 59, 59, 999_999),
+            (2026, 11, 26, 7, 5, 3, 10),
+            (987, 2, 9, 12, 30, 0, 100_000),
+        ] {
+            let dt = NaiveDate::from_ymd_opt(y, mo, d)
+                .unwrap()
+                .and_hms_micro_opt(h, mi, se, micro)
+                .unwrap();
+            let mut ours = String::new();
+            write_naive(&mut ours, &dt);
+            let mut expected = format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{se:02}");
+            if dt.nanosecond() != 0 {
+                expected += &format!(".{micro:06}");
+            }
+            assert_eq!(ours, expected);
+        }
     }
 
     #[test]
