@@ -73,15 +73,9 @@ fn utf8<'a>(input: &mut &'a [u8], len: usize) -> Result<&'a str, ScanError> {
     crate::value::as_utf8(take(input, len)?).ok_or(NOT_UTF8)
 }
 
-/// Skips a string's bytes, checking they are UTF-8. Most strings on the wire are short ASCII,
-/// which `is_ascii` checks in a fraction of the time full validation takes.
+/// Skips a string's bytes, checking they are UTF-8.
 fn skip_utf8(input: &mut &[u8], len: usize) -> Result<(), ScanError> {
-    let bytes = take(input, len)?;
-    if bytes.is_ascii() || std::str::from_utf8(bytes).is_ok() {
-        Ok(())
-    } else {
-        Err(NOT_UTF8)
-    }
+    utf8(input, len).map(drop)
 }
 
 fn check_string(len: usize, limits: &Limits) -> Result<(), ScanError> {
@@ -367,9 +361,7 @@ pub(crate) fn split_body<'a>(
                 None => Tag::Other(describe(value[0])),
             };
         } else {
-            if !key.is_ascii() && std::str::from_utf8(key).is_err() {
-                return Err(NOT_UTF8);
-            }
+            crate::value::as_utf8(key).ok_or(NOT_UTF8)?;
             // Most fields hold a scalar or a short string: step over those right here.
             match input.first().copied() {
                 Some(0x00..=0x7f | 0xe0..=0xff | 0xc0 | 0xc2 | 0xc3) => *input = &input[1..],
