@@ -386,6 +386,16 @@ impl<'de> Visitor<'de> for TagPeek<'_> {
     }
 }
 
+/// Reads the tag of a JSON body with serde_json, checking the whole text within `limits`: the
+/// reference [`json_scan`](crate::json_scan) must agree with, and the path for everything that
+/// scan leaves open (errors above all, which this words).
+fn walk_json<'a>(text: &'a str, limits: &Limits) -> Result<Peeked<'a>, serde_json::Error> {
+    let mut deserializer = walked_json(text);
+    let peeked = deserializer.deserialize_any(TagPeek(limits))?;
+    deserializer.end()?;
+    Ok(peeked)
+}
+
 /// Decodes a body from JSON text.
 struct JsonText<'a>(&'a str);
 
@@ -565,15 +575,25 @@ pub fn decode_msgpack_message<M: crate::model::Message>(body: &[u8]) -> Result<M
 impl Limits {
     /// [`decode_json`] within these limits.
     pub fn decode_json<U: Union>(&self, text: &str) -> Result<U, DecodeError> {
-        let mut deserializer = walked_json(text);
-        let peeked = deserializer
-            .deserialize_any(TagPeek(self))
-            .and_then(|peeked| deserializer.end().map(|()| peeked))
-            .map_err(|err| DecodeError::Malformed {
-                channel: U::NAME,
-                reason: err.to_string(),
-            })?;
-        dispatch(peeked, JsonText(text))
+        use crate::json_scan::{Scanned, Tag, scan_object};
+        let (peeked, compact) = match scan_object(text, self) {
+            Some(Scanned { tag, compact }) => match tag {
+                Tag::Str(tag) => (Peeked::Tag(std::borrow::Cow::Borrowed(tag)), compact),
+                Tag::Missing => (Peeked::Missing, compact),
+            },
+            None => {
+                let peeked = walk_json(text, self).map_err(|err| DecodeError::Malformed {
+                    channel: U::NAME,
+                    reason: err.to_string(),
+                })?;
+                (peeked, false)
+            }
+        };
+        if compact {
+            crate::value::from_compact_text(|| dispatch(peeked, JsonText(text)))
+        } else {
+            dispatch(peeked, JsonText(text))
+        }
     }
 
     /// [`decode_msgpack`] within these limits.
@@ -644,4 +664,196 @@ pub fn decode_value<U: Union>(value: serde_json::Value) -> Result<U, DecodeError
         serde_json::Value::Null => Peeked::NotAnObject("null"),
     };
     dispatch(peeked, JsonTree(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json_scan::{Tag, scan_object};
+
+    /// Every JSON body of the conformance and differential corpora (written by the real SDK and
+    /// mutated from it), plus truncations and characters that trip parsers spliced into them.
+    fn bodies() -> Vec<String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.extend(
+            std::fs::read_dir(dir.join("differential"))
+                .unwrap()
+                .map(|e| e.unwrap().path()),
+        );
+        let mut bodies = Vec::new();
+        for file in files {
+            let name = file.file_name().unwrap().to_string_lossy().into_owned();
+            if !name.ends_with(".jsonl") || name.ends_with(".msgpack.jsonl") {
+                continue;
+            }
+            for line in std::fs::read_to_string(&file).unwrap().lines() {
+                #[derive(serde::Deserialize)]
+                struct Case {
+                    input: Option<String>,
+                }
+                // Some cases nest deeper than serde_json's default limit.
+                let case: Case = serde::Deserialize::deserialize(&mut walked_json(line)).unwrap();
+                bodies.extend(case.input);
+            }
+        }
+        assert!(
+            bodies.len() > 7_000,
+            "the corpus is missing: {}",
+            bodies.len()
+        );
+        let splices = [
+            "\"", "\\", "\\u", "\\ud800", "\t", "\u{1}", ",", "]", "}", "1e999", "-", " ", "é",
+        ];
+        let mut variants = Vec::new();
+        for (i, body) in bodies.iter().enumerate() {
+            let cuts: Vec<usize> = (0..=body.len())
+                .filter(|&at| body.is_char_boundary(at))
+                .collect();
+            let at = cuts[i * 7919 % cuts.len()];
+            variants.push(body[..at].to_owned());
+            variants.push(format!(
+                "{}{}{}",
+                &body[..at],
+                splices[i % splices.len()],
+                &body[at..]
+            ));
+        }
+        bodies.extend(variants);
+        bodies
+    }
+
+    /// Texts `{"a":` + a few random fragments + `}`: numbers, escapes, literals and punctuation in
+    /// forms no corpus holds, well-formed or nearly. A fixed-seed generator keeps runs repeatable.
+    fn json_like_texts() -> impl Iterator<Item = String> {
+        const FRAGMENTS: &[&str] = &[
+            "0",
+            "-0",
+            "7",
+            "12",
+            "0.5",
+            "-1.25",
+            "1e5",
+            "1E+2",
+            "2e-3",
+            "1e400",
+            "-1e400",
+            "1e-400",
+            "0e999999",
+            "01",
+            "1.",
+            ".5",
+            "-",
+            "+1",
+            "1e",
+            "1.e3",
+            "99999999999999999999",
+            r#""x""#,
+            r#""\u00e9""#,
+            r#""\ud83d\ude80""#,
+            r#""\ud800""#,
+            r#""\udc00""#,
+            r#""\ud800\u0041""#,
+            r#""\\""#,
+            r#""\/""#,
+            r#""\x""#,
+            r#""\u00G0""#,
+            "\"\t\"",
+            "\"\u{7f}é\"",
+            "true",
+            "false",
+            "null",
+            "nul",
+            "tru",
+            "[",
+            "]",
+            "{",
+            "}",
+            ",",
+            ":",
+            r#""k":"#,
+            " ",
+            "\n",
+            "[]",
+            "{}",
+            "[1,2]",
+            r#"{"k":1}"#,
+            r#"{"k":}"#,
+            "[1,]",
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) as usize
+        };
+        (0..60_000).map(move |_| {
+            let mut text = String::from("{\"a\":");
+            for _ in 0..1 + next() % 4 {
+                text.push_str(FRAGMENTS[next() % FRAGMENTS.len()]);
+            }
+            text.push('}');
+            text
+        })
+    }
+
+    #[test]
+    fn the_json_scan_agrees_with_the_walk_on_random_texts() {
+        let (mut accepted, mut answered) = (0, 0);
+        for text in json_like_texts() {
+            let walked = walk_json(&text, &Limits::DEFAULT);
+            match scan_object(&text, &Limits::DEFAULT).map(|scanned| scanned.tag) {
+                Some(Tag::Missing) => {
+                    assert!(matches!(walked, Ok(Peeked::Missing)), "{text}");
+                    answered += 1;
+                }
+                Some(tag) => panic!("{tag:?} for {text}"),
+                None => {}
+            }
+            accepted += usize::from(walked.is_ok());
+        }
+        // The random texts must reach the interesting cases, and the scan must answer them.
+        assert!(accepted > 2_000, "{accepted}");
+        assert_eq!(answered, accepted);
+    }
+
+    #[test]
+    fn the_json_scan_never_accepts_what_the_walk_refuses() {
+        let limits = [
+            Limits::DEFAULT,
+            Limits::DEFAULT.with_max_depth(2),
+            Limits::DEFAULT.with_max_string_len(8),
+            Limits::DEFAULT.with_max_collection_len(3),
+        ];
+        let (mut answered, mut walk_accepted) = (0, 0);
+        for body in bodies() {
+            for (i, limits) in limits.iter().enumerate() {
+                let scanned = scan_object(&body, limits).map(|scanned| scanned.tag);
+                let walked = walk_json(&body, limits);
+                match (scanned, &walked) {
+                    (None, _) => {}
+                    (Some(Tag::Str(tag)), Ok(Peeked::Tag(walked))) => {
+                        assert_eq!(tag, walked, "{body}")
+                    }
+                    (Some(Tag::Missing), Ok(Peeked::Missing)) => {}
+                    (Some(scanned), _) => {
+                        panic!("scan {scanned:?}, walk {:?}: {body}", walked.map(|_| ()))
+                    }
+                }
+                if i == 0 && matches!(walked, Ok(Peeked::Tag(_) | Peeked::Missing)) {
+                    walk_accepted += 1;
+                    answered += usize::from(scanned.is_some());
+                }
+            }
+        }
+        // The scan is the fast path: it must answer nearly every well-formed object by itself.
+        assert!(
+            answered * 100 >= walk_accepted * 99,
+            "{answered} of {walk_accepted}"
+        );
+    }
 }

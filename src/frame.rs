@@ -28,6 +28,7 @@ use serde::Serialize;
 use crate::decode::DecodeError;
 use crate::limits::Limits;
 use crate::messages::responses::ErrorResponse;
+use crate::msgpack::Scan;
 use crate::union::Union;
 
 /// The largest frame payload a [`FrameReader`] accepts unless told otherwise: 256 MiB.
@@ -256,20 +257,17 @@ fn read_head(rest: &mut &[u8]) -> Result<(u32, i64), FrameError> {
     Ok((len, id))
 }
 
-/// Splits off the next element of a frame array. The body and the carrier are decoded (and their
-/// strings checked) afterwards, so only the structure is checked here.
+/// Splits off the next element of a frame array, checked as `scan` says: the body, the error
+/// slot and the carrier are decoded (and their strings checked) afterwards, so only their
+/// structure is checked here; extra elements are never decoded, so their strings are checked
+/// here, as msgspec checks them.
 fn next_value<'a>(
     rest: &mut &'a [u8],
     id: i64,
     what: &str,
+    scan: Scan,
     limits: &Limits,
 ) -> Result<&'a [u8], FrameError> {
-    use crate::msgpack::Scan;
-    let scan = if what == "extra element" {
-        Scan::Strings
-    } else {
-        Scan::Structure
-    };
     crate::msgpack::split_value(rest, scan, limits, 0).map_err(|err| {
         FrameError::malformed(Some(id), format!("the {what} is not valid msgpack: {err}"))
     })
@@ -282,7 +280,7 @@ fn is_nil(value: &[u8]) -> bool {
 /// Skips elements past the third (msgspec ignores them) and checks nothing trails the array.
 fn finish_read(rest: &mut &[u8], len: u32, id: i64, limits: &Limits) -> Result<(), FrameError> {
     for _ in 3..len {
-        next_value(rest, id, "extra element", limits)?;
+        next_value(rest, id, "extra element", Scan::Strings, limits)?;
     }
     if !rest.is_empty() {
         return Err(FrameError::malformed(
@@ -351,13 +349,19 @@ impl Limits {
             }
         };
         let context_carrier = if len >= 3 {
-            let carrier = next_value(&mut rest, id, "context carrier", self)?;
-            rmp_serde::from_slice::<Option<ContextCarrier>>(carrier).map_err(|err| {
-                FrameError::malformed(
-                    Some(id),
-                    format!("the context carrier is not a map of strings: {err}"),
-                )
-            })?
+            if let Some((0xc0, after)) = rest.split_first() {
+                // What the SDK sends without tracing: no need to run a deserializer for it.
+                rest = after;
+                None
+            } else {
+                let carrier = next_value(&mut rest, id, "context carrier", Scan::Structure, self)?;
+                rmp_serde::from_slice::<Option<ContextCarrier>>(carrier).map_err(|err| {
+                    FrameError::malformed(
+                        Some(id),
+                        format!("the context carrier is not a map of strings: {err}"),
+                    )
+                })?
+            }
         } else {
             None
         };
@@ -376,12 +380,12 @@ impl Limits {
         let mut rest = payload;
         let (len, id) = read_head(&mut rest)?;
         let body = if len >= 2 {
-            Some(next_value(&mut rest, id, "body", self)?)
+            Some(next_value(&mut rest, id, "body", Scan::Structure, self)?)
         } else {
             None
         };
         let error = if len >= 3 {
-            Some(next_value(&mut rest, id, "error", self)?)
+            Some(next_value(&mut rest, id, "error", Scan::Structure, self)?)
         } else {
             None
         };

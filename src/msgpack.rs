@@ -52,6 +52,7 @@ impl ScanError {
     }
 }
 
+#[inline]
 fn take<'a>(input: &mut &'a [u8], n: usize) -> Result<&'a [u8], ScanError> {
     if input.len() < n {
         return Err(TRUNCATED);
@@ -61,6 +62,7 @@ fn take<'a>(input: &mut &'a [u8], n: usize) -> Result<&'a [u8], ScanError> {
     Ok(head)
 }
 
+#[inline]
 fn length(input: &mut &[u8], width: usize) -> Result<usize, ScanError> {
     let bytes = take(input, width)?;
     Ok(bytes.iter().fold(0usize, |n, &b| (n << 8) | usize::from(b)))
@@ -69,15 +71,18 @@ fn length(input: &mut &[u8], width: usize) -> Result<usize, ScanError> {
 const NOT_UTF8: ScanError = ScanError::Invalid("a msgpack string is not UTF-8");
 
 /// A string's bytes, checked to be UTF-8 (msgspec refuses anything else).
+#[inline]
 fn utf8<'a>(input: &mut &'a [u8], len: usize) -> Result<&'a str, ScanError> {
     crate::value::as_utf8(take(input, len)?).ok_or(NOT_UTF8)
 }
 
 /// Skips a string's bytes, checking they are UTF-8.
+#[inline]
 fn skip_utf8(input: &mut &[u8], len: usize) -> Result<(), ScanError> {
     utf8(input, len).map(drop)
 }
 
+#[inline]
 fn check_string(len: usize, limits: &Limits) -> Result<(), ScanError> {
     match limits.max_string_len() {
         max if len > max => Err(ScanError::StringTooLong { len, max }),
@@ -86,6 +91,7 @@ fn check_string(len: usize, limits: &Limits) -> Result<(), ScanError> {
 }
 
 /// The length of a string whose marker is `marker`, or `None` when it is no string marker.
+#[inline]
 fn str_len(marker: u8, input: &mut &[u8]) -> Result<Option<usize>, ScanError> {
     Ok(Some(match marker {
         0xa0..=0xbf => usize::from(marker & 0x1f),
@@ -220,6 +226,7 @@ pub(crate) fn item(input: &mut &[u8], scan: Scan, limits: &Limits) -> Result<usi
 
 /// Checks an extension value (type byte, then data): a timestamp (type -1) must be one msgspec
 /// can decode, wherever it is, as msgspec refuses the whole frame otherwise.
+#[inline]
 fn check_ext(ext: &[u8]) -> Result<(), ScanError> {
     match ext.split_first() {
         Some((0xff, data)) if crate::ext::decode_timestamp(data).is_none() => Err(
@@ -312,6 +319,7 @@ pub(crate) fn scan_body<'a>(body: &'a [u8], limits: &Limits) -> Result<Body<'a>,
 
 /// Splits a body off the front of `input` as [`scan_body`] checks it: one pass that finds the
 /// body's extent, checks it (strings UTF-8, within `limits`) and reads its tag.
+#[inline]
 pub(crate) fn split_body<'a>(
     input: &mut &'a [u8],
     limits: &Limits,

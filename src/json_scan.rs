@@ -1,0 +1,371 @@
+//! The fast way to a JSON body's `type` tag: one pass over the text that checks it is one
+//! well-formed JSON object within the [`Limits`] and reads its tag, decoding nothing else.
+//!
+//! It answers only the common case: an object whose tag, when there is one, is a string without
+//! escapes. It is never more lenient than the serde_json walk in `decode` (the reference, which
+//! also words the errors): whatever it is not sure of (a syntax error, a limit reached, an
+//! escaped surrogate, a number that may be out of range, a tag that is not a plain string, a
+//! body that is no object) it answers `None`, and the caller asks the walk. A test in `decode`
+//! checks the two agree.
+
+use crate::limits::Limits;
+
+/// What the scan found in an object body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Scanned<'a> {
+    /// The tag.
+    pub(crate) tag: Tag<'a>,
+    /// No whitespace anywhere between tokens: values cut from the text are already compact.
+    pub(crate) compact: bool,
+}
+
+/// What the `"type"` key of an object body holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tag<'a> {
+    /// The `"type"` key holds this string (the last one, if the key repeats, as in serde_json).
+    Str(&'a str),
+    /// There is no `"type"` key.
+    Missing,
+}
+
+/// Scans `text`: `Some` when it is surely one JSON object within `limits`, with what its tag is;
+/// `None` when the serde_json walk must decide.
+pub(crate) fn scan_object<'a>(text: &'a str, limits: &Limits) -> Option<Scanned<'a>> {
+    let mut scanner = Scanner {
+        text,
+        bytes: text.as_bytes(),
+        pos: 0,
+        limits,
+        spaced: false,
+    };
+    scanner.whitespace();
+    if scanner.next()? != b'{' {
+        return None;
+    }
+    let tag = scanner.object(1, true)?;
+    scanner.whitespace();
+    (scanner.pos == scanner.bytes.len()).then_some(Scanned {
+        tag,
+        compact: !scanner.spaced,
+    })
+}
+
+struct Scanner<'a, 'l> {
+    text: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+    limits: &'l Limits,
+    /// Whether any whitespace stood between tokens.
+    spaced: bool,
+}
+
+/// Eight copies of `byte`, for the word-at-a-time string scan.
+const fn splat(byte: u8) -> u64 {
+    u64::from_ne_bytes([byte; 8])
+}
+
+/// Flags (high bit of each byte) the bytes of `word` that are `"`, `\` or a control character:
+/// the bytes a string scan must stop at. The lowest flag is always a true one (the tricks used
+/// may also flag a byte after a true one), which is all the scan needs: where the first is.
+#[inline]
+fn special_bytes(word: u64) -> u64 {
+    const LOW: u64 = splat(0x01);
+    const HIGH: u64 = splat(0x80);
+    let zero_bytes = |v: u64| v.wrapping_sub(LOW) & !v & HIGH;
+    let below_space = word.wrapping_sub(splat(0x20)) & !word & HIGH;
+    below_space | zero_bytes(word ^ splat(b'"')) | zero_bytes(word ^ splat(b'\\'))
+}
+
+/// Whether a string scan must stop at `byte`.
+#[inline]
+fn is_special(byte: u8) -> bool {
+    byte < 0x20 || byte == b'"' || byte == b'\\'
+}
+
+impl<'a> Scanner<'a, '_> {
+    fn next(&mut self) -> Option<u8> {
+        let byte = *self.bytes.get(self.pos)?;
+        self.pos += 1;
+        Some(byte)
+    }
+
+    fn whitespace(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes.get(self.pos) {
+            self.pos += 1;
+            self.spaced = true;
+        }
+    }
+
+    /// The entries of an object whose `{` was just read, each enclosed by `enclosing` containers;
+    /// at the top (`top`), the `"type"` key is looked for. Keys count as values for the depth
+    /// limit, as in the walk.
+    fn object(&mut self, enclosing: usize, top: bool) -> Option<Tag<'a>> {
+        let mut tag = Tag::Missing;
+        self.whitespace();
+        if self.bytes.get(self.pos) == Some(&b'}') {
+            self.pos += 1;
+            return Some(tag);
+        }
+        let mut entries = 0usize;
+        loop {
+            if enclosing > self.limits.max_depth() || self.next()? != b'"' {
+                return None;
+            }
+            let (key, escaped) = self.string()?;
+            if top && escaped {
+                // It may spell `type`; let the walk decode it.
+                return None;
+            }
+            self.whitespace();
+            if self.next()? != b':' {
+                return None;
+            }
+            self.whitespace();
+            if top && key == "type" {
+                if enclosing > self.limits.max_depth() || self.next()? != b'"' {
+                    return None;
+                }
+                match self.string()? {
+                    (value, false) => tag = Tag::Str(value),
+                    (_, true) => return None,
+                }
+            } else {
+                self.value(enclosing)?;
+            }
+            entries += 1;
+            if entries > self.limits.max_collection_len() {
+                return None;
+            }
+            self.whitespace();
+            match self.next()? {
+                b',' => self.whitespace(),
+                b'}' => return Some(tag),
+                _ => return None,
+            }
+        }
+    }
+
+    /// The items of an array whose `[` was just read, each enclosed by `enclosing` containers.
+    fn array(&mut self, enclosing: usize) -> Option<()> {
+        self.whitespace();
+        if self.bytes.get(self.pos) == Some(&b']') {
+            self.pos += 1;
+            return Some(());
+        }
+        let mut items = 0usize;
+        loop {
+            self.value(enclosing)?;
+            items += 1;
+            if items > self.limits.max_collection_len() {
+                return None;
+            }
+            self.whitespace();
+            match self.next()? {
+                b',' => self.whitespace(),
+                b']' => return Some(()),
+                _ => return None,
+            }
+        }
+    }
+
+    /// One value, enclosed by `enclosing` arrays and objects. Recursion is bounded by the depth
+    /// limit, itself at most [`Limits::MAX_DEPTH_CEILING`].
+    fn value(&mut self, enclosing: usize) -> Option<()> {
+        if enclosing > self.limits.max_depth() {
+            return None;
+        }
+        match self.next()? {
+            b'"' => self.string().map(drop),
+            b'{' => self.object(enclosing + 1, false).map(drop),
+            b'[' => self.array(enclosing + 1),
+            b't' => self.literal(b"rue"),
+            b'f' => self.literal(b"alse"),
+            b'n' => self.literal(b"ull"),
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => None,
+        }
+    }
+
+    fn literal(&mut self, rest: &[u8]) -> Option<()> {
+        let end = self.pos + rest.len();
+        (self.bytes.get(self.pos..end)? == rest).then(|| self.pos = end)
+    }
+
+    /// A number whose first byte was just read. Only a number with an exponent or more than 308
+    /// integer digits can be out of the range of a double (which serde_json refuses); those are
+    /// parsed to make sure.
+    fn number(&mut self) -> Option<()> {
+        let start = self.pos - 1;
+        let digits = |scanner: &mut Self| {
+            let from = scanner.pos;
+            while let Some(b'0'..=b'9') = scanner.bytes.get(scanner.pos) {
+                scanner.pos += 1;
+            }
+            scanner.pos - from
+        };
+        let first = if self.bytes[start] == b'-' {
+            self.next()?
+        } else {
+            self.bytes[start]
+        };
+        let integer_digits = match first {
+            b'0' => 1,
+            b'1'..=b'9' => 1 + digits(self),
+            _ => return None,
+        };
+        if self.bytes.get(self.pos) == Some(&b'.') {
+            self.pos += 1;
+            if digits(self) == 0 {
+                return None;
+            }
+        }
+        let mut exponent = false;
+        if let Some(b'e' | b'E') = self.bytes.get(self.pos) {
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.bytes.get(self.pos) {
+                self.pos += 1;
+            }
+            if digits(self) == 0 {
+                return None;
+            }
+            exponent = true;
+        }
+        if exponent || integer_digits > 308 {
+            let parsed: f64 = self.text[start..self.pos].parse().ok()?;
+            if !parsed.is_finite() {
+                return None;
+            }
+        }
+        Some(())
+    }
+
+    /// The four hex digits of a `\\u` escape whose `u` was just read, as a UTF-16 code unit.
+    fn hex_escape(&mut self) -> Option<u16> {
+        let hex = self.bytes.get(self.pos..self.pos + 4)?;
+        let mut unit = 0u16;
+        for &digit in hex {
+            unit = unit << 4 | u16::from(char::from(digit).to_digit(16)? as u8);
+        }
+        self.pos += 4;
+        Some(unit)
+    }
+
+    /// A string whose `"` was just read, up to and past its closing quote: its raw contents and
+    /// whether they hold an escape. Control characters, bad escapes and unpaired escaped surrogates
+    /// are left to the walk, as is a string over the length limit.
+    fn string(&mut self) -> Option<(&'a str, bool)> {
+        let start = self.pos;
+        let mut escaped = false;
+        loop {
+            // On to the next byte that needs a look, a word at a time.
+            while let Some(word) = self.bytes.get(self.pos..self.pos + 8) {
+                let word = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+                match special_bytes(word) {
+                    0 => self.pos += 8,
+                    flags => {
+                        self.pos += flags.trailing_zeros() as usize / 8;
+                        break;
+                    }
+                }
+            }
+            while self
+                .bytes
+                .get(self.pos)
+                .is_some_and(|&byte| !is_special(byte))
+            {
+                self.pos += 1;
+            }
+            match self.next()? {
+                b'"' => break,
+                b'\\' => {
+                    escaped = true;
+                    match self.next()? {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
+                        b'u' => match self.hex_escape()? {
+                            0xd800..=0xdbff => {
+                                // A leading surrogate must be followed by a trailing one.
+                                if self.next()? != b'\\' || self.next()? != b'u' {
+                                    return None;
+                                }
+                                if !(0xdc00..=0xdfff).contains(&self.hex_escape()?) {
+                                    return None;
+                                }
+                            }
+                            0xdc00..=0xdfff => return None,
+                            _ => {}
+                        },
+                        _ => return None,
+                    }
+                }
+                _ => return None,
+            }
+        }
+        // Raw length bounds the decoded length; the walk decides near the limit.
+        let contents = &self.text[start..self.pos - 1];
+        (contents.len() <= self.limits.max_string_len()).then_some((contents, escaped))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_plain_tags_and_leaves_the_rest_to_the_walk() {
+        let limits = Limits::DEFAULT;
+        let scan = |text| scan_object(text, &limits).map(|scanned| scanned.tag);
+        assert_eq!(
+            scan(r#" {"a": [1, -2.5e3, true, null, {"b": "\u00e9\n"}], "type": "T"} "#),
+            Some(Tag::Str("T"))
+        );
+        let compact = |text| scan_object(text, &limits).map(|scanned| scanned.compact);
+        assert_eq!(compact(r#"{"a":[1,{"b":" \n "}],"type":"T"}"#), Some(true));
+        assert_eq!(compact(r#"{"a":[1, 2],"type":"T"}"#), Some(false));
+        assert_eq!(compact("{\"a\":1}\n"), Some(false));
+        assert_eq!(scan(r#"{"a": 1}"#), Some(Tag::Missing));
+        assert_eq!(scan(r#"{"a": "\ud83d\ude80"}"#), Some(Tag::Missing));
+        assert_eq!(scan(r#"{"type": "A", "type": "B"}"#), Some(Tag::Str("B")));
+        for unsure in [
+            "",
+            "[]",
+            r#"{"type": 5}"#,
+            r#"{"type": "\u0041"}"#,
+            r#"{"typ\u0065": "A"}"#,
+            r#"{"a": "\ud800"}"#,
+            r#"{"a": "\ud800\u0041"}"#,
+            r#"{"a": "\udc00\ud800"}"#,
+            r#"{"a": 1e400}"#,
+            r#"{"a": 01}"#,
+            r#"{"a": 1.}"#,
+            r#"{"a": [1,]}"#,
+            r#"{"a": 1,}"#,
+            "{\"a\": \"\t\"}",
+            r#"{"a": tru}"#,
+            r#"{"a": 1} x"#,
+            r#"{"a": "\u00g0"}"#,
+            r#"{"a": "\u+0a0"}"#,
+        ] {
+            assert_eq!(scan(unsure), None, "{unsure}");
+        }
+    }
+
+    #[test]
+    fn word_scan_finds_the_first_special_byte() {
+        for special in (0u8..0x20).chain([b'"', b'\\']) {
+            for at in 0..8 {
+                for after in [b'a', b'"', 0x00, 0xff] {
+                    let mut word = [b'a'; 8];
+                    word[at] = special;
+                    word[at + 1..].fill(after);
+                    let flags = special_bytes(u64::from_le_bytes(word));
+                    assert_eq!(flags.trailing_zeros() / 8, at as u32, "{special} at {at}");
+                }
+            }
+        }
+        for byte in 0x20..=0xff {
+            if !is_special(byte) {
+                assert_eq!(special_bytes(u64::from_le_bytes([byte; 8])), 0, "{byte}");
+            }
+        }
+    }
+}
