@@ -59,6 +59,7 @@ impl<'de> Deserializer<'de> {
         }
     }
 
+    #[inline]
     fn take(&mut self, n: usize) -> Result<&'de [u8], Error> {
         if self.input.len() < n {
             return Err(Error(TRUNCATED.into()));
@@ -68,11 +69,13 @@ impl<'de> Deserializer<'de> {
         Ok(head)
     }
 
+    #[inline]
     fn byte(&mut self) -> Result<u8, Error> {
         Ok(self.take(1)?[0])
     }
 
     /// A big-endian unsigned integer of `width` bytes.
+    #[inline]
     fn be(&mut self, width: usize) -> Result<u64, Error> {
         Ok(self
             .take(width)?
@@ -80,6 +83,7 @@ impl<'de> Deserializer<'de> {
             .fold(0u64, |n, &b| (n << 8) | u64::from(b)))
     }
 
+    #[inline]
     fn str(&mut self, len: usize) -> Result<&'de str, Error> {
         crate::value::as_utf8(self.take(len)?)
             .ok_or_else(|| Error("a msgpack string is not UTF-8".into()))
