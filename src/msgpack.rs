@@ -71,7 +71,7 @@ fn length(input: &mut &[u8], width: usize) -> Result<usize, ScanError> {
 const NOT_UTF8: ScanError = ScanError::Invalid("a msgpack string is not UTF-8");
 
 /// A string's bytes, checked to be UTF-8 (msgspec refuses anything else).
-#[inline]
+#[inline(always)]
 fn utf8<'a>(input: &mut &'a [u8], len: usize) -> Result<&'a str, ScanError> {
     crate::value::as_utf8(take(input, len)?).ok_or(NOT_UTF8)
 }
@@ -91,7 +91,7 @@ fn check_string(len: usize, limits: &Limits) -> Result<(), ScanError> {
 }
 
 /// The length of a string whose marker is `marker`, or `None` when it is no string marker.
-#[inline]
+#[inline(always)]
 fn str_len(marker: u8, input: &mut &[u8]) -> Result<Option<usize>, ScanError> {
     Ok(Some(match marker {
         0xa0..=0xbf => usize::from(marker & 0x1f),
@@ -162,7 +162,7 @@ pub(crate) fn split_value<'a>(
 
 /// Reads one item's marker and skips its payload; returns how many values it contains (keys
 /// and values of a map both count), 0 for a scalar.
-#[inline]
+#[inline(always)]
 pub(crate) fn item(input: &mut &[u8], scan: Scan, limits: &Limits) -> Result<usize, ScanError> {
     let marker = take(input, 1)?[0];
     let nested = match marker {
