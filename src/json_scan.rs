@@ -9,6 +9,7 @@
 //! checks the two agree.
 
 use crate::limits::Limits;
+use crate::value::string_stops;
 
 /// What the scan found in an object body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,23 +58,6 @@ struct Scanner<'a, 'l> {
     limits: &'l Limits,
     /// Whether any whitespace stood between tokens.
     spaced: bool,
-}
-
-/// Eight copies of `byte`, for the word-at-a-time string scan.
-const fn splat(byte: u8) -> u64 {
-    u64::from_ne_bytes([byte; 8])
-}
-
-/// Flags (high bit of each byte) the bytes of `word` that are `"`, `\` or a control character:
-/// the bytes a string scan must stop at. The lowest flag is always a true one (the tricks used
-/// may also flag a byte after a true one), which is all the scan needs: where the first is.
-#[inline]
-fn special_bytes(word: u64) -> u64 {
-    const LOW: u64 = splat(0x01);
-    const HIGH: u64 = splat(0x80);
-    let zero_bytes = |v: u64| v.wrapping_sub(LOW) & !v & HIGH;
-    let below_space = word.wrapping_sub(splat(0x20)) & !word & HIGH;
-    below_space | zero_bytes(word ^ splat(b'"')) | zero_bytes(word ^ splat(b'\\'))
 }
 
 /// Whether a string scan must stop at `byte`.
@@ -260,7 +244,7 @@ impl<'a> Scanner<'a, '_> {
             // On to the next byte that needs a look, a word at a time.
             while let Some(word) = self.bytes.get(self.pos..self.pos + 8) {
                 let word = u64::from_le_bytes(word.try_into().expect("eight bytes"));
-                match special_bytes(word) {
+                match string_stops(word) {
                     0 => self.pos += 8,
                     flags => {
                         self.pos += flags.trailing_zeros() as usize / 8;
@@ -357,14 +341,14 @@ mod tests {
                     let mut word = [b'a'; 8];
                     word[at] = special;
                     word[at + 1..].fill(after);
-                    let flags = special_bytes(u64::from_le_bytes(word));
+                    let flags = string_stops(u64::from_le_bytes(word));
                     assert_eq!(flags.trailing_zeros() / 8, at as u32, "{special} at {at}");
                 }
             }
         }
         for byte in 0x20..=0xff {
             if !is_special(byte) {
-                assert_eq!(special_bytes(u64::from_le_bytes([byte; 8])), 0, "{byte}");
+                assert_eq!(string_stops(u64::from_le_bytes([byte; 8])), 0, "{byte}");
             }
         }
     }

@@ -255,10 +255,8 @@ impl<'de> Visitor<'de> for FromBinary {
 }
 
 impl JsonValue {
-    /// Transcodes one msgpack value to JSON text in a single pass, written by serde_json's own
-    /// serializer (so the text needs no second validation). Refused as pydantic's `JsonValue`
-    /// refuses them: raw bytes, extension values (timestamps), NaN and infinities, non-string
-    /// map keys; and nesting beyond [`Limits::MAX_DEPTH_CEILING`](crate::Limits).
+    /// [`JsonValue::from_msgpack_prefix`] for an input that holds one msgpack value and nothing
+    /// after it.
     #[cfg(test)]
     pub(crate) fn from_msgpack(bytes: &[u8]) -> Result<Self, serde_json::Error> {
         let mut rest = bytes;
@@ -269,14 +267,30 @@ impl JsonValue {
         Ok(value)
     }
 
-    /// [`JsonValue::from_msgpack`] for the value at the front of `input`, which it steps past.
+    /// Transcodes the msgpack value at the front of `input` to JSON text in a single pass, byte
+    /// for byte as serde_json writes the same value (see [`write_msgpack_as_json`]), and steps
+    /// `input` past it; the text is kept without being parsed again. Refused as pydantic's
+    /// `JsonValue` refuses them: raw bytes, extension values (timestamps), NaN and infinities,
+    /// non-string map keys; and nesting beyond [`Limits::MAX_DEPTH_CEILING`](crate::Limits).
     pub(crate) fn from_msgpack_prefix(input: &mut &[u8]) -> Result<Self, serde_json::Error> {
-        let source = MsgpackAsJson {
-            rest: std::cell::Cell::new(*input),
-            depth: std::cell::Cell::new(0),
-        };
-        let raw = serde_json::value::to_raw_value(&source)?;
-        *input = source.rest.get();
+        let mut rest = *input;
+        // The text is rarely shorter than the msgpack it comes from, but `rest` may hold much
+        // more than this value: a capped first guess, grown as needed.
+        let mut out = Vec::with_capacity(rest.len().min(TEXT_FIRST_CAPACITY));
+        write_msgpack_as_json(&mut rest, &mut out).map_err(serde::ser::Error::custom)?;
+        // Checked although the writer copies only checked strings: cheap next to the transcode.
+        let text = String::from_utf8(out).map_err(serde::ser::Error::custom)?;
+        // Parsing the text again (`RawValue::from_string`) would cost more than writing it did.
+        // SAFETY: `from_string_unchecked` asks for one well-formed JSON value without whitespace
+        // around it. `write_msgpack_as_json` (below, in this module) returned `Ok`, and it writes
+        // only JSON tokens with no whitespace: `null`, `true`, `false`, decimal integers, finite
+        // floats formatted by serde_json, string literals quoted and escaped as serde_json
+        // escapes them (`write_string`, `write_escaped`), and the brackets, commas and colons its
+        // stack of open arrays and maps calls for; it returns `Ok` only when that stack is
+        // empty, after exactly one complete value. (serde_json re-parses the text under a debug
+        // assertion, so every debug-build test checks this too.)
+        let raw = unsafe { RawValue::from_string_unchecked(text) };
+        *input = rest;
         Ok(Self(raw))
     }
 }
@@ -294,140 +308,384 @@ pub(crate) fn as_utf8(bytes: &[u8]) -> Option<&str> {
     }
 }
 
-/// msgpack bytes read as they are serialized (see [`JsonValue::from_msgpack`]).
-struct MsgpackAsJson<'a> {
-    rest: std::cell::Cell<&'a [u8]>,
-    depth: std::cell::Cell<usize>,
+/// The most [`JsonValue::from_msgpack_prefix`] reserves before it knows how long the text is.
+const TEXT_FIRST_CAPACITY: usize = 64 << 10;
+
+/// Why a msgpack value has no JSON text. Callers pass the message on (as a `serde_json::Error`);
+/// the tests pin each one.
+#[derive(Debug, Clone, Copy)]
+enum Refusal {
+    CutShort,
+    NotUtf8,
+    KeyNotString,
+    Bytes,
+    Extension,
+    NotAValue,
+    TooDeep,
+    NotFinite(f64),
 }
 
-/// The next value of a [`MsgpackAsJson`], as an item of the array or map being written.
-struct NextValue<'s, 'a>(&'s MsgpackAsJson<'a>);
-
-/// The next value of a [`MsgpackAsJson`] as an object key: it must be a string.
-struct NextKey<'s, 'a>(&'s MsgpackAsJson<'a>);
-
-impl MsgpackAsJson<'_> {
-    fn take<E: serde::ser::Error>(&self, n: usize) -> Result<&[u8], E> {
-        let rest = self.rest.get();
-        if rest.len() < n {
-            return Err(E::custom("the msgpack value is cut short"));
-        }
-        let (head, tail) = rest.split_at(n);
-        self.rest.set(tail);
-        Ok(head)
-    }
-
-    fn be<E: serde::ser::Error>(&self, width: usize) -> Result<u64, E> {
-        Ok(self
-            .take(width)?
-            .iter()
-            .fold(0u64, |n, &b| (n << 8) | u64::from(b)))
-    }
-
-    fn str<E: serde::ser::Error>(&self, len: usize) -> Result<&str, E> {
-        as_utf8(self.take(len)?).ok_or_else(|| E::custom("a msgpack string is not UTF-8"))
-    }
-
-    fn finite<E: serde::ser::Error>(v: f64) -> Result<f64, E> {
-        if v.is_finite() {
-            Ok(v)
-        } else {
-            Err(E::custom(format_args!(
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::CutShort => f.write_str("the msgpack value is cut short"),
+            Self::NotUtf8 => f.write_str("a msgpack string is not UTF-8"),
+            Self::KeyNotString => f.write_str("a key of a JSON object must be a string"),
+            Self::Bytes => f.write_str(
+                "invalid type: byte array, expected a JSON value (raw bytes are not JSON)",
+            ),
+            Self::Extension => f.write_str(
+                "expected a JSON value, found a msgpack extension value (such as a timestamp)",
+            ),
+            Self::NotAValue => f.write_str("0xc1 is not a msgpack value"),
+            Self::TooDeep => f.write_str("the value is nested too deeply"),
+            Self::NotFinite(v) => write!(
+                f,
                 "invalid value: floating point `{v}`, expected a finite number"
-            )))
+            ),
         }
     }
+}
 
-    fn write_value<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::{Error, SerializeMap, SerializeSeq};
-        let marker = self.take::<S::Error>(1)?[0];
+/// An array or map [`write_msgpack_as_json`] has opened: how many of its items are not yet
+/// complete (the one being written included), and whether they are the entries of a map.
+struct Open {
+    left: u32,
+    map: bool,
+}
+
+/// Writes the msgpack value at the front of `input` as compact JSON text into `out`, exactly as
+/// serde_json's compact serializer writes it, and steps `input` past it.
+///
+/// One loop with its own stack of open containers: no call per item, and nesting (bounded by
+/// [`Limits::MAX_DEPTH_CEILING`](crate::Limits)) costs no machine stack. A container's count is
+/// not trusted for anything but the loop: items are read until it is met or the input runs out.
+fn write_msgpack_as_json(input: &mut &[u8], out: &mut Vec<u8>) -> Result<(), Refusal> {
+    let mut open: Vec<Open> = Vec::new();
+    loop {
+        let marker = take_byte(input)?;
         match marker {
-            0x00..=0x7f => s.serialize_u64(u64::from(marker)),
-            0xe0..=0xff => s.serialize_i64(i64::from(marker as i8)),
-            0xc0 => s.serialize_unit(),
-            0xc2 => s.serialize_bool(false),
-            0xc3 => s.serialize_bool(true),
-            0xcc..=0xcf => s.serialize_u64(self.be(1 << (marker - 0xcc))?),
-            0xd0 => s.serialize_i64(i64::from(self.be::<S::Error>(1)? as u8 as i8)),
-            0xd1 => s.serialize_i64(i64::from(self.be::<S::Error>(2)? as u16 as i16)),
-            0xd2 => s.serialize_i64(i64::from(self.be::<S::Error>(4)? as u32 as i32)),
-            0xd3 => s.serialize_i64(self.be::<S::Error>(8)? as i64),
+            0x00..=0x7f => write_integer(out, marker),
+            0xe0..=0xff => write_integer(out, marker as i8),
+            0xc0 => out.extend_from_slice(b"null"),
+            0xc2 => out.extend_from_slice(b"false"),
+            0xc3 => out.extend_from_slice(b"true"),
+            0xcc => write_integer(out, u8::from_be_bytes(take_array(input)?)),
+            0xcd => write_integer(out, u16::from_be_bytes(take_array(input)?)),
+            0xce => write_integer(out, u32::from_be_bytes(take_array(input)?)),
+            0xcf => write_integer(out, u64::from_be_bytes(take_array(input)?)),
+            0xd0 => write_integer(out, i8::from_be_bytes(take_array(input)?)),
+            0xd1 => write_integer(out, i16::from_be_bytes(take_array(input)?)),
+            0xd2 => write_integer(out, i32::from_be_bytes(take_array(input)?)),
+            0xd3 => write_integer(out, i64::from_be_bytes(take_array(input)?)),
             // A 32-bit float widens as msgspec widens it into a Python float.
-            0xca => s.serialize_f64(Self::finite(f64::from(f32::from_bits(
-                self.be::<S::Error>(4)? as u32,
-            )))?),
-            0xcb => s.serialize_f64(Self::finite(f64::from_bits(self.be(8)?))?),
-            0xa0..=0xbf => s.serialize_str(self.str(usize::from(marker & 0x1f))?),
+            0xca => write_float(out, f32::from_be_bytes(take_array(input)?).into())?,
+            0xcb => write_float(out, f64::from_be_bytes(take_array(input)?))?,
+            0xa0..=0xbf => write_string(input, out, usize::from(marker & 0x1f), false)?,
             0xd9..=0xdb => {
-                let len = self.be::<S::Error>(1 << (marker - 0xd9))? as usize;
-                s.serialize_str(self.str(len)?)
+                let len = take_len(input, marker - 0xd9)?;
+                write_string(input, out, len, false)?;
             }
             0x90..=0x9f | 0xdc | 0xdd | 0x80..=0x8f | 0xde | 0xdf => {
-                let (len, is_map) = match marker {
+                let (len, map) = match marker {
                     0x90..=0x9f => (usize::from(marker & 0x0f), false),
                     0x80..=0x8f => (usize::from(marker & 0x0f), true),
-                    0xdc | 0xde => (self.be::<S::Error>(2)? as usize, marker == 0xde),
-                    _ => (self.be::<S::Error>(4)? as usize, marker == 0xdf),
+                    0xdc | 0xde => (take_len(input, 1)?, marker == 0xde),
+                    _ => (take_len(input, 2)?, marker == 0xdf),
                 };
-                let depth = self.depth.get() + 1;
-                if depth > crate::limits::Limits::MAX_DEPTH_CEILING {
-                    return Err(S::Error::custom("the value is nested too deeply"));
+                if open.len() >= crate::limits::Limits::MAX_DEPTH_CEILING {
+                    return Err(Refusal::TooDeep);
                 }
-                self.depth.set(depth);
-                let written = if is_map {
-                    let mut map = s.serialize_map(Some(len))?;
-                    for _ in 0..len {
-                        map.serialize_key(&NextKey(self))?;
-                        map.serialize_value(&NextValue(self))?;
-                    }
-                    map.end()
+                if len == 0 {
+                    out.extend_from_slice(if map { b"{}" } else { b"[]" });
                 } else {
-                    let mut seq = s.serialize_seq(Some(len))?;
-                    for _ in 0..len {
-                        seq.serialize_element(&NextValue(self))?;
+                    out.push(if map { b'{' } else { b'[' });
+                    if map {
+                        write_key(input, out)?;
                     }
-                    seq.end()
-                };
-                self.depth.set(depth - 1);
-                written
+                    // At most `u32::MAX`: the widest count msgpack has is 32 bits.
+                    open.push(Open {
+                        left: len as u32,
+                        map,
+                    });
+                    continue;
+                }
             }
-            0xc4..=0xc6 => Err(S::Error::custom(
-                "invalid type: byte array, expected a JSON value (raw bytes are not JSON)",
-            )),
-            0xc7..=0xc9 | 0xd4..=0xd8 => Err(S::Error::custom(
-                "expected a JSON value, found a msgpack extension value (such as a timestamp)",
-            )),
-            0xc1 => Err(S::Error::custom("0xc1 is not a msgpack value")),
+            0xc4..=0xc6 => return Err(Refusal::Bytes),
+            0xc7..=0xc9 | 0xd4..=0xd8 => return Err(Refusal::Extension),
+            0xc1 => return Err(Refusal::NotAValue),
+        }
+        // A value is complete: close the containers it completes, then start the next item.
+        loop {
+            let Some(level) = open.last_mut() else {
+                return Ok(());
+            };
+            level.left -= 1;
+            if level.left > 0 {
+                out.push(b',');
+                if level.map {
+                    write_key(input, out)?;
+                }
+                break;
+            }
+            out.push(if level.map { b'}' } else { b']' });
+            open.pop();
         }
     }
 }
 
-impl Serialize for MsgpackAsJson<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.write_value(s)
+fn take<'a>(input: &mut &'a [u8], n: usize) -> Result<&'a [u8], Refusal> {
+    let (head, tail) = input.split_at_checked(n).ok_or(Refusal::CutShort)?;
+    *input = tail;
+    Ok(head)
+}
+
+fn take_byte(input: &mut &[u8]) -> Result<u8, Refusal> {
+    let (&first, tail) = input.split_first().ok_or(Refusal::CutShort)?;
+    *input = tail;
+    Ok(first)
+}
+
+fn take_array<const N: usize>(input: &mut &[u8]) -> Result<[u8; N], Refusal> {
+    let (head, tail) = input.split_first_chunk::<N>().ok_or(Refusal::CutShort)?;
+    *input = tail;
+    Ok(*head)
+}
+
+/// A big-endian length of 1, 2 or 4 bytes (`log_width` 0, 1 or 2).
+fn take_len(input: &mut &[u8], log_width: u8) -> Result<usize, Refusal> {
+    Ok(match log_width {
+        0 => usize::from(u8::from_be_bytes(take_array(input)?)),
+        1 => usize::from(u16::from_be_bytes(take_array(input)?)),
+        _ => u32::from_be_bytes(take_array(input)?) as usize,
+    })
+}
+
+/// `v` in decimal, as every JSON writer spells an integer.
+#[inline(always)]
+fn write_integer(out: &mut Vec<u8>, v: impl Into<i128>) {
+    let v: i128 = v.into();
+    write_decimal(out, v < 0, v.unsigned_abs() as u64);
+}
+
+/// Out of line: inlined, the digit loop crowded the registers of [`write_msgpack_as_json`].
+#[inline(never)]
+fn write_decimal(out: &mut Vec<u8>, negative: bool, mut magnitude: u64) {
+    /// "00", "01", ..., "99".
+    static PAIRS: [u8; 200] = {
+        let mut pairs = [0; 200];
+        let mut i = 0;
+        while i < 100 {
+            pairs[2 * i] = b'0' + (i / 10) as u8;
+            pairs[2 * i + 1] = b'0' + (i % 10) as u8;
+            i += 1;
+        }
+        pairs
+    };
+    // Written backwards, two digits at a time, to end at `WIDEST`; the 20 bytes from the first
+    // are then copied as a block. The widest is `-9223372036854775808` or `18446744073709551615`.
+    const WIDEST: usize = 20;
+    let mut text = [0; 2 * WIDEST];
+    let mut start = WIDEST;
+    while magnitude >= 100 {
+        let pair = 2 * (magnitude % 100) as usize;
+        magnitude /= 100;
+        start -= 2;
+        text[start..start + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    }
+    if magnitude >= 10 {
+        let pair = 2 * magnitude as usize;
+        start -= 2;
+        text[start..start + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    } else {
+        start -= 1;
+        text[start] = b'0' + magnitude as u8;
+    }
+    if negative {
+        start -= 1;
+        text[start] = b'-';
+    }
+    if let Some(block) = text[start..].first_chunk::<WIDEST>() {
+        write_cut(out, block, WIDEST - start);
     }
 }
 
-impl Serialize for NextValue<'_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.0.write_value(s)
+fn write_float(out: &mut Vec<u8>, v: f64) -> Result<(), Refusal> {
+    if !v.is_finite() {
+        return Err(Refusal::NotFinite(v));
+    }
+    // serde_json's own formatting, so the digits match whichever algorithm its version uses.
+    serde_json::to_writer(out, &v).expect("writing to a Vec cannot fail");
+    Ok(())
+}
+
+/// An object key and its colon; the key must be a string.
+#[inline(always)]
+fn write_key(input: &mut &[u8], out: &mut Vec<u8>) -> Result<(), Refusal> {
+    let marker = take_byte(input)?;
+    let len = match marker {
+        0xa0..=0xbf => usize::from(marker & 0x1f),
+        0xd9..=0xdb => take_len(input, marker - 0xd9)?,
+        _ => return Err(Refusal::KeyNotString),
+    };
+    write_string(input, out, len, true)
+}
+
+/// A string of `len` bytes from `input`, which must be UTF-8, as a JSON string literal, and a
+/// colon after it if it is a key.
+#[inline(always)]
+fn write_string(
+    input: &mut &[u8],
+    out: &mut Vec<u8>,
+    len: usize,
+    key: bool,
+) -> Result<(), Refusal> {
+    // Most strings are short ASCII with nothing to escape: checked a word at a time and written
+    // as one fixed-size block cut to length afterwards (no byte loop, no `memcpy` call, one
+    // capacity check). The bytes after the string are read along, never written.
+    if let Some(window) = input.first_chunk::<SHORT>() {
+        if is_plain(window, len) {
+            let mut literal = [b'"'; SHORT + 3];
+            literal[1..SHORT + 1].copy_from_slice(window);
+            literal[len + 1] = b'"';
+            literal[len + 2] = b':';
+            write_cut(out, &literal, len + 2 + usize::from(key));
+            *input = &input[len..];
+            return Ok(());
+        }
+    }
+    write_any_string(take(input, len)?, out)?;
+    if key {
+        out.push(b':');
+    }
+    Ok(())
+}
+
+/// [`write_string`] for any string: checked, and escaped where it must be.
+#[inline(never)]
+fn write_any_string(bytes: &[u8], out: &mut Vec<u8>) -> Result<(), Refusal> {
+    let text = as_utf8(bytes).ok_or(Refusal::NotUtf8)?;
+    write_escaped(out, text.as_bytes());
+    Ok(())
+}
+
+/// Appends the first `len` bytes of `block`: the whole fixed-size block is copied (a few vector
+/// moves, where a copy of a variable length calls `memcpy`), then cut back.
+#[inline(always)]
+fn write_cut<const N: usize>(out: &mut Vec<u8>, block: &[u8; N], len: usize) {
+    let end = out.len() + len;
+    out.extend_from_slice(block);
+    out.truncate(end);
+}
+
+/// The longest string [`write_string`] copies as a block.
+const SHORT: usize = 16;
+
+const ONES: u64 = u64::from_ne_bytes([1; 8]);
+const HIGHS: u64 = ONES << 7;
+
+/// Flags, by their high bit, the bytes of `word` (eight, first byte lowest) at which a JSON
+/// string literal cannot simply go on: `"`, `\` and control characters, the bytes serde_json
+/// escapes and a JSON scanner must stop at. These are the classic "has a byte less than" tricks:
+/// subtracting borrows into a byte's high bit where it is below the bound. A flag can be wrong
+/// only above a right one (a borrow carries upwards), so the lowest flag is exact, and so is "no
+/// flag in the first n bytes". Shared by the transcoder here and the JSON tag scanner.
+#[inline(always)]
+pub(crate) fn string_stops(word: u64) -> u64 {
+    let below = |w: u64, n: u8| w.wrapping_sub(ONES * u64::from(n));
+    let borrowed =
+        below(word, 0x20) | below(word ^ (ONES * 0x22), 1) | below(word ^ (ONES * 0x5c), 1);
+    // A byte at 0x80 or above borrows nothing of its own; what it flags came from below it.
+    borrowed & !word & HIGHS
+}
+
+/// [`string_stops`], and with `non_ascii` the bytes from 0x80 up too.
+#[inline(always)]
+fn flags(w: u64, non_ascii: bool) -> u64 {
+    if non_ascii {
+        string_stops(w) | (w & HIGHS)
+    } else {
+        string_stops(w)
     }
 }
 
-impl Serialize for NextKey<'_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let marker = self.0.take::<S::Error>(1)?[0];
-        let len = match marker {
-            0xa0..=0xbf => usize::from(marker & 0x1f),
-            0xd9..=0xdb => self.0.be::<S::Error>(1 << (marker - 0xd9))? as usize,
-            _ => {
-                return Err(serde::ser::Error::custom(
-                    "a key of a JSON object must be a string",
-                ));
+/// Whether the first `len` bytes of `window` are ASCII that needs no escaping.
+#[inline(always)]
+fn is_plain(window: &[u8; SHORT], len: usize) -> bool {
+    let w = u128::from_le_bytes(*window);
+    // The first `n` (1 to 8) bytes of `w`.
+    let plain = |w: u64, n: usize| flags(w, true) & (u64::MAX >> (64 - 8 * n)) == 0;
+    match len {
+        0 => true,
+        1..=8 => plain(w as u64, len),
+        9..=SHORT => plain(w as u64, 8) && plain((w >> 64) as u64, len - 8),
+        _ => false,
+    }
+}
+
+/// How serde_json escapes each byte in a string literal: 0 for none, `u` for `\u00XX`, else the
+/// letter after the backslash. Bytes of multi-byte UTF-8 sequences (0x80 and up) are never
+/// escaped, so runs of unescaped bytes cut at escaped ones are whole UTF-8.
+static ESCAPE: [u8; 256] = {
+    let mut table = [0; 256];
+    let mut byte = 0;
+    while byte < 0x20 {
+        table[byte] = b'u';
+        byte += 1;
+    }
+    table[0x08] = b'b';
+    table[0x09] = b't';
+    table[0x0a] = b'n';
+    table[0x0c] = b'f';
+    table[0x0d] = b'r';
+    table[b'"' as usize] = b'"';
+    table[b'\\' as usize] = b'\\';
+    table
+};
+
+/// `text` as a JSON string literal: runs that need no escaping are copied whole.
+fn write_escaped(out: &mut Vec<u8>, text: &[u8]) {
+    out.reserve(text.len() + 2);
+    out.push(b'"');
+    let mut copied = 0;
+    let mut from = 0;
+    while let Some(at) = next_to_escape(text, from) {
+        out.extend_from_slice(&text[copied..at]);
+        let byte = text[at];
+        match ESCAPE[usize::from(byte)] {
+            b'u' => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(byte >> 4)]);
+                out.push(HEX[usize::from(byte & 0x0f)]);
             }
-        };
-        s.serialize_str(self.0.str(len)?)
+            letter => out.extend_from_slice(&[b'\\', letter]),
+        }
+        copied = at + 1;
+        from = at + 1;
     }
+    out.extend_from_slice(&text[copied..]);
+    out.push(b'"');
+}
+
+/// The position of the first byte at or after `from` that [`ESCAPE`] escapes, found eight bytes
+/// at a time.
+fn next_to_escape(text: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    while let Some((word, _)) = text
+        .get(at..)
+        .and_then(|rest| rest.split_first_chunk::<8>())
+    {
+        let to_escape = flags(u64::from_le_bytes(*word), false);
+        if to_escape != 0 {
+            return Some(at + to_escape.trailing_zeros() as usize / 8);
+        }
+        at += 8;
+    }
+    let tail = text.get(at..)?;
+    tail.iter()
+        .position(|&b| ESCAPE[usize::from(b)] != 0)
+        .map(|i| at + i)
 }
 
 /// A JSON deserializer without serde_json's nesting limit (128), for text whose nesting a decoder
@@ -805,6 +1063,358 @@ mod tests {
             None
         );
         assert_eq!(integer_beyond_64_bits("[1e400,18446744073709551615]"), None);
+    }
+
+    /// The JSON text serde_json writes for the msgpack value `bytes`, read by rmp-serde.
+    fn serde_json_text(bytes: &[u8]) -> String {
+        let value: serde_json::Value = rmp_serde::from_slice(bytes).unwrap();
+        serde_json::to_string(&value).unwrap()
+    }
+
+    fn transcoded(bytes: &[u8]) -> String {
+        JsonValue::from_msgpack(bytes)
+            .unwrap_or_else(|err| panic!("{bytes:02x?}: {err}"))
+            .as_json_text()
+            .to_owned()
+    }
+
+    /// Strings that put every byte serde_json escapes, and some it does not, at every position of
+    /// strings long and short (the escaper looks at eight bytes at a time).
+    fn awkward_strings() -> Vec<String> {
+        let mut specials: Vec<String> = (0u8..0x20).map(|b| char::from(b).to_string()).collect();
+        specials.extend(["\"", "\\", "/", "\x7f", "é", "€", "😀", "'", " "].map(String::from));
+        let mut strings = vec![String::new(), specials.concat()];
+        for special in &specials {
+            for len in [1, 7, 8, 9, 15, 16, 17, 40] {
+                for at in 0..len {
+                    let mut s: String = (0..len)
+                        .map(|i| char::from(b'a' + (i % 26) as u8))
+                        .collect();
+                    s.replace_range(at..=at, special);
+                    strings.push(s);
+                }
+            }
+        }
+        strings
+    }
+
+    #[test]
+    fn transcoder_writes_what_serde_json_writes() {
+        use rmp::encode as mp;
+        let mut cases: Vec<Vec<u8>> = Vec::new();
+        let mut case = |write: &dyn Fn(&mut Vec<u8>)| {
+            let mut bytes = Vec::new();
+            write(&mut bytes);
+            cases.push(bytes);
+        };
+        // Every integer marker, at its boundaries.
+        for v in [0, 1, 127] {
+            case(&|b| mp::write_pfix(b, v).unwrap());
+        }
+        for v in [-32, -1] {
+            case(&|b| mp::write_nfix(b, v).unwrap());
+        }
+        for v in [0, 1, 127, 128, 255] {
+            case(&|b| mp::write_u8(b, v).unwrap());
+        }
+        for v in [0, 255, 256, u16::MAX] {
+            case(&|b| mp::write_u16(b, v).unwrap());
+        }
+        for v in [0, 65_536, u32::MAX] {
+            case(&|b| mp::write_u32(b, v).unwrap());
+        }
+        for v in [0, 1 << 32, i64::MAX as u64, 1 << 63, u64::MAX] {
+            case(&|b| mp::write_u64(b, v).unwrap());
+        }
+        for v in [i8::MIN, -33, -1, 0, i8::MAX] {
+            case(&|b| mp::write_i8(b, v).unwrap());
+        }
+        for v in [i16::MIN, -129, -1, 0, i16::MAX] {
+            case(&|b| mp::write_i16(b, v).unwrap());
+        }
+        for v in [i32::MIN, -32_769, 0, i32::MAX] {
+            case(&|b| mp::write_i32(b, v).unwrap());
+        }
+        for v in [i64::MIN, i64::MIN + 1, -(1 << 32), -1, 0, i64::MAX] {
+            case(&|b| mp::write_i64(b, v).unwrap());
+        }
+        // Floats, 32-bit ones widened.
+        for v in [
+            0.0,
+            -0.0,
+            0.1,
+            1.1,
+            16_777_216.0,
+            f32::MIN_POSITIVE,
+            1e-45,
+            f32::MAX,
+            f32::MIN,
+        ] {
+            case(&|b| mp::write_f32(b, v).unwrap());
+        }
+        for v in [
+            0.0,
+            -0.0,
+            0.1,
+            -12.5,
+            100.0,
+            1e300,
+            -1e300,
+            1e-300,
+            5e-324,
+            f64::MAX,
+            f64::MIN,
+            f64::EPSILON,
+            1e15,
+            1e16,
+            1e17,
+            1e21,
+            1e22,
+            123_456_789_012_345_680.0,
+            1e-6,
+            1e-7,
+            0.3,
+            2.0 / 3.0,
+            9_007_199_254_740_993.0,
+        ] {
+            case(&|b| mp::write_f64(b, v).unwrap());
+        }
+        case(&|b| mp::write_nil(b).unwrap());
+        case(&|b| mp::write_bool(b, true).unwrap());
+        case(&|b| mp::write_bool(b, false).unwrap());
+        // Strings under every string marker, and as keys.
+        for s in awkward_strings() {
+            let len = s.len();
+            case(&|b| mp::write_str(b, &s).unwrap());
+            for head in [
+                vec![0xd9, len as u8],
+                vec![0xda, 0, len as u8],
+                vec![0xdb, 0, 0, 0, len as u8],
+            ] {
+                case(&|b| {
+                    b.extend_from_slice(&head);
+                    b.extend_from_slice(s.as_bytes());
+                });
+                case(&|b| {
+                    mp::write_map_len(b, 2).unwrap();
+                    b.extend_from_slice(&head);
+                    b.extend_from_slice(s.as_bytes());
+                    mp::write_str(b, &s).unwrap();
+                    mp::write_str(b, "k").unwrap();
+                    mp::write_array_len(b, 1).unwrap();
+                    b.extend_from_slice(&head);
+                    b.extend_from_slice(s.as_bytes());
+                });
+            }
+        }
+        // Containers under every container marker, empty and nested.
+        for (array, map) in [
+            (vec![0x90], vec![0x80]),
+            (vec![0xdc, 0, 0], vec![0xde, 0, 0]),
+            (vec![0xdd, 0, 0, 0, 0], vec![0xdf, 0, 0, 0, 0]),
+        ] {
+            case(&|b| b.extend_from_slice(&array));
+            case(&|b| b.extend_from_slice(&map));
+            case(&|b| {
+                mp::write_array_len(b, 3).unwrap();
+                b.extend_from_slice(&array);
+                b.extend_from_slice(&map);
+                mp::write_map_len(b, 2).unwrap();
+                mp::write_str(b, "").unwrap();
+                b.extend_from_slice(&map);
+                mp::write_str(b, "a").unwrap();
+                b.extend_from_slice(&array);
+            });
+        }
+        let tree = serde_json::json!({
+            "rows": [{"id": 1, "name": "ünï \"x\"", "score": -0.875, "tags": ["a", "b\n"], "none": null},
+                     {"id": -70000, "deep": [[[[{"k": [true, false, {}]}]]]], "big": u64::MAX}],
+            "": [], "😀": {"": ""},
+        });
+        case(&|b| b.extend_from_slice(&rmp_serde::to_vec_named(&tree).unwrap()));
+        for bytes in &cases {
+            assert_eq!(transcoded(bytes), serde_json_text(bytes), "{bytes:02x?}");
+        }
+        // The value is stepped past, not what follows it.
+        let mut input: &[u8] = &[0x92, 0x01, 0xa1, b'x', 0xc3];
+        let value = JsonValue::from_msgpack_prefix(&mut input).unwrap();
+        assert_eq!((value.as_json_text(), input), (r#"[1,"x"]"#, &[0xc3][..]));
+    }
+
+    #[test]
+    fn integers_are_written_in_decimal() {
+        let mut values: Vec<i128> = (0..100_000).collect();
+        for power in 0..20 {
+            let p = 10u64.pow(power);
+            values.extend([p - 1, p, p + 1].map(i128::from));
+        }
+        values.extend([
+            i128::from(i64::MAX),
+            i128::from(u64::MAX),
+            i128::from(u64::MAX - 1),
+        ]);
+        let negatives: Vec<i128> = values
+            .iter()
+            .filter(|&&v| v <= 1 << 63)
+            .map(|v| -v)
+            .collect();
+        for v in values.into_iter().chain(negatives) {
+            let mut out = b"[".to_vec();
+            write_decimal(&mut out, v < 0, v.unsigned_abs() as u64);
+            assert_eq!(out, format!("[{v}").into_bytes());
+        }
+    }
+
+    #[test]
+    fn transcoder_refusals_say_what_was_wrong() {
+        const BYTES: &str =
+            "invalid type: byte array, expected a JSON value (raw bytes are not JSON)";
+        const EXT: &str =
+            "expected a JSON value, found a msgpack extension value (such as a timestamp)";
+        const SHORT: &str = "the msgpack value is cut short";
+        const NOT_UTF8: &str = "a msgpack string is not UTF-8";
+        const KEY: &str = "a key of a JSON object must be a string";
+        const DEEP: &str = "the value is nested too deeply";
+        let nan = "invalid value: floating point `NaN`, expected a finite number";
+        let inf = "invalid value: floating point `inf`, expected a finite number";
+        let minus_inf = "invalid value: floating point `-inf`, expected a finite number";
+        let refused: &[(&[u8], &str)] = &[
+            (&[0xc4, 0x01, 0x00], BYTES),
+            (&[0xc5, 0x00, 0x01, 0x00], BYTES),
+            (&[0x91, 0xc6, 0, 0, 0, 0x01, 0x00], BYTES),
+            (&[0xd4, 0x01, 0x00], EXT),
+            (&[0xd6, 0xff, 0, 0, 0, 0], EXT),
+            (&[0xd8, 0x01], EXT),
+            (&[0xc7, 0x01, 0x05, 0x00], EXT),
+            (&[0x81, 0xa1, b'k', 0xc9], EXT),
+            (&[0xc1], "0xc1 is not a msgpack value"),
+            (&[0xa1, 0xff], NOT_UTF8),
+            (&[0xd9, 0x02, 0xc3, 0x28], NOT_UTF8),
+            (&[0x81, 0xa1, 0x80, 0xc0], NOT_UTF8),
+            (&[0xa3, 0xed, 0xa0, 0x80], NOT_UTF8), // an encoded surrogate
+            (&[0x81, 0x01, 0x02], KEY),
+            (&[0x81, 0xc0, 0x02], KEY),
+            (&[0x82, 0xa1, b'k', 0x01, 0x90, 0x02], KEY),
+            (&[0x81, 0xc4, 0x01, 0x00, 0x02], KEY),
+            (&[0xcb, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0], nan),
+            (&[0xcb, 0x7f, 0xf0, 0, 0, 0, 0, 0, 0], inf),
+            (&[0x91, 0xcb, 0xff, 0xf0, 0, 0, 0, 0, 0, 0], minus_inf),
+            (&[0xca, 0x7f, 0xc0, 0, 0], nan),
+            (&[0xca, 0xff, 0x80, 0, 0], minus_inf),
+            (&[], SHORT),
+            (&[0xdb, 0xff, 0xff, 0xff, 0xff, b'a'], SHORT),
+            (&[0xdd, 0xff, 0xff, 0xff, 0xff, 0xc0], SHORT),
+            (&[0xdf, 0xff, 0xff, 0xff, 0xff, 0xa1, b'k', 0xc0], SHORT),
+            (&[0x81, 0xdb, 0xff, 0xff, 0xff, 0xff], SHORT),
+        ];
+        for &(bytes, expected) in refused {
+            let err = JsonValue::from_msgpack(bytes).unwrap_err().to_string();
+            assert_eq!(err, expected, "{bytes:02x?}");
+        }
+        // Every value cut anywhere is cut short.
+        let whole = rmp_serde::to_vec_named(&serde_json::json!(
+            {"a": [1, -300, 70000, u64::MAX, i64::MIN, 1.5, "x\"y", null, true], "é": {"k": []}}
+        ))
+        .unwrap();
+        for end in 0..whole.len() {
+            let err = JsonValue::from_msgpack(&whole[..end])
+                .unwrap_err()
+                .to_string();
+            assert_eq!(err, SHORT, "cut at {end}");
+        }
+        let err = JsonValue::from_msgpack(&[0x01, 0x02])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "bytes trail the msgpack value");
+        // Nesting: up to the ceiling, not beyond, whatever the containers (empty ones count).
+        // (Too deep for a serde_json::Value on a test thread's stack: the text is spelled out.)
+        let ceiling = crate::limits::Limits::MAX_DEPTH_CEILING;
+        let kinds: [(u8, &[u8], &str, &str, &str); 3] = [
+            (0x91, &[0xc0], "[", "null", "]"),
+            (0x91, &[0x90], "[", "[]", "]"),
+            (0x81, &[0x80], "{\"k\":", "{}", "}"),
+        ];
+        for (open, innermost, open_text, innermost_text, close_text) in kinds {
+            // `levels` containers around the innermost value.
+            let nested = |levels: usize| {
+                let mut bytes = Vec::new();
+                for _ in 0..levels {
+                    bytes.push(open);
+                    if open == 0x81 {
+                        bytes.extend_from_slice(&[0xa1, b'k']);
+                    }
+                }
+                bytes.extend_from_slice(innermost);
+                bytes
+            };
+            // An empty container is a level itself.
+            let levels = if innermost == [0xc0] {
+                ceiling
+            } else {
+                ceiling - 1
+            };
+            let text = [
+                open_text.repeat(levels),
+                innermost_text.into(),
+                close_text.repeat(levels),
+            ];
+            assert_eq!(transcoded(&nested(levels)), text.concat());
+            let err = JsonValue::from_msgpack(&nested(levels + 1))
+                .unwrap_err()
+                .to_string();
+            assert_eq!(err, DEEP);
+        }
+    }
+
+    /// A JSON value of any shape, with awkward strings and numbers of every kind.
+    fn any_json() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+        use proptest::prelude::*;
+        let text = prop::collection::vec(
+            prop_oneof![
+                any::<char>(),
+                prop::char::range('\0', '\x7f'),
+                Just('"'),
+                Just('\\')
+            ],
+            0..24,
+        )
+        .prop_map(String::from_iter);
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<u64>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            any::<f64>()
+                .prop_filter("finite", |v| v.is_finite())
+                .prop_map(serde_json::Value::from),
+            text.clone().prop_map(serde_json::Value::from),
+        ];
+        leaf.prop_recursive(6, 64, 8, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..8).prop_map(serde_json::Value::from),
+                prop::collection::vec((text.clone(), inner), 0..8)
+                    .prop_map(|entries| serde_json::Value::Object(entries.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn transcodes_any_value_as_serde_json_writes_it(value in any_json()) {
+            let bytes = rmp_serde::to_vec(&value).unwrap();
+            proptest::prop_assert_eq!(transcoded(&bytes), serde_json::to_string(&value).unwrap());
+        }
+
+        #[test]
+        fn hostile_bytes_are_refused_or_transcoded_as_rmp_serde_reads_them(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64)
+        ) {
+            let mut rest = &bytes[..];
+            if let Ok(value) = JsonValue::from_msgpack_prefix(&mut rest) {
+                let read = &bytes[..bytes.len() - rest.len()];
+                proptest::prop_assert_eq!(value.as_json_text(), serde_json_text(read));
+            }
+        }
     }
 
     #[test]
