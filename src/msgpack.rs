@@ -137,25 +137,36 @@ pub(crate) fn split_value<'a>(
         // A scalar or an empty container, the common case: no level bookkeeping.
         return Ok(&start[..start.len() - input.len()]);
     }
-    // Items still to read at each open level below the value.
-    let mut pending = Levels::new(nested);
+    // How many levels may open below `enclosing`: the items of a level at `depth` sit inside
+    // `enclosing + depth` arrays and maps. Checked when a level opens, just before its first
+    // item is read, so the refusal comes at the same byte as a check before every item would.
+    let room = limits.max_depth() - enclosing;
+    if room == 0 {
+        return Err(ScanError::TooDeep(limits.max_depth()));
+    }
+    // Items still to read: `left` at the innermost open level (kept in a register), the counts
+    // of the levels around it in `outer`, touched only when a level opens or closes.
+    let mut left = nested;
+    let mut outer = Levels::new();
     let mut depth = 1;
     loop {
-        while *pending.at(depth) == 0 {
+        left -= 1;
+        let nested = item(input, scan, limits)?;
+        if nested > 0 {
+            if depth == room {
+                return Err(ScanError::TooDeep(limits.max_depth()));
+            }
+            outer.set(depth, left);
+            depth += 1;
+            left = nested;
+            continue;
+        }
+        while left == 0 {
             if depth == 1 {
                 return Ok(&start[..start.len() - input.len()]);
             }
             depth -= 1;
-        }
-        *pending.at(depth) -= 1;
-        // The item about to be read sits inside `enclosing + depth` arrays and maps.
-        if enclosing + depth > limits.max_depth() {
-            return Err(ScanError::TooDeep(limits.max_depth()));
-        }
-        let nested = item(input, scan, limits)?;
-        if nested > 0 {
-            depth += 1;
-            pending.open(depth, nested);
+            left = outer.get(depth);
         }
     }
 }
@@ -236,9 +247,10 @@ fn check_ext(ext: &[u8]) -> Result<(), ScanError> {
     }
 }
 
-/// The per-level item counts of [`split_value`]: a few levels inline (most values nest a
-/// little), deeper ones on the heap. A stack array sized for the deepest nesting allowed would
-/// have to be zeroed on every call, which cost more than the scan itself.
+/// The item counts [`split_value`] keeps for the levels around the innermost one: a few levels
+/// inline (most values nest a little), deeper ones on the heap. A stack array sized for the
+/// deepest nesting allowed would have to be zeroed on every call, which cost more than the scan
+/// itself.
 struct Levels {
     inline: [usize; Self::INLINE],
     deeper: Vec<usize>,
@@ -247,25 +259,22 @@ struct Levels {
 impl Levels {
     const INLINE: usize = 16;
 
-    /// Level 1 (inside the value) with `items` to read.
-    fn new(items: usize) -> Self {
-        let mut inline = [0; Self::INLINE];
-        inline[1] = items;
+    fn new() -> Self {
         Self {
-            inline,
+            inline: [0; Self::INLINE],
             deeper: Vec::new(),
         }
     }
 
-    fn at(&mut self, depth: usize) -> &mut usize {
+    fn get(&self, depth: usize) -> usize {
         match depth.checked_sub(Self::INLINE) {
-            None => &mut self.inline[depth],
-            Some(i) => &mut self.deeper[i],
+            None => self.inline[depth],
+            Some(i) => self.deeper[i],
         }
     }
 
-    /// Sets the count of level `depth`, one below the deepest level set so far.
-    fn open(&mut self, depth: usize, items: usize) {
+    /// Sets the count of level `depth`, at most one below the deepest level set so far.
+    fn set(&mut self, depth: usize, items: usize) {
         match depth.checked_sub(Self::INLINE) {
             None => self.inline[depth] = items,
             Some(i) if i < self.deeper.len() => self.deeper[i] = items,

@@ -300,12 +300,39 @@ impl JsonValue {
 /// `str::from_utf8` was a sixth of a small message's decode).
 #[inline]
 pub(crate) fn as_utf8(bytes: &[u8]) -> Option<&str> {
-    if bytes.is_ascii() {
+    let ascii = match bytes.len() {
+        0..=16 => is_short_ascii(bytes),
+        _ => bytes.is_ascii(),
+    };
+    if ascii {
         // SAFETY: every ASCII byte sequence is valid UTF-8.
         Some(unsafe { std::str::from_utf8_unchecked(bytes) })
     } else {
         std::str::from_utf8(bytes).ok()
     }
+}
+
+/// Whether `bytes`, at most 16 of them, are ASCII: two loads that may overlap cover them all,
+/// with no loop (most keys and short values on the wire are this size).
+#[inline(always)]
+fn is_short_ascii(bytes: &[u8]) -> bool {
+    let n = bytes.len();
+    let word = |at: usize| match bytes.get(at..at + 8) {
+        Some(&[a, b, c, d, e, f, g, h]) => u64::from_le_bytes([a, b, c, d, e, f, g, h]),
+        _ => 0,
+    };
+    let half = |at: usize| match bytes.get(at..at + 4) {
+        Some(&[a, b, c, d]) => u64::from(u32::from_le_bytes([a, b, c, d])),
+        _ => 0,
+    };
+    let byte = |at: usize| bytes.get(at).map_or(0, |&b| u64::from(b));
+    let seen = match n {
+        8.. => word(0) | word(n - 8),
+        4..=7 => half(0) | half(n - 4),
+        1..=3 => byte(0) | byte(n / 2) | byte(n - 1),
+        0 => 0,
+    };
+    seen & HIGHS == 0
 }
 
 /// The most [`JsonValue::from_msgpack_prefix`] reserves before it knows how long the text is.
@@ -953,6 +980,25 @@ fn minified(json: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_ascii_check_sees_every_byte() {
+        for len in 0..=20 {
+            let ascii = vec![b'a'; len];
+            assert!(as_utf8(&ascii).is_some(), "{len}");
+            for at in 0..len {
+                for high in [0x80, 0xc3, 0xff] {
+                    let mut bytes = ascii.clone();
+                    bytes[at] = high;
+                    if len <= 16 {
+                        assert!(!is_short_ascii(&bytes), "{len} {at} {high:#x}");
+                    }
+                    assert_eq!(as_utf8(&bytes), None, "{len} {at} {high:#x}");
+                }
+            }
+        }
+        assert_eq!(as_utf8("é€😀".as_bytes()), Some("é€😀"));
+    }
 
     #[test]
     fn keeps_big_integers_and_key_order() {
