@@ -298,13 +298,20 @@ impl JsonValue {
 /// `bytes` as text, if they are UTF-8. Nearly every string on the wire is short ASCII, which
 /// `is_ascii` checks in a fraction of the time full validation takes (a call per string of
 /// `str::from_utf8` was a sixth of a small message's decode).
-#[inline]
+#[inline(always)]
 pub(crate) fn as_utf8(bytes: &[u8]) -> Option<&str> {
-    let ascii = match bytes.len() {
-        0..=16 => is_short_ascii(bytes),
-        _ => bytes.is_ascii(),
-    };
-    if ascii {
+    if bytes.len() <= 16 && is_short_ascii(bytes) {
+        // SAFETY: every ASCII byte sequence is valid UTF-8.
+        Some(unsafe { std::str::from_utf8_unchecked(bytes) })
+    } else {
+        longer_as_utf8(bytes)
+    }
+}
+
+/// [`as_utf8`] for all but short ASCII: out of line, to keep its inlined part small.
+#[inline(never)]
+fn longer_as_utf8(bytes: &[u8]) -> Option<&str> {
+    if bytes.is_ascii() {
         // SAFETY: every ASCII byte sequence is valid UTF-8.
         Some(unsafe { std::str::from_utf8_unchecked(bytes) })
     } else {
