@@ -237,28 +237,46 @@ impl<'a> Scanner<'a, '_> {
     /// A string whose `"` was just read, up to and past its closing quote: its raw contents and
     /// whether they hold an escape. Control characters, bad escapes and unpaired escaped surrogates
     /// are left to the walk, as is a string over the length limit.
+    #[inline(always)]
     fn string(&mut self) -> Option<(&'a str, bool)> {
         let start = self.pos;
-        let mut escaped = false;
-        loop {
-            // On to the next byte that needs a look, a word at a time.
-            while let Some(word) = self.bytes.get(self.pos..self.pos + 8) {
-                let word = u64::from_le_bytes(word.try_into().expect("eight bytes"));
-                match string_stops(word) {
-                    0 => self.pos += 8,
-                    flags => {
-                        self.pos += flags.trailing_zeros() as usize / 8;
-                        break;
-                    }
+        self.skip_to_stop();
+        // Most strings end at their first stop; escapes are looked at out of line.
+        if self.bytes.get(self.pos) == Some(&b'"') {
+            self.pos += 1;
+            return self.contents(start, false);
+        }
+        self.escaped_string(start)
+    }
+
+    /// On to the next byte a string scan must stop at (or the end), a word at a time.
+    #[inline(always)]
+    fn skip_to_stop(&mut self) {
+        while let Some(word) = self.bytes.get(self.pos..self.pos + 8) {
+            let word = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+            match string_stops(word) {
+                0 => self.pos += 8,
+                flags => {
+                    self.pos += flags.trailing_zeros() as usize / 8;
+                    return;
                 }
             }
-            while self
-                .bytes
-                .get(self.pos)
-                .is_some_and(|&byte| !is_special(byte))
-            {
-                self.pos += 1;
-            }
+        }
+        while self
+            .bytes
+            .get(self.pos)
+            .is_some_and(|&byte| !is_special(byte))
+        {
+            self.pos += 1;
+        }
+    }
+
+    /// [`Self::string`] from its first stop that is not the closing quote.
+    #[inline(never)]
+    fn escaped_string(&mut self, start: usize) -> Option<(&'a str, bool)> {
+        let mut escaped = false;
+        loop {
+            self.skip_to_stop();
             match self.next()? {
                 b'"' => break,
                 b'\\' => {
@@ -284,6 +302,12 @@ impl<'a> Scanner<'a, '_> {
                 _ => return None,
             }
         }
+        self.contents(start, escaped)
+    }
+
+    /// The raw contents of the string from `start` to just before the quote just read.
+    #[inline(always)]
+    fn contents(&self, start: usize, escaped: bool) -> Option<(&'a str, bool)> {
         // Raw length bounds the decoded length; the walk decides near the limit.
         let contents = &self.text[start..self.pos - 1];
         (contents.len() <= self.limits.max_string_len()).then_some((contents, escaped))
