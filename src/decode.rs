@@ -482,61 +482,81 @@ fn peeked(body: crate::msgpack::Body<'_>) -> Peeked<'_> {
 }
 
 /// Decodes a msgpack body the frame reader has already scanned (see
-/// [`split_body`](crate::msgpack::split_body)): the scan is not repeated.
+/// [`split_body`](crate::msgpack::split_body)): the scan is not repeated. The message goes to
+/// `ok`, a failure to `err` (see [`Union::decode_member`] for why).
 #[inline]
-pub(crate) fn decode_scanned_msgpack<'a, U: Union>(
+pub(crate) fn decode_scanned_msgpack<'a, U: Union, R>(
     body: &'a [u8],
     scanned: crate::msgpack::Body<'a>,
-) -> Result<U, DecodeError> {
-    dispatch(peeked(scanned), MsgpackBytes(body))
+    ok: impl FnOnce(U) -> R,
+    err: impl FnOnce(DecodeError) -> R,
+) -> R {
+    dispatch_into(peeked(scanned), MsgpackBytes(body), ok, err)
 }
 
-/// Picks the member for `peeked` and decodes it with `body`. Inlined so the decoded message is
-/// built where the caller wants it, not moved through each `Result` on the way.
+/// Picks the member for `peeked` and decodes it with `body`.
 #[inline]
 fn dispatch<U: Union, B: BodyDecoder<Error = FieldError>>(
     peeked: Peeked,
     body: B,
 ) -> Result<U, DecodeError> {
+    dispatch_into(peeked, body, Ok, Err)
+}
+
+/// [`dispatch`], handing the message to `ok` and a failure to `err`.
+#[inline]
+fn dispatch_into<U: Union, B: BodyDecoder<Error = FieldError>, R>(
+    peeked: Peeked,
+    body: B,
+    ok: impl FnOnce(U) -> R,
+    err: impl FnOnce(DecodeError) -> R,
+) -> R {
     let channel = U::NAME;
     let tag = match peeked {
         Peeked::Tag(tag) => tag,
         Peeked::Missing => {
-            return Err(DecodeError::UnknownType {
+            return err(DecodeError::UnknownType {
                 channel,
                 tag: UnknownTag::Missing,
             });
         }
         Peeked::NotAString(json) => {
-            return Err(DecodeError::UnknownType {
+            return err(DecodeError::UnknownType {
                 channel,
                 tag: UnknownTag::NotAString(json),
             });
         }
         Peeked::NotAnObject(what) => {
-            return Err(DecodeError::Malformed {
+            return err(DecodeError::Malformed {
                 channel,
                 reason: format!("expected a JSON object, found {what}"),
             });
         }
     };
-    match U::decode_member(&tag, body) {
-        Some(Ok(message)) => Ok(message),
-        Some(Err(FieldError { path, message })) => Err(DecodeError::Invalid {
+    U::decode_member(&tag, body, ok, |failure| {
+        err(member_error(channel, &tag, failure))
+    })
+}
+
+/// Why the member for `tag` did not decode: its fields were wrong, or no member has the tag.
+#[cold]
+fn member_error(channel: &'static str, tag: &str, failure: Option<FieldError>) -> DecodeError {
+    match failure {
+        Some(FieldError { path, message }) => DecodeError::Invalid {
             channel,
-            type_tag: tag.into_owned(),
+            type_tag: tag.to_owned(),
             path,
             message,
-        }),
-        None if is_airflow_message_type(&tag) => Err(DecodeError::NotPermitted {
+        },
+        None if is_airflow_message_type(tag) => DecodeError::NotPermitted {
             channel,
-            type_tag: tag.into_owned(),
+            type_tag: tag.to_owned(),
             policy: None,
-        }),
-        None => Err(DecodeError::UnknownType {
+        },
+        None => DecodeError::UnknownType {
             channel,
-            tag: UnknownTag::Unknown(tag.into_owned()),
-        }),
+            tag: UnknownTag::Unknown(tag.to_owned()),
+        },
     }
 }
 

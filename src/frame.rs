@@ -246,6 +246,26 @@ pub fn encode_response<B: Serialize>(
 
 /// Reads the array header and the id of a frame payload; returns the element count.
 fn read_head(rest: &mut &[u8]) -> Result<(u32, i64), FrameError> {
+    // What the SDK writes: a fixarray and an id below 2^32, read here without going through
+    // rmp's generic readers (7% of a small request's decode).
+    if let [array @ 0x91..=0x9f, after @ ..] = *rest {
+        let id = match *after {
+            [id @ 0x00..=0x7f, ref tail @ ..] => Some((u32::from(id), tail)),
+            [0xcc, id, ref tail @ ..] => Some((u32::from(id), tail)),
+            [0xcd, a, b, ref tail @ ..] => Some((u32::from(u16::from_be_bytes([a, b])), tail)),
+            [0xce, a, b, c, d, ref tail @ ..] => Some((u32::from_be_bytes([a, b, c, d]), tail)),
+            _ => None,
+        };
+        if let Some((id, tail)) = id {
+            *rest = tail;
+            return Ok((u32::from(array & 0x0f), i64::from(id)));
+        }
+    }
+    read_head_any(rest)
+}
+
+/// [`read_head`] for every encoding msgpack allows.
+fn read_head_any(rest: &mut &[u8]) -> Result<(u32, i64), FrameError> {
     let len = rmp::decode::read_array_len(rest)
         .map_err(|err| FrameError::malformed(None, format!("expected a msgpack array: {err}")))?;
     if len == 0 {
@@ -366,13 +386,18 @@ impl Limits {
             None
         };
         finish_read(&mut rest, len, id, self)?;
-        let body = crate::decode::decode_scanned_msgpack::<C>(body, scanned)
-            .map_err(|error| FrameError::Body { id, error })?;
-        Ok(RequestFrame {
-            id,
+        crate::decode::decode_scanned_msgpack(
             body,
-            context_carrier,
-        })
+            scanned,
+            |body| {
+                Ok(RequestFrame {
+                    id,
+                    body,
+                    context_carrier,
+                })
+            },
+            |error| Err(FrameError::Body { id, error }),
+        )
     }
 
     /// [`split_response`] within these limits.
@@ -594,5 +619,71 @@ impl<W: Write> FrameWriter<W> {
         self.inner.write_all(&self.buffer)?;
         self.inner.flush()?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shortcut reads what the general reader reads, for every id width and encoding
+    /// (including the non-minimal ones msgpack permits), and leaves the same rest.
+    #[test]
+    fn read_head_shortcut_agrees_with_general_reader() {
+        let ids: [i64; 12] = [
+            0,
+            1,
+            127,
+            128,
+            255,
+            256,
+            65_535,
+            65_536,
+            u32::MAX as i64,
+            u32::MAX as i64 + 1,
+            -1,
+            i64::MIN,
+        ];
+        let mut heads = Vec::new();
+        for array_len in [1u32, 2, 3, 15, 16] {
+            for id in ids {
+                let mut minimal = Vec::new();
+                rmp::encode::write_array_len(&mut minimal, array_len).unwrap();
+                rmp::encode::write_sint(&mut minimal, id).unwrap();
+                heads.push(minimal);
+                if let Ok(id) = u32::try_from(id) {
+                    for width in [0xcc, 0xcd, 0xce, 0xcf] {
+                        let mut wide = Vec::new();
+                        rmp::encode::write_array_len(&mut wide, array_len).unwrap();
+                        match width {
+                            0xcc if id <= 0xff => rmp::encode::write_u8(&mut wide, id as u8),
+                            0xcd if id <= 0xffff => rmp::encode::write_u16(&mut wide, id as u16),
+                            0xce => rmp::encode::write_u32(&mut wide, id),
+                            0xcf => rmp::encode::write_u64(&mut wide, u64::from(id)),
+                            _ => continue,
+                        }
+                        .unwrap();
+                        heads.push(wide);
+                    }
+                }
+            }
+        }
+        heads.push(vec![0x90]);
+        heads.push(vec![0x93]);
+        heads.push(vec![0x93, 0xcd, 0x01]);
+        heads.push(vec![0x93, 0xc0]);
+        heads.push(vec![0xc0]);
+        for head in heads {
+            for tail in [&[][..], &[0x80, 0xc0]] {
+                let bytes = [&head[..], tail].concat();
+                let (mut fast, mut general) = (&bytes[..], &bytes[..]);
+                let fast_read = read_head(&mut fast).map_err(|e| e.to_string());
+                let general_read = read_head_any(&mut general).map_err(|e| e.to_string());
+                assert_eq!(fast_read, general_read, "head {head:02x?}");
+                if fast_read.is_ok() {
+                    assert_eq!(fast, general, "head {head:02x?}");
+                }
+            }
+        }
     }
 }

@@ -40,8 +40,19 @@ pub trait Union:
         Self::TYPES.contains(&tag)
     }
 
-    /// Decodes `body` as the member named `tag`; `None` when no member has that tag.
-    fn decode_member<B: BodyDecoder>(tag: &str, body: B) -> Option<Result<Self, B::Error>>;
+    /// Decodes `body` as the member named `tag` and hands the message to `ok`; hands `err` the
+    /// member's decode error, or `None` when no member has that tag.
+    ///
+    /// Continuations rather than a returned `Result` let the caller build its own result (a
+    /// whole frame) around the message where it is decoded: a union is as large as its largest
+    /// member, and copying it out through each layer's `Result` costs more than decoding a small
+    /// message.
+    fn decode_member<B: BodyDecoder, R>(
+        tag: &str,
+        body: B,
+        ok: impl FnOnce(Self) -> R,
+        err: impl FnOnce(Option<B::Error>) -> R,
+    ) -> R;
 }
 
 /// `Self` (a channel or group) carries message `M`. Implemented for exactly the members of each
@@ -131,11 +142,20 @@ macro_rules! tagged_union {
             }
 
             #[allow(unreachable_patterns)]
-            fn decode_member<B: $crate::union::BodyDecoder>(tag: &str, body: B) -> Option<Result<Self, B::Error>> {
-                match tag {
-                    $( <$member as $crate::model::Message>::TYPE => Some(body.decode::<$member>().map(Self::$member)), )*
-                    _ => None,
-                }
+            fn decode_member<B: $crate::union::BodyDecoder, R>(
+                tag: &str,
+                body: B,
+                ok: impl FnOnce(Self) -> R,
+                err: impl FnOnce(Option<B::Error>) -> R,
+            ) -> R {
+                let error = match tag {
+                    $( <$member as $crate::model::Message>::TYPE => match body.decode::<$member>() {
+                        Ok(message) => return ok(Self::$member(message)),
+                        Err(error) => error,
+                    }, )*
+                    _ => return err(None),
+                };
+                err(Some(error))
             }
         }
 
