@@ -29,26 +29,69 @@ pub(crate) enum Tag<'a> {
     Missing,
 }
 
+/// The top-level entries of an object body, in order: each key (a string without escapes, so
+/// its raw text is its value) and the text of its value, which the scan checked is one
+/// well-formed JSON value. Kept on the stack; a body with more entries than fit is marked full.
+pub(crate) struct Entries<'a> {
+    items: [(&'a str, &'a str); Entries::CAPACITY],
+    len: usize,
+}
+
+impl<'a> Entries<'a> {
+    /// More than any protocol message has fields.
+    const CAPACITY: usize = 24;
+
+    pub(crate) fn new() -> Self {
+        Self {
+            items: [("", ""); Self::CAPACITY],
+            len: 0,
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, key: &'a str, value: &'a str) {
+        if let Some(slot) = self.items.get_mut(self.len) {
+            *slot = (key, value);
+        }
+        self.len += 1;
+    }
+
+    /// Every entry, or `None` when there were more than fit.
+    pub(crate) fn get(&self) -> Option<&[(&'a str, &'a str)]> {
+        self.items.get(..self.len)
+    }
+}
+
 /// Scans `text`: `Some` when it is surely one JSON object within `limits`, with what its tag is;
 /// `None` when the serde_json walk must decide.
+#[cfg(test)]
 pub(crate) fn scan_object<'a>(text: &'a str, limits: &Limits) -> Option<Scanned<'a>> {
+    scan_object_entries(text, limits, None)
+}
+
+/// Scans `text` as `scan_object` does, also collecting the object's entries into `entries`
+/// when it answers `Some`; when it answers `None`, `entries` holds none ([`Entries::get`] is
+/// `None`), as what was collected may be wrong.
+pub(crate) fn scan_object_entries<'a>(
+    text: &'a str,
+    limits: &Limits,
+    entries: Option<&mut Entries<'a>>,
+) -> Option<Scanned<'a>> {
     let mut scanner = Scanner {
         text,
         bytes: text.as_bytes(),
         pos: 0,
         limits,
         spaced: false,
+        entries,
     };
-    scanner.whitespace();
-    if scanner.next()? != b'{' {
-        return None;
+    let scanned = scanner.body();
+    if scanned.is_none()
+        && let Some(entries) = scanner.entries
+    {
+        entries.len = usize::MAX;
     }
-    let tag = scanner.object(1, true)?;
-    scanner.whitespace();
-    (scanner.pos == scanner.bytes.len()).then_some(Scanned {
-        tag,
-        compact: !scanner.spaced,
-    })
+    scanned
 }
 
 struct Scanner<'a, 'l> {
@@ -58,6 +101,8 @@ struct Scanner<'a, 'l> {
     limits: &'l Limits,
     /// Whether any whitespace stood between tokens.
     spaced: bool,
+    /// Where the top-level entries go, if the caller wants them.
+    entries: Option<&'l mut Entries<'a>>,
 }
 
 /// Whether a string scan must stop at `byte`.
@@ -67,6 +112,20 @@ fn is_special(byte: u8) -> bool {
 }
 
 impl<'a> Scanner<'a, '_> {
+    /// The whole text: one object, with nothing but whitespace around it.
+    fn body(&mut self) -> Option<Scanned<'a>> {
+        self.whitespace();
+        if self.next()? != b'{' {
+            return None;
+        }
+        let tag = self.object(1, true)?;
+        self.whitespace();
+        (self.pos == self.bytes.len()).then_some(Scanned {
+            tag,
+            compact: !self.spaced,
+        })
+    }
+
     fn next(&mut self) -> Option<u8> {
         let byte = *self.bytes.get(self.pos)?;
         self.pos += 1;
@@ -105,6 +164,7 @@ impl<'a> Scanner<'a, '_> {
                 return None;
             }
             self.whitespace();
+            let start = self.pos;
             if top && key == "type" {
                 if enclosing > self.limits.max_depth() || self.next()? != b'"' {
                     return None;
@@ -115,6 +175,9 @@ impl<'a> Scanner<'a, '_> {
                 }
             } else {
                 self.value(enclosing)?;
+            }
+            if top && let Some(entries) = &mut self.entries {
+                entries.push(key, &self.text[start..self.pos]);
             }
             entries += 1;
             if entries > self.limits.max_collection_len() {
@@ -317,6 +380,38 @@ impl<'a> Scanner<'a, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn collects_top_level_entries_only_from_a_body_it_accepts() {
+        let limits = Limits::DEFAULT;
+        let mut entries = Entries::new();
+        let text = r#" {"a" : [1, {"b": 2}] ,"type":"T","c":"x\"y"} "#;
+        assert!(scan_object_entries(text, &limits, Some(&mut entries)).is_some());
+        assert_eq!(
+            entries.get(),
+            Some(
+                &[
+                    ("a", r#"[1, {"b": 2}]"#),
+                    ("type", r#""T""#),
+                    ("c", r#""x\"y""#)
+                ][..]
+            )
+        );
+
+        // Refused part way (the walk decides): what was collected is not offered.
+        let mut entries = Entries::new();
+        assert!(scan_object_entries(r#"{"a":1,"b":x}"#, &limits, Some(&mut entries)).is_none());
+        assert_eq!(entries.get(), None);
+
+        // More entries than fit: none are offered, the scan still answers.
+        let many: Vec<String> = (0..=Entries::CAPACITY)
+            .map(|i| format!(r#""k{i}":{i}"#))
+            .collect();
+        let text = format!("{{{}}}", many.join(","));
+        let mut entries = Entries::new();
+        assert!(scan_object_entries(&text, &limits, Some(&mut entries)).is_some());
+        assert_eq!(entries.get(), None);
+    }
 
     #[test]
     fn reads_plain_tags_and_leaves_the_rest_to_the_walk() {

@@ -97,6 +97,7 @@ pub mod decode;
 pub mod dispatch;
 pub mod dynamic;
 pub mod frame;
+mod json_entries;
 mod json_scan;
 pub mod limits;
 mod msgpack;

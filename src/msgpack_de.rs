@@ -10,14 +10,12 @@
 
 use std::fmt;
 
-use serde::de::value::{
-    BorrowedBytesDeserializer, BorrowedStrDeserializer, I8Deserializer, UnitDeserializer,
-};
+use serde::de::value::{BorrowedBytesDeserializer, I8Deserializer};
 use serde::de::{self, DeserializeSeed, Visitor};
 
 use crate::limits::Limits;
 use crate::msgpack::Scan;
-use crate::value::{JsonValue, MSGPACK_VALUE_TOKEN};
+use crate::value::{JsonValue, VALUE_TOKEN};
 
 /// Why a body did not decode into the requested type.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -254,12 +252,11 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         name: &'static str,
         visitor: V,
     ) -> Result<V::Value, Error> {
-        if name == MSGPACK_VALUE_TOKEN {
-            // A JsonValue: transcode it from here, in one pass (see `value::MSGPACK_VALUE_TOKEN`).
+        if name == VALUE_TOKEN {
+            // A JsonValue: transcode it from here, in one pass (see `value::VALUE_TOKEN`).
             let value = JsonValue::from_msgpack_prefix(&mut self.input)
                 .map_err(|err| Error(err.to_string()))?;
-            crate::value::hand_over(value);
-            return visitor.visit_map(TokenEntry { pending: true });
+            return crate::value::hand_over_to(value, visitor);
         }
         visitor.visit_newtype_struct(self)
     }
@@ -288,30 +285,6 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf unit
         unit_struct seq tuple tuple_struct map struct identifier
-    }
-}
-
-/// The one-entry map a [`JsonValue`] receives once its value is handed over: the token, then
-/// nothing (a unit).
-struct TokenEntry {
-    pending: bool,
-}
-
-impl<'de> de::MapAccess<'de> for TokenEntry {
-    type Error = Error;
-    fn next_key_seed<K: DeserializeSeed<'de>>(
-        &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, Error> {
-        if !self.pending {
-            return Ok(None);
-        }
-        self.pending = false;
-        seed.deserialize(BorrowedStrDeserializer::new(MSGPACK_VALUE_TOKEN))
-            .map(Some)
-    }
-    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
-        seed.deserialize(UnitDeserializer::new())
     }
 }
 

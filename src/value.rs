@@ -120,20 +120,41 @@ impl<'de> Deserialize<'de> for JsonValue {
     /// written out as JSON text as it is read. Extension values (timestamps) and raw bytes are
     /// refused: they are not JSON, and pydantic's `JsonValue` refuses them too.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        if !deserializer.is_human_readable() {
-            // The crate's own body decoder answers this with the value's msgpack bytes; any other
-            // binary deserializer (rmp-serde) visits the value item by item.
-            return deserializer.deserialize_newtype_struct(MSGPACK_VALUE_TOKEN, FromBinary);
+        // The crate's own body decoders answer the token with the finished value (see
+        // `VALUE_TOKEN`); any other deserializer shows the value to `FromAny`.
+        let human_readable = deserializer.is_human_readable();
+        deserializer.deserialize_newtype_struct(VALUE_TOKEN, FromAny { human_readable })
+    }
+}
+
+impl JsonValue {
+    /// The text of one JSON value that [`scan_object_entries`](crate::json_scan::scan_object_entries)
+    /// cut from a body it accepted; `compact` says the body held no whitespace between tokens.
+    pub(crate) fn from_scanned_text(text: &str, compact: bool) -> Result<Self, serde_json::Error> {
+        let text = match compact {
+            true => text.to_owned(),
+            false => minified(text).unwrap_or_else(|| text.to_owned()),
+        };
+        if cfg!(debug_assertions) {
+            // serde_json's own check under `from_string_unchecked` keeps its nesting limit,
+            // which the configured limit may exceed; this one has none.
+            let checked = raw_from_checked(text.clone());
+            assert!(
+                checked.is_ok(),
+                "the body scan accepted a value serde_json refuses: {text}"
+            );
         }
-        let raw = Box::<RawValue>::deserialize(deserializer)?;
-        if COMPACT_SOURCE.get() {
-            return Ok(Self(raw));
-        }
-        // Keep the canonical compact form, as Python writes it, whatever spacing came in.
-        Ok(match minified(raw.get()) {
-            Some(compact) => raw_from_checked(compact).map_err(serde::de::Error::custom)?,
-            None => Self(raw),
-        })
+        // SAFETY: `from_string_unchecked` asks for one well-formed JSON value without whitespace
+        // around it. `text` is the slice the body scan (`json_scan::Scanner::value`, which also
+        // skips the whitespace between tokens before and after it) read as exactly one value, or
+        // that slice with whitespace outside strings removed (`minified`). The scan accepts a
+        // subset of JSON: objects and arrays with commas and colons where JSON puts them,
+        // `true`/`false`/`null`, numbers of JSON's grammar within a double's range, and strings
+        // without control characters whose escapes are JSON's (`\u` surrogates paired); it
+        // answers `None` for anything else, and then no entry is used. (The test in `decode`
+        // checks the scan never accepts what serde_json refuses, and debug builds re-parse here.)
+        let raw = unsafe { RawValue::from_string_unchecked(text) };
+        Ok(Self(raw))
     }
 }
 
@@ -159,28 +180,65 @@ pub(crate) fn from_compact_text<T>(decode: impl FnOnce() -> T) -> T {
     decode()
 }
 
-/// The newtype name under which a [`JsonValue`] asks a binary deserializer to transcode the value
-/// itself. The crate's body decoder (`msgpack_de`) does so straight from its input with
-/// [`JsonValue::from_msgpack_prefix`], hands the result over with [`hand_over`] and answers with
-/// a one-entry map whose key is this token. A deserializer that does not know the token visits
-/// the value item by item instead. serde offers no other way to pass a finished value through a
-/// `Deserializer`; serde_json's `RawValue` uses a private token the same way.
-pub(crate) const MSGPACK_VALUE_TOKEN: &str = "$airflow_comms::private::MsgpackJsonValue";
+/// The newtype name under which a [`JsonValue`] asks the deserializer to build the value itself.
+/// The crate's body decoders know it: `msgpack_de` transcodes the value straight from its input
+/// ([`JsonValue::from_msgpack_prefix`]), `json_entries` keeps the text the body scan checked
+/// ([`JsonValue::from_scanned_text`]); each hands the result over with [`hand_over_to`], as a
+/// one-entry map whose key is this token. A deserializer that does not know the token (serde_json,
+/// rmp-serde) visits the value as usual. serde offers no other way to pass a finished value
+/// through a `Deserializer`; serde_json's `RawValue` uses a private token the same way.
+pub(crate) const VALUE_TOKEN: &str = "$airflow_comms::private::JsonValue";
 
 thread_local! {
-    /// The value `msgpack_de` transcoded for the [`JsonValue`] being deserialized on this thread.
+    /// The value a body decoder built for the [`JsonValue`] being deserialized on this thread.
     static HANDED_OVER: std::cell::Cell<Option<JsonValue>> = const { std::cell::Cell::new(None) };
 }
 
-/// Hands a transcoded value to the [`JsonValue`] visitor about to see [`MSGPACK_VALUE_TOKEN`].
-pub(crate) fn hand_over(value: JsonValue) {
+/// Hands `value` to `visitor` (a [`JsonValue`]'s, which asked with [`VALUE_TOKEN`]).
+pub(crate) fn hand_over_to<'de, V: de::Visitor<'de>, E: de::Error>(
+    value: JsonValue,
+    visitor: V,
+) -> Result<V::Value, E> {
     HANDED_OVER.with(|slot| slot.set(Some(value)));
+    visitor.visit_map(TokenEntry {
+        pending: true,
+        error: std::marker::PhantomData,
+    })
 }
 
-/// Builds a [`JsonValue`] from whatever a binary deserializer presents.
-struct FromBinary;
+/// The one-entry map a [`JsonValue`] receives once its value is handed over: the token, then
+/// nothing (a unit).
+struct TokenEntry<E> {
+    pending: bool,
+    error: std::marker::PhantomData<E>,
+}
 
-impl FromBinary {
+impl<'de, E: de::Error> de::MapAccess<'de> for TokenEntry<E> {
+    type Error = E;
+    fn next_key_seed<K: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, E> {
+        if !self.pending {
+            return Ok(None);
+        }
+        self.pending = false;
+        seed.deserialize(de::value::BorrowedStrDeserializer::new(VALUE_TOKEN))
+            .map(Some)
+    }
+    fn next_value_seed<V: de::DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, E> {
+        seed.deserialize(de::value::UnitDeserializer::new())
+    }
+}
+
+/// Builds a [`JsonValue`] from whatever a deserializer that does not know [`VALUE_TOKEN`]
+/// presents: from JSON (`human_readable`), a newtype is the text to keep; otherwise the value is
+/// written out as JSON text item by item.
+struct FromAny {
+    human_readable: bool,
+}
+
+impl FromAny {
     /// Runs the item-by-item transcoder [`JsonText`] and keeps what it wrote.
     fn text<E: de::Error>(
         write: impl FnOnce(JsonText<'_>) -> Result<(), E>,
@@ -200,20 +258,31 @@ impl FromBinary {
     }
 }
 
-impl<'de> Visitor<'de> for FromBinary {
+impl<'de> Visitor<'de> for FromAny {
     type Value = JsonValue;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON value")
     }
     fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<JsonValue, D::Error> {
-        Self::text(|out| out.deserialize(d))
+        if !self.human_readable {
+            return Self::text(|out| out.deserialize(d));
+        }
+        let raw = Box::<RawValue>::deserialize(d)?;
+        if COMPACT_SOURCE.get() {
+            return Ok(JsonValue(raw));
+        }
+        // Keep the canonical compact form, as Python writes it, whatever spacing came in.
+        Ok(match minified(raw.get()) {
+            Some(compact) => raw_from_checked(compact).map_err(serde::de::Error::custom)?,
+            None => JsonValue(raw),
+        })
     }
     fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<JsonValue, A::Error> {
         let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? else {
             return JsonValue::from_json_text("{}").map_err(de::Error::custom);
         };
-        if key == MSGPACK_VALUE_TOKEN {
+        if key == VALUE_TOKEN {
             map.next_value::<de::IgnoredAny>()?;
             return HANDED_OVER
                 .with(|slot| slot.take())
