@@ -135,15 +135,6 @@ impl JsonValue {
             true => text.to_owned(),
             false => minified(text).unwrap_or_else(|| text.to_owned()),
         };
-        if cfg!(debug_assertions) {
-            // serde_json's own check under `from_string_unchecked` keeps its nesting limit,
-            // which the configured limit may exceed; this one has none.
-            let checked = raw_from_checked(text.clone());
-            assert!(
-                checked.is_ok(),
-                "the body scan accepted a value serde_json refuses: {text}"
-            );
-        }
         // SAFETY: `from_string_unchecked` asks for one well-formed JSON value without whitespace
         // around it. `text` is the slice the body scan (`json_scan::Scanner::value`, which also
         // skips the whitespace between tokens before and after it) read as exactly one value, or
@@ -152,7 +143,8 @@ impl JsonValue {
         // `true`/`false`/`null`, numbers of JSON's grammar within a double's range, and strings
         // without control characters whose escapes are JSON's (`\u` surrogates paired); it
         // answers `None` for anything else, and then no entry is used. (The test in `decode`
-        // checks the scan never accepts what serde_json refuses, and debug builds re-parse here.)
+        // checks the scan never accepts what serde_json refuses, and serde_json re-parses the text
+        // under a debug assertion.)
         let raw = unsafe { RawValue::from_string_unchecked(text) };
         Ok(Self(raw))
     }
