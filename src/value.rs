@@ -361,7 +361,7 @@ impl JsonValue {
 /// `str::from_utf8` was a sixth of a small message's decode).
 #[inline(always)]
 pub(crate) fn as_utf8(bytes: &[u8]) -> Option<&str> {
-    if bytes.len() <= 16 && is_short_ascii(bytes) {
+    if bytes.len() <= SHORT_STR && is_short_ascii(bytes) {
         // SAFETY: every ASCII byte sequence is valid UTF-8.
         Some(unsafe { std::str::from_utf8_unchecked(bytes) })
     } else {
@@ -380,8 +380,11 @@ fn longer_as_utf8(bytes: &[u8]) -> Option<&str> {
     }
 }
 
-/// Whether `bytes`, at most 16 of them, are ASCII: two loads that may overlap cover them all,
-/// with no loop (most keys and short values on the wire are this size).
+/// The longest string [`as_utf8`] checks inline.
+const SHORT_STR: usize = 32;
+
+/// Whether `bytes`, at most [`SHORT_STR`] of them, are ASCII: a few loads that may overlap cover them
+/// all, with no loop (most keys, ids and short values on the wire are this size).
 #[inline(always)]
 fn is_short_ascii(bytes: &[u8]) -> bool {
     let n = bytes.len();
@@ -395,7 +398,8 @@ fn is_short_ascii(bytes: &[u8]) -> bool {
     };
     let byte = |at: usize| bytes.get(at).map_or(0, |&b| u64::from(b));
     let seen = match n {
-        8.. => word(0) | word(n - 8),
+        16.. => word(0) | word(8) | word(n - 16) | word(n - 8),
+        8..=15 => word(0) | word(n - 8),
         4..=7 => half(0) | half(n - 4),
         1..=3 => byte(0) | byte(n / 2) | byte(n - 1),
         0 => 0,
@@ -1051,14 +1055,14 @@ mod tests {
 
     #[test]
     fn short_ascii_check_sees_every_byte() {
-        for len in 0..=20 {
+        for len in 0..=SHORT_STR + 4 {
             let ascii = vec![b'a'; len];
             assert!(as_utf8(&ascii).is_some(), "{len}");
             for at in 0..len {
                 for high in [0x80, 0xc3, 0xff] {
                     let mut bytes = ascii.clone();
                     bytes[at] = high;
-                    if len <= 16 {
+                    if len <= SHORT_STR {
                         assert!(!is_short_ascii(&bytes), "{len} {at} {high:#x}");
                     }
                     assert_eq!(as_utf8(&bytes), None, "{len} {at} {high:#x}");
