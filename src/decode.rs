@@ -487,6 +487,7 @@ fn peek_msgpack<'a>(body: &'a [u8], limits: &Limits) -> Result<Peeked<'a>, Strin
     Ok(peeked(scanned))
 }
 
+#[inline]
 fn peeked(body: crate::msgpack::Body<'_>) -> Peeked<'_> {
     use crate::msgpack::{Body, Tag};
     match body {
