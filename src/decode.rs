@@ -390,7 +390,7 @@ impl<'de> Visitor<'de> for TagPeek<'_> {
 /// reference [`json_scan`](crate::json_scan) must agree with, and the path for everything that
 /// scan leaves open (errors above all, which this words).
 fn walk_json<'a>(text: &'a str, limits: &Limits) -> Result<Peeked<'a>, serde_json::Error> {
-    let mut deserializer = walked_json(text);
+    let mut deserializer = crate::value::checked_json(text);
     let peeked = deserializer.deserialize_any(TagPeek(limits))?;
     deserializer.end()?;
     Ok(peeked)
@@ -399,25 +399,17 @@ fn walk_json<'a>(text: &'a str, limits: &Limits) -> Result<Peeked<'a>, serde_jso
 /// Decodes a body from JSON text.
 struct JsonText<'a>(&'a str);
 
-/// A JSON deserializer without serde_json's own nesting limit: only for text a [`Walk`] has
-/// checked against the configured depth limit.
-fn walked_json(text: &str) -> serde_json::Deserializer<serde_json::de::StrRead<'_>> {
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    deserializer.disable_recursion_limit();
-    deserializer
-}
-
 impl BodyDecoder for JsonText<'_> {
     type Error = FieldError;
     fn decode<T: DeserializeOwned>(self) -> Result<T, FieldError> {
         // Path tracking costs on every field, so it is only paid for once decoding has failed.
-        let mut deserializer = walked_json(self.0);
+        let mut deserializer = crate::value::checked_json(self.0);
         let plain = T::deserialize(&mut deserializer).and_then(|value| {
             deserializer.end()?;
             Ok(value)
         });
         plain.map_err(|plain| {
-            let mut deserializer = walked_json(self.0);
+            let mut deserializer = crate::value::checked_json(self.0);
             match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
                 Err(err) => FieldError::from_path_error(err),
                 Ok(_) => FieldError {
@@ -742,7 +734,8 @@ mod tests {
                     input: Option<String>,
                 }
                 // Some cases nest deeper than serde_json's default limit.
-                let case: Case = serde::Deserialize::deserialize(&mut walked_json(line)).unwrap();
+                let case: Case =
+                    serde::Deserialize::deserialize(&mut crate::value::checked_json(line)).unwrap();
                 bodies.extend(case.input);
             }
         }

@@ -99,12 +99,10 @@ struct Value<'de> {
 }
 
 impl<'de> Value<'de> {
-    /// A serde_json deserializer over the value alone. The scan has checked the value's depth
-    /// against the configured limit, so serde_json's own limit is lifted, as for a whole body.
+    /// A serde_json deserializer over the value alone, without serde_json's own nesting limit:
+    /// the scan has checked the value's depth against the configured one.
     fn json(&self) -> serde_json::Deserializer<serde_json::de::StrRead<'de>> {
-        let mut deserializer = serde_json::Deserializer::from_str(self.text);
-        deserializer.disable_recursion_limit();
-        deserializer
+        crate::value::checked_json(self.text)
     }
 }
 

@@ -790,7 +790,7 @@ fn next_to_escape(text: &[u8], from: usize) -> Option<usize> {
 /// A JSON deserializer without serde_json's nesting limit (128), for text whose nesting a decoder
 /// already bounded: [`Limits`](crate::Limits) allows deeper values than serde_json's default, and
 /// a value decoded within them must stay usable.
-fn checked_json(text: &str) -> serde_json::Deserializer<serde_json::de::StrRead<'_>> {
+pub(crate) fn checked_json(text: &str) -> serde_json::Deserializer<serde_json::de::StrRead<'_>> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
     deserializer.disable_recursion_limit();
     deserializer
