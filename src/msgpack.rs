@@ -82,8 +82,9 @@ fn skip_utf8(input: &mut &[u8], len: usize) -> Result<(), ScanError> {
     utf8(input, len).map(drop)
 }
 
+/// Refuses a string (or bin, or extension data) longer than the limit.
 #[inline]
-fn check_string(len: usize, limits: &Limits) -> Result<(), ScanError> {
+pub(crate) fn check_string(len: usize, limits: &Limits) -> Result<(), ScanError> {
     match limits.max_string_len() {
         max if len > max => Err(ScanError::StringTooLong { len, max }),
         _ => Ok(()),
@@ -102,6 +103,126 @@ fn str_len(marker: u8, input: &mut &[u8]) -> Result<Option<usize>, ScanError> {
     }))
 }
 
+/// Refuses an array or map of more items (entries for a map) than the limit.
+#[inline]
+pub(crate) fn check_collection(items: usize, limits: &Limits) -> Result<(), ScanError> {
+    match limits.max_collection_len() {
+        max if items > max => Err(ScanError::CollectionTooLong { len: items, max }),
+        _ => Ok(()),
+    }
+}
+
+/// Reads a string at the front of `input`, checked to be UTF-8; `None` (nothing read) when
+/// `input` does not start with a string.
+pub(crate) fn read_str<'a>(input: &mut &'a [u8]) -> Result<Option<&'a str>, ScanError> {
+    let mut rest = *input;
+    let Some(&marker) = rest.first() else {
+        return Err(TRUNCATED);
+    };
+    rest = &rest[1..];
+    let Some(len) = str_len(marker, &mut rest)? else {
+        return Ok(None);
+    };
+    let text = utf8(&mut rest, len)?;
+    *input = rest;
+    Ok(Some(text))
+}
+
+/// Whether `input` starts with the string `"type"`, in any of msgpack's string encodings.
+#[inline]
+pub(crate) fn is_type_key(input: &[u8]) -> bool {
+    match input {
+        [0xa4, rest @ ..] => rest.starts_with(b"type"),
+        [0xd9..=0xdb, ..] => {
+            let mut rest = input;
+            matches!(read_str(&mut rest), Ok(Some("type")))
+        }
+        _ => false,
+    }
+}
+
+/// A guessed tag: the string, and the input from its marker on (where the value of the `"type"`
+/// key would start).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Guess<'a> {
+    pub(crate) tag: &'a str,
+    pub(crate) value: &'a [u8],
+}
+
+/// A guess at the tag of the msgpack body `input`, without reading the body: msgspec writes a
+/// model's keys in field order, and the SDK's models declare `type` last (a few first, a few just
+/// before one more field). So `"type"` and a short string after it are looked for right after the
+/// map's header, at the very end, then backwards through the last bytes, then through the first
+/// ones. Only a guess: the decoder confirms it.
+#[inline]
+pub(crate) fn guess_tag(input: &[u8]) -> Option<Guess<'_>> {
+    /// How far from either end the tag is looked for: past a field or two.
+    const WINDOW: usize = 256;
+    /// `"type"` and a short string at `at`.
+    #[inline(always)]
+    fn tag_at(input: &[u8], at: usize) -> Option<Guess<'_>> {
+        match input.get(at..)? {
+            [0xa4, b't', b'y', b'p', b'e', value @ ..] => match value {
+                [marker @ 0xa0..=0xbf, rest @ ..] => Some(Guess {
+                    tag: crate::value::as_utf8(rest.get(..usize::from(marker & 0x1f))?)?,
+                    value,
+                }),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+    if let [0x80..=0x8f, ..] = input {
+        if let Some(guess) = tag_at(input, 1) {
+            return Some(guess);
+        }
+    }
+    // The tag as the last value. Tags are ASCII, so the string's marker is the last byte from
+    // 0x80 up: found eight bytes at a time, then `"type"` must come before it.
+    let end = input.len();
+    let mut word_end = end;
+    while word_end >= 8 && end - word_end < 32 {
+        let word = u64::from_le_bytes(*input[word_end - 8..word_end].first_chunk()?);
+        let high = word & 0x8080_8080_8080_8080;
+        if high != 0 {
+            let marker = word_end - 8 + (63 - high.leading_zeros() as usize) / 8;
+            let len = end - marker - 1;
+            if len < 32 && input[marker] == 0xa0 | len as u8 {
+                if let Some(guess) = marker.checked_sub(5).and_then(|at| tag_at(input, at)) {
+                    return Some(guess);
+                }
+            }
+            break;
+        }
+        word_end -= 8;
+    }
+    // Backwards through the last bytes, at each 0xa4 (the marker of `"type"`), found eight
+    // bytes at a time: the SWAR zero-byte test flags every 0xa4 (and maybe a byte above one,
+    // which `tag_at` then turns down).
+    const A4: u64 = u64::from_le_bytes([0xa4; 8]);
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+    let from = end.saturating_sub(WINDOW);
+    let mut word_end = end;
+    while word_end >= from + 8 {
+        let x = u64::from_le_bytes(*input[word_end - 8..word_end].first_chunk()?) ^ A4;
+        let mut hits = x.wrapping_sub(ONES) & !x & HIGHS;
+        while hits != 0 {
+            let bit = 63 - hits.leading_zeros();
+            if let Some(guess) = tag_at(input, word_end - 8 + bit as usize / 8) {
+                return Some(guess);
+            }
+            hits &= !(1 << bit);
+        }
+        word_end -= 8;
+    }
+    if let Some(guess) = (from..word_end).rev().find_map(|at| tag_at(input, at)) {
+        return Some(guess);
+    }
+    // A long last field (a `TaskState`'s map index label): the tag is near the front.
+    (0..from.min(WINDOW)).find_map(|at| tag_at(input, at))
+}
+
 /// How much [`split_value`] checks besides the structure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Scan {
@@ -114,7 +235,7 @@ pub(crate) enum Scan {
     Body,
 }
 
-const BIN_IN_BODY: ScanError =
+pub(crate) const BIN_IN_BODY: ScanError =
     ScanError::Invalid("msgpack bin (raw bytes) has no place in a message body");
 
 /// Splits one well-formed msgpack value off the front of `input`. Iterative, within `limits`:
@@ -228,17 +349,14 @@ pub(crate) fn item(input: &mut &[u8], scan: Scan, limits: &Limits) -> Result<usi
     } else {
         nested
     };
-    if items > limits.max_collection_len() {
-        let max = limits.max_collection_len();
-        return Err(ScanError::CollectionTooLong { len: items, max });
-    }
+    check_collection(items, limits)?;
     Ok(nested)
 }
 
 /// Checks an extension value (type byte, then data): a timestamp (type -1) must be one msgspec
 /// can decode, wherever it is, as msgspec refuses the whole frame otherwise.
 #[inline]
-fn check_ext(ext: &[u8]) -> Result<(), ScanError> {
+pub(crate) fn check_ext(ext: &[u8]) -> Result<(), ScanError> {
     match ext.split_first() {
         Some((0xff, data)) if crate::ext::decode_timestamp(data).is_none() => Err(
             ScanError::Invalid("a msgpack timestamp outside the years 1 to 9999, or malformed"),
@@ -349,10 +467,7 @@ pub(crate) fn split_body<'a>(
             return Ok((value, Body::NotAMap(describe(marker))));
         }
     };
-    if entries > limits.max_collection_len() {
-        let max = limits.max_collection_len();
-        return Err(ScanError::CollectionTooLong { len: entries, max });
-    }
+    check_collection(entries, limits)?;
     if limits.max_depth() == 0 {
         return Err(ScanError::TooDeep(0));
     }

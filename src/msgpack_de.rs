@@ -1,10 +1,13 @@
-//! A serde deserializer over a message body the scanner has already checked
-//! ([`split_body`](crate::msgpack::split_body)): well-formed, within the limits, every string UTF-8,
-//! no bin.
+//! A serde deserializer over a message body, within [`Limits`].
 //!
 //! It presents values to serde exactly as rmp-serde does (the same visitor calls, so the same
-//! coercions and error messages), and adds two things rmp-serde cannot give:
-//! - a skipped value (an ignored field) is stepped over without decoding its strings again;
+//! coercions and error messages), and adds what rmp-serde cannot give:
+//! - it refuses everything the body scan ([`split_body`](crate::msgpack::split_body)) refuses:
+//!   nesting, strings and collections beyond the limits, strings that are not UTF-8 (skipped ones
+//!   too), bin, malformed timestamps. So a body it decodes is one the scan accepts, and a frame
+//!   can be decoded without scanning it first (see `decode::speculate_msgpack`);
+//! - it notes where the value of the body's last `"type"` key is, which the scan reads as the tag;
+//! - a skipped value (an ignored field) is stepped over without a visitor per item;
 //! - a [`JsonValue`] field is transcoded to JSON text straight from the input, in one pass, with
 //!   no visitor per item.
 
@@ -35,17 +38,50 @@ impl de::Error for Error {
     }
 }
 
-const TRUNCATED: &str = "the msgpack value is cut short";
-
-/// Deserializes from a scanned body. Strings are checked again where they are decoded (safe code
-/// cannot take the scanner's word for it), but not where they are skipped.
-pub(crate) struct Deserializer<'de> {
-    input: &'de [u8],
+impl From<crate::msgpack::ScanError> for Error {
+    #[cold]
+    fn from(err: crate::msgpack::ScanError) -> Self {
+        Self(err.to_string())
+    }
 }
 
-impl<'de> Deserializer<'de> {
-    pub(crate) fn new(input: &'de [u8]) -> Self {
-        Self { input }
+const TRUNCATED: &str = "the msgpack value is cut short";
+
+/// Deserializes a message body from msgpack bytes, within limits.
+pub(crate) struct Deserializer<'de, 'l> {
+    input: &'de [u8],
+    limits: &'l Limits,
+    /// Non-empty arrays and maps open around the value being read (the scan counts levels so).
+    depth: usize,
+    /// The input from the value of the body map's last `"type"` key on.
+    tag: Option<&'de [u8]>,
+}
+
+impl<'de, 'l> Deserializer<'de, 'l> {
+    pub(crate) fn new(input: &'de [u8], limits: &'l Limits) -> Self {
+        Self {
+            input,
+            limits,
+            depth: 0,
+            tag: None,
+        }
+    }
+
+    /// What has not been read yet.
+    pub(crate) fn rest(&self) -> &'de [u8] {
+        self.input
+    }
+
+    /// Whether the body's tag, as the scan reads it (the value of the body map's last `"type"`
+    /// key, if a string), is `guess`.
+    #[inline]
+    pub(crate) fn tag_is(&self, guess: crate::msgpack::Guess<'_>) -> bool {
+        let Some(mut value) = self.tag else {
+            return false;
+        };
+        // Where the guess was read (nearly always): no need to read it again.
+        std::ptr::eq(value.as_ptr(), guess.value.as_ptr())
+            || crate::msgpack::read_str(&mut value).ok().flatten() == Some(guess.tag)
     }
 
     /// Refuses bytes left after the value.
@@ -83,22 +119,33 @@ impl<'de> Deserializer<'de> {
 
     #[inline]
     fn str(&mut self, len: usize) -> Result<&'de str, Error> {
+        crate::msgpack::check_string(len, self.limits)?;
         crate::value::as_utf8(self.take(len)?)
             .ok_or_else(|| Error("a msgpack string is not UTF-8".into()))
     }
 
-    /// Steps over one value without decoding it.
+    /// Steps over one value without decoding it, checking it as the body scan does.
     fn skip(&mut self) -> Result<&'de [u8], Error> {
-        let start = self.input;
-        // Counting the values still to step over needs no stack: a container adds its items.
-        let mut pending = 1usize;
-        while pending > 0 {
-            pending -= 1;
-            let nested = crate::msgpack::item(&mut self.input, Scan::Structure, &Limits::DEFAULT)
-                .map_err(|err| Error(err.to_string()))?;
-            pending += nested;
+        Ok(crate::msgpack::split_value(
+            &mut self.input,
+            Scan::Body,
+            self.limits,
+            self.depth,
+        )?)
+    }
+
+    /// Opens an array or map of `items` items (entries for a map): a level when it is not
+    /// empty.
+    #[inline]
+    fn open(&mut self, items: usize) -> Result<(), Error> {
+        crate::msgpack::check_collection(items, self.limits)?;
+        if items > 0 {
+            if self.depth >= self.limits.max_depth() {
+                return Err(crate::msgpack::ScanError::TooDeep(self.limits.max_depth()).into());
+            }
+            self.depth += 1;
         }
-        Ok(&start[..start.len() - self.input.len()])
+        Ok(())
     }
 
     fn any<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value, Error> {
@@ -127,10 +174,7 @@ impl<'de> Deserializer<'de> {
                 let len = self.be(1 << (marker - 0xd9))? as usize;
                 visitor.visit_borrowed_str(self.str(len)?)
             }
-            0xc4..=0xc6 => {
-                let len = self.be(1 << (marker - 0xc4))? as usize;
-                visitor.visit_borrowed_bytes(self.take(len)?)
-            }
+            0xc4..=0xc6 => Err(crate::msgpack::BIN_IN_BODY.into()),
             0x90..=0x9f => self.seq(usize::from(marker & 0x0f), visitor),
             0xdc | 0xdd => {
                 let len = self.be(if marker == 0xdc { 2 } else { 4 })? as usize;
@@ -147,6 +191,7 @@ impl<'de> Deserializer<'de> {
             }
             0xc7..=0xc9 => {
                 let len = self.be(1 << (marker - 0xc7))? as usize;
+                crate::msgpack::check_string(len, self.limits)?;
                 self.ext(len, visitor)
             }
             0xc1 => Err(Error("0xc1 is not a msgpack value".into())),
@@ -154,12 +199,16 @@ impl<'de> Deserializer<'de> {
     }
 
     fn seq<V: Visitor<'de>>(&mut self, len: usize, visitor: V) -> Result<V::Value, Error> {
+        self.open(len)?;
         let mut access = Items {
             de: self,
             left: len,
+            body: false,
         };
         let value = visitor.visit_seq(&mut access)?;
-        match access.left {
+        let left = access.left;
+        self.depth -= usize::from(len > 0);
+        match left {
             0 => Ok(value),
             _ => Err(de::Error::invalid_length(
                 len,
@@ -169,12 +218,18 @@ impl<'de> Deserializer<'de> {
     }
 
     fn map<V: Visitor<'de>>(&mut self, len: usize, visitor: V) -> Result<V::Value, Error> {
+        // A map read outside any other is the body itself.
+        let body = self.depth == 0;
+        self.open(len)?;
         let mut access = Items {
             de: self,
             left: len,
+            body,
         };
         let value = visitor.visit_map(&mut access)?;
-        match access.left {
+        let left = access.left;
+        self.depth -= usize::from(len > 0);
+        match left {
             0 => Ok(value),
             _ => Err(de::Error::invalid_length(len, &"fewer entries in the map")),
         }
@@ -182,19 +237,22 @@ impl<'de> Deserializer<'de> {
 
     /// An extension value, presented as rmp-serde does: a newtype around `(type, bytes)`.
     fn ext<V: Visitor<'de>>(&mut self, len: usize, visitor: V) -> Result<V::Value, Error> {
-        let kind = self.byte()? as i8;
-        let data = self.take(len)?;
+        let ext = self.take(1 + len)?;
+        crate::msgpack::check_ext(ext)?;
+        let (kind, data) = (ext[0] as i8, &ext[1..]);
         visitor.visit_newtype_struct(ExtDeserializer { kind, data })
     }
 }
 
 /// The items of an array (one per element) or a map (key, value, key, value...).
-struct Items<'a, 'de> {
-    de: &'a mut Deserializer<'de>,
+struct Items<'a, 'de, 'l> {
+    de: &'a mut Deserializer<'de, 'l>,
     left: usize,
+    /// Whether this is the body map, whose `"type"` keys are noted.
+    body: bool,
 }
 
-impl<'de> de::SeqAccess<'de> for Items<'_, 'de> {
+impl<'de> de::SeqAccess<'de> for Items<'_, 'de, '_> {
     type Error = Error;
     fn next_element_seed<T: DeserializeSeed<'de>>(
         &mut self,
@@ -211,8 +269,9 @@ impl<'de> de::SeqAccess<'de> for Items<'_, 'de> {
     }
 }
 
-impl<'de> de::MapAccess<'de> for Items<'_, 'de> {
+impl<'de> de::MapAccess<'de> for Items<'_, 'de, '_> {
     type Error = Error;
+    #[inline]
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
         seed: K,
@@ -221,7 +280,12 @@ impl<'de> de::MapAccess<'de> for Items<'_, 'de> {
             return Ok(None);
         }
         self.left -= 1;
-        seed.deserialize(&mut *self.de).map(Some)
+        let is_tag = self.body && crate::msgpack::is_type_key(self.de.input);
+        let key = seed.deserialize(&mut *self.de)?;
+        if is_tag {
+            self.de.tag = Some(self.de.input);
+        }
+        Ok(Some(key))
     }
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
         seed.deserialize(&mut *self.de)
@@ -231,7 +295,7 @@ impl<'de> de::MapAccess<'de> for Items<'_, 'de> {
     }
 }
 
-impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
+impl<'de> de::Deserializer<'de> for &mut Deserializer<'de, '_> {
     type Error = Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -254,7 +318,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     ) -> Result<V::Value, Error> {
         if name == VALUE_TOKEN {
             // A JsonValue: transcode it from here, in one pass (see `value::VALUE_TOKEN`).
-            let value = JsonValue::from_msgpack_prefix(&mut self.input)
+            let value = JsonValue::from_msgpack_prefix(&mut self.input, self.limits, self.depth)
                 .map_err(|err| Error(err.to_string()))?;
             return crate::value::hand_over_to(value, visitor);
         }
@@ -337,7 +401,7 @@ mod tests {
 
     /// Decodes `bytes` with this deserializer and with rmp-serde: they must agree.
     fn both<T: for<'de> Deserialize<'de> + PartialEq + fmt::Debug>(bytes: &[u8]) -> Option<T> {
-        let mut de = Deserializer::new(bytes);
+        let mut de = Deserializer::new(bytes, &Limits::DEFAULT);
         let ours = T::deserialize(&mut de).and_then(|v| de.end().map(|()| v));
         let theirs = rmp_serde::from_slice::<T>(bytes);
         assert_eq!(ours.as_ref().ok(), theirs.as_ref().ok(), "{bytes:02x?}");
@@ -356,7 +420,7 @@ mod tests {
         both::<u8>(&[0xcd, 0x01, 0x00]);
         both::<String>(&[0x05]);
         // Type errors come from the same visitor calls, so they read the same.
-        let mut de = Deserializer::new(&[0x05]);
+        let mut de = Deserializer::new(&[0x05], &Limits::DEFAULT);
         assert_eq!(
             String::deserialize(&mut de).unwrap_err().to_string(),
             rmp_serde::from_slice::<String>(&[0x05])
@@ -368,11 +432,19 @@ mod tests {
     }
 
     #[test]
-    fn skips_without_a_stack() {
-        let mut bytes = vec![0x91; 10_000];
-        bytes.push(0xc0);
-        let mut de = Deserializer::new(&bytes);
-        assert_eq!(de.skip().unwrap().len(), bytes.len());
+    fn skips_without_a_stack_within_the_depth_limit() {
+        let nested = |levels: usize| {
+            let mut bytes = vec![0x91; levels];
+            bytes.push(0xc0);
+            bytes
+        };
+        let limits = Limits::DEFAULT;
+        let within = nested(limits.max_depth());
+        let mut de = Deserializer::new(&within, &limits);
+        assert_eq!(de.skip().unwrap().len(), within.len());
         de.end().unwrap();
+        let beyond = nested(10_000);
+        let err = Deserializer::new(&beyond, &limits).skip().unwrap_err();
+        assert!(err.to_string().contains("nested more than"), "{err}");
     }
 }

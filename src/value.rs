@@ -15,6 +15,8 @@ use serde::de::{self, DeserializeSeed, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
+use crate::limits::Limits;
+
 /// A JSON object whose values are free-form JSON, in the sender's key order
 /// (Python `dict[str, JsonValue]`, `dict[str, Any]`, `dict`).
 pub type JsonMap = IndexMap<String, JsonValue>;
@@ -321,7 +323,8 @@ impl JsonValue {
     #[cfg(test)]
     pub(crate) fn from_msgpack(bytes: &[u8]) -> Result<Self, serde_json::Error> {
         let mut rest = bytes;
-        let value = Self::from_msgpack_prefix(&mut rest)?;
+        let limits = Limits::DEFAULT.with_max_depth(Limits::MAX_DEPTH_CEILING);
+        let value = Self::from_msgpack_prefix(&mut rest, &limits, 0)?;
         if !rest.is_empty() {
             return Err(serde::ser::Error::custom("bytes trail the msgpack value"));
         }
@@ -332,13 +335,25 @@ impl JsonValue {
     /// for byte as serde_json writes the same value (see [`write_msgpack_as_json`]), and steps
     /// `input` past it; the text is kept without being parsed again. Refused as pydantic's
     /// `JsonValue` refuses them: raw bytes, extension values (timestamps), NaN and infinities,
-    /// non-string map keys; and nesting beyond [`Limits::MAX_DEPTH_CEILING`](crate::Limits).
-    pub(crate) fn from_msgpack_prefix(input: &mut &[u8]) -> Result<Self, serde_json::Error> {
+    /// non-string map keys. Refused beyond `limits` as the body scan refuses them: the value sits
+    /// inside `enclosing` arrays and maps, and its own non-empty ones may not take the nesting
+    /// past [`Limits::max_depth`]; no string or collection may be longer than allowed.
+    pub(crate) fn from_msgpack_prefix(
+        input: &mut &[u8],
+        limits: &Limits,
+        enclosing: usize,
+    ) -> Result<Self, serde_json::Error> {
+        let bounds = Bounds {
+            // How many more non-empty arrays and maps may open.
+            room: limits.max_depth().saturating_sub(enclosing),
+            max_string: limits.max_string_len(),
+            max_items: limits.max_collection_len(),
+        };
         let mut rest = *input;
         // The text is rarely shorter than the msgpack it comes from, but `rest` may hold much
         // more than this value: a capped first guess, grown as needed.
         let mut out = Vec::with_capacity(rest.len().min(TEXT_FIRST_CAPACITY));
-        write_msgpack_as_json(&mut rest, &mut out).map_err(serde::ser::Error::custom)?;
+        write_msgpack_as_json(&mut rest, &mut out, &bounds).map_err(serde::ser::Error::custom)?;
         // Checked although the writer copies only checked strings: cheap next to the transcode.
         let text = String::from_utf8(out).map_err(serde::ser::Error::custom)?;
         // Parsing the text again (`RawValue::from_string`) would cost more than writing it did.
@@ -422,6 +437,8 @@ enum Refusal {
     NotAValue,
     TooDeep,
     NotFinite(f64),
+    /// A string or collection (named) longer than the limit: length, limit.
+    TooLong(&'static str, usize, usize),
 }
 
 impl fmt::Display for Refusal {
@@ -438,12 +455,23 @@ impl fmt::Display for Refusal {
             ),
             Self::NotAValue => f.write_str("0xc1 is not a msgpack value"),
             Self::TooDeep => f.write_str("the value is nested too deeply"),
+            Self::TooLong(what, len, max) => {
+                write!(f, "a {what} of length {len} exceeds the limit of {max}")
+            }
             Self::NotFinite(v) => write!(
                 f,
                 "invalid value: floating point `{v}`, expected a finite number"
             ),
         }
     }
+}
+
+/// What [`write_msgpack_as_json`] may accept: how many non-empty arrays and maps may open, and
+/// the longest string and collection (in items).
+struct Bounds {
+    room: usize,
+    max_string: usize,
+    max_items: usize,
 }
 
 /// An array or map [`write_msgpack_as_json`] has opened: how many of its items are not yet
@@ -457,9 +485,13 @@ struct Open {
 /// serde_json's compact serializer writes it, and steps `input` past it.
 ///
 /// One loop with its own stack of open containers: no call per item, and nesting (bounded by
-/// [`Limits::MAX_DEPTH_CEILING`](crate::Limits)) costs no machine stack. A container's count is
+/// `bounds`, so by [`Limits::MAX_DEPTH_CEILING`]) costs no machine stack. A container's count is
 /// not trusted for anything but the loop: items are read until it is met or the input runs out.
-fn write_msgpack_as_json(input: &mut &[u8], out: &mut Vec<u8>) -> Result<(), Refusal> {
+fn write_msgpack_as_json(
+    input: &mut &[u8],
+    out: &mut Vec<u8>,
+    bounds: &Bounds,
+) -> Result<(), Refusal> {
     let mut open: Vec<Open> = Vec::new();
     loop {
         let marker = take_byte(input)?;
@@ -480,10 +512,10 @@ fn write_msgpack_as_json(input: &mut &[u8], out: &mut Vec<u8>) -> Result<(), Ref
             // A 32-bit float widens as msgspec widens it into a Python float.
             0xca => write_float(out, f32::from_be_bytes(take_array(input)?).into())?,
             0xcb => write_float(out, f64::from_be_bytes(take_array(input)?))?,
-            0xa0..=0xbf => write_string(input, out, usize::from(marker & 0x1f), false)?,
+            0xa0..=0xbf => write_string(input, out, usize::from(marker & 0x1f), false, bounds)?,
             0xd9..=0xdb => {
                 let len = take_len(input, marker - 0xd9)?;
-                write_string(input, out, len, false)?;
+                write_string(input, out, len, false, bounds)?;
             }
             0x90..=0x9f | 0xdc | 0xdd | 0x80..=0x8f | 0xde | 0xdf => {
                 let (len, map) = match marker {
@@ -492,15 +524,19 @@ fn write_msgpack_as_json(input: &mut &[u8], out: &mut Vec<u8>) -> Result<(), Ref
                     0xdc | 0xde => (take_len(input, 1)?, marker == 0xde),
                     _ => (take_len(input, 2)?, marker == 0xdf),
                 };
-                if open.len() >= crate::limits::Limits::MAX_DEPTH_CEILING {
-                    return Err(Refusal::TooDeep);
+                if len > bounds.max_items {
+                    return Err(Refusal::TooLong("collection", len, bounds.max_items));
                 }
                 if len == 0 {
                     out.extend_from_slice(if map { b"{}" } else { b"[]" });
                 } else {
+                    // Only a non-empty array or map is a level, as the body scan counts them.
+                    if open.len() >= bounds.room {
+                        return Err(Refusal::TooDeep);
+                    }
                     out.push(if map { b'{' } else { b'[' });
                     if map {
-                        write_key(input, out)?;
+                        write_key(input, out, bounds)?;
                     }
                     // At most `u32::MAX`: the widest count msgpack has is 32 bits.
                     open.push(Open {
@@ -523,7 +559,7 @@ fn write_msgpack_as_json(input: &mut &[u8], out: &mut Vec<u8>) -> Result<(), Ref
             if level.left > 0 {
                 out.push(b',');
                 if level.map {
-                    write_key(input, out)?;
+                    write_key(input, out, bounds)?;
                 }
                 break;
             }
@@ -620,14 +656,14 @@ fn write_float(out: &mut Vec<u8>, v: f64) -> Result<(), Refusal> {
 
 /// An object key and its colon; the key must be a string.
 #[inline(always)]
-fn write_key(input: &mut &[u8], out: &mut Vec<u8>) -> Result<(), Refusal> {
+fn write_key(input: &mut &[u8], out: &mut Vec<u8>, bounds: &Bounds) -> Result<(), Refusal> {
     let marker = take_byte(input)?;
     let len = match marker {
         0xa0..=0xbf => usize::from(marker & 0x1f),
         0xd9..=0xdb => take_len(input, marker - 0xd9)?,
         _ => return Err(Refusal::KeyNotString),
     };
-    write_string(input, out, len, true)
+    write_string(input, out, len, true, bounds)
 }
 
 /// A string of `len` bytes from `input`, which must be UTF-8, as a JSON string literal, and a
@@ -638,7 +674,11 @@ fn write_string(
     out: &mut Vec<u8>,
     len: usize,
     key: bool,
+    bounds: &Bounds,
 ) -> Result<(), Refusal> {
+    if len > bounds.max_string {
+        return Err(Refusal::TooLong("string", len, bounds.max_string));
+    }
     // Most strings are short ASCII with nothing to escape: checked a word at a time and written
     // as one fixed-size block cut to length afterwards (no byte loop, no `memcpy` call, one
     // capacity check). The bytes after the string are read along, never written.
@@ -1166,6 +1206,45 @@ mod tests {
         assert!(err.contains("nested too deeply"), "{err}");
     }
 
+    /// The transcoder refuses what the body scan refuses under the same limits, so a value it
+    /// accepts without a scan before it is one the scan would have let through.
+    #[test]
+    fn transcoder_keeps_to_the_limits_as_the_scan_does() {
+        use crate::msgpack::{Scan, split_value};
+        let values = [
+            serde_json::json!([[[]]]),
+            serde_json::json!([[[1]]]),
+            serde_json::json!({"a": {"b": {}}, "c": []}),
+            serde_json::json!({"abcdef": "xyz", "k": [1, 2, 3, 4]}),
+            serde_json::json!(["abcdefgh", {"abcdefgh": 1}]),
+            serde_json::json!("a string of some length"),
+        ];
+        for value in values {
+            let bytes = rmp_serde::to_vec_named(&value).unwrap();
+            for depth in 1..5 {
+                for max in [2, 3, 4, 8, usize::MAX] {
+                    let limits = Limits::DEFAULT
+                        .with_max_depth(depth)
+                        .with_max_string_len(max)
+                        .with_max_collection_len(max);
+                    // A decoder never reads a value from deeper than the limit.
+                    for enclosing in 0..=depth.min(3) {
+                        let mut rest = &bytes[..];
+                        let scanned = split_value(&mut rest, Scan::Body, &limits, enclosing);
+                        let mut rest = &bytes[..];
+                        let transcoded =
+                            JsonValue::from_msgpack_prefix(&mut rest, &limits, enclosing);
+                        assert_eq!(
+                            scanned.is_ok(),
+                            transcoded.is_ok(),
+                            "{value} within {limits:?} inside {enclosing}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn finds_integers_msgpack_cannot_carry_outside_strings_only() {
         assert_eq!(
@@ -1355,7 +1434,7 @@ mod tests {
         }
         // The value is stepped past, not what follows it.
         let mut input: &[u8] = &[0x92, 0x01, 0xa1, b'x', 0xc3];
-        let value = JsonValue::from_msgpack_prefix(&mut input).unwrap();
+        let value = JsonValue::from_msgpack_prefix(&mut input, &Limits::DEFAULT, 0).unwrap();
         assert_eq!((value.as_json_text(), input), (r#"[1,"x"]"#, &[0xc3][..]));
     }
 
@@ -1444,7 +1523,8 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert_eq!(err, "bytes trail the msgpack value");
-        // Nesting: up to the ceiling, not beyond, whatever the containers (empty ones count).
+        // Nesting: up to the limit, not beyond, whatever the containers (an empty one is no
+        // level, as the body scan counts them).
         // (Too deep for a serde_json::Value on a test thread's stack: the text is spelled out.)
         let ceiling = crate::limits::Limits::MAX_DEPTH_CEILING;
         let kinds: [(u8, &[u8], &str, &str, &str); 3] = [
@@ -1465,12 +1545,7 @@ mod tests {
                 bytes.extend_from_slice(innermost);
                 bytes
             };
-            // An empty container is a level itself.
-            let levels = if innermost == [0xc0] {
-                ceiling
-            } else {
-                ceiling - 1
-            };
+            let levels = ceiling;
             let text = [
                 open_text.repeat(levels),
                 innermost_text.into(),
@@ -1528,7 +1603,7 @@ mod tests {
             bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64)
         ) {
             let mut rest = &bytes[..];
-            if let Ok(value) = JsonValue::from_msgpack_prefix(&mut rest) {
+            if let Ok(value) = JsonValue::from_msgpack_prefix(&mut rest, &Limits::DEFAULT, 0) {
                 let read = &bytes[..bytes.len() - rest.len()];
                 proptest::prop_assert_eq!(value.as_json_text(), serde_json_text(read));
             }
