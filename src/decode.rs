@@ -562,6 +562,31 @@ fn speculate<'a, U: Union, R>(
     U::decode_member(guess.tag, unscanned, ok, |_| otherwise())
 }
 
+/// Debug builds decode msgpack input the long way too (scan, then decode) and check that the way
+/// without a scan gave the same message or error, so that every test run and every fuzzing
+/// execution checks it; as serde_json's debug builds re-parse raw values. Inputs over 64 KiB are
+/// left out: holding two decodes of one would double the peak memory that tests measure.
+#[cfg(debug_assertions)]
+pub(crate) fn check_both_ways<T: PartialEq + fmt::Debug, E: fmt::Display>(
+    len: usize,
+    decoded: &Result<T, E>,
+    the_long_way: impl FnOnce() -> Result<T, E>,
+) {
+    if len > 1 << 16 {
+        return;
+    }
+    match (decoded, the_long_way()) {
+        // (NaN is not equal to itself: the two are then compared as printed.)
+        (Ok(a), Ok(b)) if *a == b || format!("{a:?}") == format!("{b:?}") => {}
+        (Err(a), Err(b)) if a.to_string() == b.to_string() => {}
+        (decoded, scanned) => panic!(
+            "decoding without a scan gave {:?}, scanning first {:?}",
+            decoded.as_ref().map_err(ToString::to_string),
+            scanned.map_err(|err| err.to_string())
+        ),
+    }
+}
+
 /// Reads a msgpack body's tag with the scanner: no allocation, nothing decoded but the tag.
 fn peek_msgpack<'a>(body: &'a [u8], limits: &Limits) -> Result<Peeked<'a>, String> {
     let scanned = crate::msgpack::scan_body(body, limits).map_err(|err| err.to_string())?;
@@ -726,7 +751,10 @@ impl Limits {
 
     /// [`decode_msgpack`] within these limits.
     pub fn decode_msgpack<U: Union>(&self, body: &[u8]) -> Result<U, DecodeError> {
-        speculate_msgpack(body, self, Ok, || self.scan_then_decode_msgpack(body))
+        let message = speculate_msgpack(body, self, Ok, || self.scan_then_decode_msgpack(body));
+        #[cfg(debug_assertions)]
+        check_both_ways(body.len(), &message, || self.scan_then_decode_msgpack(body));
+        message
     }
 
     /// [`decode_msgpack`](Self::decode_msgpack) the long way: the body is scanned (checked, its
