@@ -1,7 +1,14 @@
-//! Decoding JSON bodies into channels and groups, with typed errors.
+//! Decoding JSON and msgpack bodies into channels and groups, with typed errors.
 //!
 //! [`decode_json`] is the front door: it tells malformed input, an unknown type, a type the
 //! channel does not permit and invalid fields apart, and never panics.
+//!
+//! Both codecs find the tag first and decode the one struct it names; neither buffers the body
+//! as a tree. A JSON body's tag is read by a validating scan, which also splits the body into its
+//! fields. A msgpack body's tag is guessed from where the SDK writes it, the struct is decoded
+//! by a deserializer that refuses everything the scan would, and the guess is confirmed against
+//! the body's actual `"type"`; if anything fails, the body is scanned (checked, tag read) and
+//! decoded again, which is where every error is worded.
 
 use std::cell::Cell;
 use std::fmt;
@@ -704,8 +711,9 @@ pub fn decode_json<U: Union>(text: &str) -> Result<U, DecodeError> {
 /// Decodes one msgpack message body (a map, as msgspec writes it) into a channel or group `U`,
 /// within [`Limits::DEFAULT`].
 ///
-/// The tag is read first, then the concrete struct is decoded from the same bytes, exactly as
-/// [`decode_json`] does for JSON text.
+/// The concrete struct is decoded from the bytes straight away when the tag can be guessed (see
+/// the [module docs](self)), else after a scan that reads the tag, as [`decode_json`] does for
+/// JSON text; the result and any error are the same either way.
 pub fn decode_msgpack<U: Union>(body: &[u8]) -> Result<U, DecodeError> {
     Limits::DEFAULT.decode_msgpack(body)
 }

@@ -1,6 +1,8 @@
 //! A msgpack scanner: splits values off a buffer and finds a body's `type` tag without decoding
-//! anything else, and without allocating. The frame codec uses it to find a body's extent and
-//! the two-pass decoder to read the tag; serde then decodes the one struct the tag names.
+//! anything else, and without allocating. The frame codec uses it to find the extent of frame
+//! elements, and the decoder to read a body's tag when it could not be guessed ([`guess_tag`])
+//! or the body did not decode without a scan; serde then decodes the one struct the tag names.
+//! Its checks are the reference the deserializer (`msgpack_de`) keeps to.
 
 use std::fmt;
 

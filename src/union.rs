@@ -1,10 +1,11 @@
 //! Tagged unions of messages: what groups and channels have in common.
 //!
 //! A union is an enum with one variant per message, named after it (`GetConnection(GetConnection)`),
-//! discriminated on the wire by the `"type"` key. It decodes in two passes: the codec reads only
-//! the tag, the union picks the member by tag, and the member's struct is decoded from the same
-//! input. That keeps field paths in errors intact, avoids buffering the whole body, and is where
-//! an unknown tag is told apart from a tag the union does not permit.
+//! discriminated on the wire by the `"type"` key. The codec finds the tag (reading it, or for
+//! msgpack guessing it and confirming it while decoding), the union picks the member by tag, and
+//! the member's struct is decoded from the same input. That keeps field paths in errors intact,
+//! avoids buffering the whole body, and is where an unknown tag is told apart from a tag the
+//! union does not permit.
 
 use serde::de::DeserializeOwned;
 
