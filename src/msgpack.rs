@@ -489,9 +489,8 @@ pub(crate) fn split_body<'a>(
                 continue;
             }
             let value = split_value(input, Scan::Body, limits, 1)?;
-            let mut rest = &value[1..];
-            tag = match str_len(value[0], &mut rest)? {
-                Some(len) => Tag::Str(utf8(&mut rest, len)?),
+            tag = match read_str(&mut &value[..])? {
+                Some(text) => Tag::Str(text),
                 None => Tag::Other(describe(value[0])),
             };
         } else {
