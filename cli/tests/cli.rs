@@ -406,8 +406,9 @@ fn supervised_child() {
 
 #[test]
 fn supervise_answers_permitted_and_refused_requests_and_exits_with_the_child() {
-    let dir = std::env::temp_dir().join(format!("airflow-comms-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    // Removed when the test ends, passing or not.
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let responses = dir.join("responses.json");
     std::fs::write(
         &responses,
@@ -522,7 +523,8 @@ fn schema_prints_one_channel_or_writes_every_file() {
         "the same text as the checked-in file"
     );
 
-    let dir = std::env::temp_dir().join(format!("airflow-comms-schemas-{}", std::process::id()));
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path().join("schemas");
     let out = cli(&["schema", "--out", dir.to_str().unwrap()], b"");
     assert_eq!(
         out.status.code(),
