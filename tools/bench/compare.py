@@ -11,8 +11,11 @@ script times the Python SDK's real paths on those very files:
 - encode, as the task side does it: `model_dump()` then `_RequestFrame(...).as_bytes()`;
 - JSON decode: `TypeAdapter(<union>).validate_json(text)`.
 
-Python is timed with `timeit` (garbage collector off, its default) and the best of several
-repeats; Rust times are criterion's mean estimates. Prints the tables for the README.
+Both sides report the same statistic, the median time per call: Python is timed with `timeit`
+(garbage collector off, its default) over 15 repeats, Rust by criterion's median estimate over
+its samples. A median shrugs off the stalls a shared host adds to a few samples; comparing
+Python's best repeat with criterion's mean (as this script once did) charged those stalls to
+Rust alone. Prints the tables for the README.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import statistics
 import subprocess
 import sys
 import timeit
@@ -38,21 +42,25 @@ REPLIES = ["ConnectionResult", "StartupDetails"]
 XCOMS = ["SetXCom100B", "SetXCom10KiB", "SetXCom1MiB", "SetXCom16MiB"]
 
 
+REPEATS = 15
+
+
 def python_time(fn, budget: float = 0.5) -> float:
-    """Seconds per call: the best of 5 repeats, each sized to take about `budget` / 5."""
+    """Seconds per call: the median of `REPEATS` repeats, each sized to take about
+    `budget` / `REPEATS`."""
     number, elapsed = 1, 0.0
-    while elapsed < budget / 5 and number < 10**7:
+    while elapsed < budget / REPEATS and number < 10**7:
         elapsed = timeit.timeit(fn, number=number)
-        if elapsed < budget / 5:
+        if elapsed < budget / REPEATS:
             number *= 4
-    return min(timeit.repeat(fn, number=number, repeat=5)) / number
+    return statistics.median(timeit.repeat(fn, number=number, repeat=REPEATS)) / number
 
 
 def rust_time(group: str, bench: str) -> float | None:
-    """Seconds per iteration from criterion's estimates, if that benchmark ran."""
+    """Seconds per iteration, criterion's median estimate, if that benchmark ran."""
     for path in (CRITERION / group / bench / "new" / "estimates.json", CRITERION / group / bench.replace("/", "_") / "new" / "estimates.json"):
         if path.exists():
-            return json.loads(path.read_text())["mean"]["point_estimate"] / 1e9
+            return json.loads(path.read_text())["median"]["point_estimate"] / 1e9
     return None
 
 
