@@ -200,10 +200,31 @@ fn big_xcoms(c: &mut Criterion) {
                 b.iter(|| decode_request::<TaskToSupervisor>(black_box(&frame[4..])).unwrap())
             },
         );
+        let request = RequestFrame {
+            id: 0,
+            body: message.clone(),
+            context_carrier: None,
+        };
+        group.bench_with_input(
+            BenchmarkId::new("frame_encode", name),
+            &request,
+            |b, request| {
+                let mut out = Vec::with_capacity(frame.len());
+                b.iter(|| {
+                    out.clear();
+                    encode_request(black_box(request), &mut out).unwrap();
+                })
+            },
+        );
         group.throughput(Throughput::Bytes(json.len() as u64));
         group.bench_with_input(BenchmarkId::new("json_decode", name), &json, |b, json| {
             b.iter(|| decode_json::<TaskToSupervisor>(black_box(json)).unwrap())
         });
+        group.bench_with_input(
+            BenchmarkId::new("json_encode", name),
+            &message,
+            |b, message| b.iter(|| serde_json::to_string(black_box(message)).unwrap()),
+        );
     }
     group.finish();
 }
@@ -230,6 +251,10 @@ fn replies(c: &mut Criterion) {
         });
         group.bench_function("json_decode", |b| {
             b.iter(|| decode_json::<ToTask>(black_box(&json)).unwrap())
+        });
+        let body = reply.body.as_ref().unwrap();
+        group.bench_function("json_encode", |b| {
+            b.iter(|| serde_json::to_string(black_box(body)).unwrap())
         });
         group.finish();
     }

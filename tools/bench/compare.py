@@ -118,20 +118,24 @@ def main() -> int:
         )
 
     print()
-    print("| SetXCom value | frame bytes | Python frame decode | MB/s | Rust frame decode | MB/s | Python/Rust | Python JSON decode | Rust JSON decode | Python/Rust |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| SetXCom value | frame bytes | Python frame decode | MB/s | Rust frame decode | MB/s | Python/Rust | Python JSON decode | Rust JSON decode | Python/Rust | Python frame encode | Rust frame encode | Python/Rust |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name in XCOMS:
         frame = (DATA / f"{name}.frame").read_bytes()
         text = (DATA / f"{name}.json").read_text(encoding="utf-8")
         payload = frame[4:]
         py = python_time(lambda: to_supervisor.validate_python(request_decoder.decode(payload).body), budget=2.0)
         py_json = python_time(lambda: to_supervisor.validate_json(text), budget=2.0)
+        message = to_supervisor.validate_json(text)
+        py_encode = python_time(lambda: comms._RequestFrame(id=0, body=message.model_dump()).as_bytes(), budget=2.0)  # noqa: B023
         rs = rust_time("SetXCom", f"frame_decode/{name}")
         rs_json = rust_time("SetXCom", f"json_decode/{name}")
+        rs_encode = rust_time("SetXCom", f"frame_encode/{name}")
         mbs = lambda seconds: f"{len(frame) / seconds / 1e6:.0f}" if seconds else "—"  # noqa: E731
         print(
             f"| {name.removeprefix('SetXCom')} | {len(frame)} | {fmt(py)} | {mbs(py)} | {fmt(rs)} | {mbs(rs)} | {ratio(py, rs)} "
-            f"| {fmt(py_json)} | {fmt(rs_json)} | {ratio(py_json, rs_json)} |"
+            f"| {fmt(py_json)} | {fmt(rs_json)} | {ratio(py_json, rs_json)} "
+            f"| {fmt(py_encode)} | {fmt(rs_encode)} | {ratio(py_encode, rs_encode)} |"
         )
     return 0
 
