@@ -17,6 +17,8 @@ use serde_json::value::RawValue;
 
 use crate::limits::Limits;
 
+mod binary;
+
 /// A JSON object whose values are free-form JSON, in the sender's key order
 /// (Python `dict[str, JsonValue]`, `dict[str, Any]`, `dict`).
 pub type JsonMap = IndexMap<String, JsonValue>;
@@ -106,13 +108,14 @@ impl Serialize for JsonValue {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         if serializer.is_human_readable() {
             self.0.serialize(serializer)
-        } else if let Some(wide) = integer_beyond_64_bits(self.0.get()) {
-            // msgspec refuses these too (OverflowError); writing a float would change the value.
-            Err(serde::ser::Error::custom(format_args!(
-                "the integer {wide} does not fit in 64 bits and cannot be written as msgpack"
-            )))
         } else {
-            serde_transcode::transcode(&mut checked_json(self.0.get()), serializer)
+            match binary::shape(self.0.get()) {
+                // msgspec refuses these too (OverflowError); a float would change the value.
+                Err(wide) => Err(serde::ser::Error::custom(format_args!(
+                    "the integer {wide} does not fit in 64 bits and cannot be written as msgpack"
+                ))),
+                Ok(counts) => binary::transcode(self.0.get(), &counts, serializer),
+            }
         }
     }
 }
@@ -1032,51 +1035,6 @@ impl Visitor<'_> for JsonKey<'_> {
     }
 }
 
-/// The bytes of JSON text that lie outside string literals, with their positions. Both scans
-/// below need to know where strings are: whitespace and digits inside them mean nothing.
-fn outside_strings(json: &str) -> impl Iterator<Item = (usize, u8)> + '_ {
-    let (mut in_string, mut escaped) = (false, false);
-    json.bytes().enumerate().filter(move |&(_, b)| {
-        if in_string {
-            match b {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            false
-        } else {
-            in_string = b == b'"';
-            !in_string
-        }
-    })
-}
-
-/// The first integer literal of `json` outside the range msgpack can carry
-/// (`-2^63 ..= 2^64 - 1`), if any.
-fn integer_beyond_64_bits(json: &str) -> Option<&str> {
-    let is_number_byte = |b: u8| matches!(b, b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9');
-    let wide = |token: &str| {
-        !token.contains(['.', 'e', 'E'])
-            && token.parse::<i64>().is_err()
-            && token.parse::<u64>().is_err()
-    };
-    let mut start = None;
-    for (i, b) in outside_strings(json) {
-        match (start, is_number_byte(b)) {
-            (None, true) => start = Some(i),
-            (Some(from), false) => {
-                if wide(&json[from..i]) {
-                    return Some(&json[from..i]);
-                }
-                start = None;
-            }
-            _ => {}
-        }
-    }
-    start.map(|from| &json[from..]).filter(|token| wide(token))
-}
-
 /// `json` (valid JSON text) without the whitespace between tokens, or `None` when it has none.
 /// String literals are stepped over with `memchr`: this runs on every JSON value decoded, and a
 /// byte-by-byte state machine cost more than parsing the value did.
@@ -1269,23 +1227,6 @@ mod tests {
                 }
             }
         }
-    }
-
-    #[test]
-    fn finds_integers_msgpack_cannot_carry_outside_strings_only() {
-        assert_eq!(
-            integer_beyond_64_bits("18446744073709551616"),
-            Some("18446744073709551616")
-        );
-        assert_eq!(
-            integer_beyond_64_bits(r#"{"a":-9223372036854775809}"#),
-            Some("-9223372036854775809")
-        );
-        assert_eq!(
-            integer_beyond_64_bits(r#"{"99999999999999999999":"99999999999999999999"}"#),
-            None
-        );
-        assert_eq!(integer_beyond_64_bits("[1e400,18446744073709551615]"), None);
     }
 
     /// The JSON text serde_json writes for the msgpack value `bytes`, read by rmp-serde.
@@ -1661,6 +1602,18 @@ mod tests {
         fn transcodes_any_value_as_serde_json_writes_it(value in any_json()) {
             let bytes = rmp_serde::to_vec(&value).unwrap();
             proptest::prop_assert_eq!(transcoded(&bytes), serde_json::to_string(&value).unwrap());
+        }
+
+        /// Written as msgpack, a value's text gives the bytes rmp-serde writes for the parsed
+        /// value, spaced out or not (every container's count comes from the text).
+        #[test]
+        fn writes_any_value_as_msgpack_as_rmp_serde_writes_it(value in any_json()) {
+            let expected = rmp_serde::to_vec(&value).unwrap();
+            let compact = JsonValue::from(&value);
+            proptest::prop_assert_eq!(rmp_serde::to_vec(&compact).unwrap(), expected.clone());
+            let spaced = serde_json::to_string_pretty(&value).unwrap();
+            let spaced = JsonValue::from_json_text(spaced).unwrap();
+            proptest::prop_assert_eq!(rmp_serde::to_vec(&spaced).unwrap(), expected);
         }
 
         #[test]
