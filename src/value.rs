@@ -497,6 +497,8 @@ fn write_msgpack_as_json(
 ) -> Result<(), Refusal> {
     let mut open: Vec<Open> = Vec::new();
     let available = input.len();
+    // Below this much room, `reserve_for_rest` looks again (see there).
+    let mut low_water = SLACK;
     loop {
         let marker = take_byte(input)?;
         match marker {
@@ -563,8 +565,8 @@ fn write_msgpack_as_json(
             if level.left > 0 {
                 // Checked between items only: no item is written into a full buffer but the
                 // first of a container, or one bigger than the slack (then `Vec` doubles).
-                if out.capacity() - out.len() < SLACK {
-                    reserve_for_rest(out, available - input.len(), input.len());
+                if out.capacity() - out.len() < low_water {
+                    low_water = reserve_for_rest(out, available - input.len(), input.len());
                 }
                 out.push(b',');
                 if level.map {
@@ -587,15 +589,22 @@ const SLACK: usize = 4 << 10;
 /// one, copies the text about once and does not hold twice its size at the end (a 16 MiB frame
 /// peaked at 2.47 times its size with doubling, 1.33 times with this).
 ///
-/// At least a quarter of the capacity is added, so a value whose later part writes more text
-/// per byte than its first is still reallocated only a logarithmic number of times.
+/// Returns the room below which to look again: [`SLACK`] after reserving the estimate and the
+/// slack on top (only a short estimate runs it down again), none when the estimate fits in the
+/// room there is (`Vec` doubles if it was short). At least a quarter of the capacity is added,
+/// so a value whose later part writes more text per byte than its first is still reallocated
+/// only a logarithmic number of times.
 #[cold]
 #[inline(never)]
-fn reserve_for_rest(out: &mut Vec<u8>, read: usize, left: usize) {
+fn reserve_for_rest(out: &mut Vec<u8>, read: usize, left: usize) -> usize {
     let per_read_byte = out.len() as f64 / read.max(1) as f64;
     // A float: the product of two lengths may not fit in `usize` (it saturates back to one).
     let estimate = (left as f64 * per_read_byte * (17.0 / 16.0)) as usize;
-    out.reserve_exact(estimate.max(out.capacity() / 4).max(SLACK));
+    if estimate <= out.capacity() - out.len() {
+        return 0;
+    }
+    out.reserve_exact(estimate.max(out.capacity() / 4).saturating_add(SLACK));
+    SLACK
 }
 
 fn take<'a>(input: &mut &'a [u8], n: usize) -> Result<&'a [u8], Refusal> {

@@ -13,6 +13,7 @@ struct Counting;
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
+static REALLOCS: AtomicUsize = AtomicUsize::new(0);
 /// One measurement at a time: the counters are process-wide.
 static MEASURING: Mutex<()> = Mutex::new(());
 
@@ -29,6 +30,7 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        REALLOCS.fetch_add(1, Ordering::Relaxed);
         if new_size > layout.size() {
             let live = LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed) + new_size
                 - layout.size();
@@ -50,6 +52,13 @@ fn peak_during<T>(f: impl FnOnce() -> T) -> (T, usize) {
     PEAK.store(before, Ordering::Relaxed);
     let out = f();
     (out, PEAK.load(Ordering::Relaxed) - before)
+}
+
+/// How many times `f` resized an allocation.
+fn reallocs_during<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    let before = REALLOCS.load(Ordering::Relaxed);
+    let out = f();
+    (out, REALLOCS.load(Ordering::Relaxed) - before)
 }
 
 /// A SetXCom frame whose value is about `size` bytes of rows (objects of strings and numbers).
@@ -94,4 +103,22 @@ fn decoding_a_16_mib_set_xcom_frame_peaks_under_three_times_its_size() {
         frame.len()
     );
     assert!(ratio <= 3.0, "peak {ratio:.2}x the frame size");
+}
+
+/// The value's text is reserved by estimate, not doubled nor grown item by item near its end:
+/// a value of any size is resized a handful of times (the first estimate, the final fit, and
+/// the decoder's small stacks), not once per item or per doubling.
+#[test]
+fn decoding_a_set_xcom_frame_resizes_its_text_a_few_times_at_any_size() {
+    let _one_at_a_time = MEASURING.lock().unwrap();
+    for size in [2 << 10, 10 << 10, 100 << 10, 1 << 20, 8 << 20] {
+        let frame = set_xcom_frame(size);
+        let (decoded, reallocs) =
+            reallocs_during(|| decode_request::<TaskToSupervisor>(&frame[4..]).map(|f| f.body));
+        decoded.unwrap();
+        assert!(
+            reallocs <= 4,
+            "{reallocs} reallocations for a value of {size} bytes"
+        );
+    }
 }
