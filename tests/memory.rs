@@ -1,6 +1,7 @@
 //! Peak memory while decoding a 16 MiB SetXCom frame, counted by a global allocator that tracks
-//! the bytes live on the heap. The decoder keeps the value as JSON text (transcoded once from
-//! msgpack), so the peak stays within a small multiple of the frame.
+//! the bytes live on the heap, and how often a decode resizes an allocation. The decoder keeps
+//! the value as JSON text (transcoded once from msgpack, into a buffer reserved by estimate), so
+//! the peak stays within a small multiple of the frame and the text is resized a few times.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::Mutex;

@@ -265,53 +265,40 @@ fn check_count<E: de::Error>(counted: usize, written: usize) -> Result<(), E> {
     }
 }
 
-/// Serializes the next array item.
-struct Element<'a, 'c, S> {
-    out: &'a mut S,
-    counts: &'c Counts<'c>,
+/// Defines a seed that serializes the value a deserializer hands it through one method of a
+/// compound serializer: an array item, an object key, an object entry's value.
+macro_rules! compound_seed {
+    ($(#[doc = $doc:literal])* $name:ident: $compound:ident::$method:ident) => {
+        $(#[doc = $doc])*
+        struct $name<'a, 'c, S> {
+            out: &'a mut S,
+            counts: &'c Counts<'c>,
+        }
+
+        impl<'de, S: $compound> DeserializeSeed<'de> for $name<'_, '_, S> {
+            type Value = ();
+
+            fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+                self.out
+                    .$method(&Transcoder::new(deserializer, self.counts))
+                    .map_err(carried)
+            }
+        }
+    };
 }
 
-impl<'de, S: SerializeSeq> DeserializeSeed<'de> for Element<'_, '_, S> {
-    type Value = ();
-
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        self.out
-            .serialize_element(&Transcoder::new(deserializer, self.counts))
-            .map_err(carried)
-    }
-}
-
-/// Serializes the next object key.
-struct Key<'a, 'c, S> {
-    out: &'a mut S,
-    counts: &'c Counts<'c>,
-}
-
-impl<'de, S: SerializeMap> DeserializeSeed<'de> for Key<'_, '_, S> {
-    type Value = ();
-
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        self.out
-            .serialize_key(&Transcoder::new(deserializer, self.counts))
-            .map_err(carried)
-    }
-}
-
-/// Serializes the value of the object entry whose key was just written.
-struct Entry<'a, 'c, S> {
-    out: &'a mut S,
-    counts: &'c Counts<'c>,
-}
-
-impl<'de, S: SerializeMap> DeserializeSeed<'de> for Entry<'_, '_, S> {
-    type Value = ();
-
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        self.out
-            .serialize_value(&Transcoder::new(deserializer, self.counts))
-            .map_err(carried)
-    }
-}
+compound_seed!(
+    /// Serializes the next array item.
+    Element: SerializeSeq::serialize_element
+);
+compound_seed!(
+    /// Serializes the next object key.
+    Key: SerializeMap::serialize_key
+);
+compound_seed!(
+    /// Serializes the value of the object entry whose key was just written.
+    Entry: SerializeMap::serialize_value
+);
 
 #[cfg(test)]
 mod tests {
