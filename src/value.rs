@@ -1044,6 +1044,23 @@ impl Visitor<'_> for JsonKey<'_> {
     }
 }
 
+/// The position after the closing quote of the JSON string literal whose content starts at `at`:
+/// the next quote that no backslash escapes, found with `memchr`.
+fn string_end(bytes: &[u8], mut at: usize) -> usize {
+    while let Some(found) = bytes
+        .get(at..)
+        .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
+    {
+        at += found;
+        if bytes[at] == b'"' {
+            return at + 1;
+        }
+        // A backslash escapes the byte after it.
+        at += 2;
+    }
+    bytes.len()
+}
+
 /// `json` (valid JSON text) without the whitespace between tokens, or `None` when it has none.
 /// String literals are stepped over with `memchr`: this runs on every JSON value decoded, and a
 /// byte-by-byte state machine cost more than parsing the value did.
@@ -1052,21 +1069,7 @@ fn minified(json: &str) -> Option<String> {
     let (mut out, mut copied_from, mut at) = (None::<Vec<u8>>, 0, 0);
     while at < bytes.len() {
         match bytes[at] {
-            b'"' => {
-                // To the closing quote: the next quote that no backslash escapes.
-                at += 1;
-                while let Some(found) = bytes
-                    .get(at..)
-                    .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
-                {
-                    at += found;
-                    if bytes[at] == b'"' {
-                        break;
-                    }
-                    at += 2;
-                }
-                at += 1;
-            }
+            b'"' => at = string_end(bytes, at + 1),
             b' ' | b'\n' | b'\r' | b'\t' => {
                 let out = out.get_or_insert_with(|| Vec::with_capacity(bytes.len()));
                 out.extend_from_slice(&bytes[copied_from..at]);

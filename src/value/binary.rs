@@ -14,7 +14,7 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed};
 use serde::ser::{self, Serialize, SerializeMap, SerializeSeq, Serializer};
 
-use super::checked_json;
+use super::{checked_json, string_end};
 
 /// The item counts of the arrays and objects of the valid JSON text `json`, in the order they
 /// open; or the first integer literal outside the range msgpack can carry (`-2^63 ..= 2^64 - 1`).
@@ -84,22 +84,6 @@ pub(super) fn shape(json: &str) -> Result<Vec<usize>, &str> {
         }
     }
     Ok(counts)
-}
-
-/// The position after the closing quote of the string literal whose content starts at `at`.
-fn string_end(bytes: &[u8], mut at: usize) -> usize {
-    while let Some(found) = bytes
-        .get(at..)
-        .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
-    {
-        at += found;
-        if bytes[at] == b'"' {
-            return at + 1;
-        }
-        // A backslash escapes the byte after it.
-        at += 2;
-    }
-    bytes.len()
 }
 
 /// Whether a number token is an integer literal outside `-2^63 ..= 2^64 - 1`.
