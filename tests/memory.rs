@@ -2,42 +2,73 @@
 //! the bytes live on the heap, and how often a decode resizes an allocation. The decoder keeps
 //! the value as JSON text (transcoded once from msgpack, into a buffer reserved by estimate), so
 //! the peak stays within a small multiple of the frame and the text is resized a few times.
+//!
+//! Only the measuring thread's allocations are counted: libtest runs other tests and prints their
+//! output on threads of its own, and those allocations are not the decoder's.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
 
 use airflow_comms::frame::{decode_request, encode_request};
 use airflow_comms::*;
 
 struct Counting;
 
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
+/// Bytes the measuring thread has allocated and not freed since its measurement began (negative
+/// when it frees what was allocated before).
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+static PEAK: AtomicIsize = AtomicIsize::new(0);
 static REALLOCS: AtomicUsize = AtomicUsize::new(0);
 /// One measurement at a time: the counters are process-wide.
 static MEASURING: Mutex<()> = Mutex::new(());
 
+thread_local! {
+    /// Whether this thread is the one being measured. A `const` thread-local of a type without
+    /// `Drop` never allocates, so reading it from the allocator cannot recurse into it.
+    static COUNTED: Cell<bool> = const { Cell::new(false) };
+}
+
+fn counted() -> bool {
+    // During thread teardown the slot may be gone: such a thread is not measuring.
+    COUNTED.try_with(Cell::get).unwrap_or(false)
+}
+
+/// Adds `delta` bytes to the measuring thread's live total and raises the peak.
+fn grow(delta: usize) {
+    let delta = delta as isize;
+    let live = LIVE.fetch_add(delta, Ordering::Relaxed) + delta;
+    PEAK.fetch_max(live, Ordering::Relaxed);
+}
+
+fn shrink(delta: usize) {
+    LIVE.fetch_sub(delta as isize, Ordering::Relaxed);
+}
+
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-        PEAK.fetch_max(live, Ordering::Relaxed);
+        if counted() {
+            grow(layout.size());
+        }
         // SAFETY: forwarded unchanged to the system allocator.
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        if counted() {
+            shrink(layout.size());
+        }
         // SAFETY: forwarded unchanged to the system allocator.
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        REALLOCS.fetch_add(1, Ordering::Relaxed);
-        if new_size > layout.size() {
-            let live = LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed) + new_size
-                - layout.size();
-            PEAK.fetch_max(live, Ordering::Relaxed);
-        } else {
-            LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+        if counted() {
+            REALLOCS.fetch_add(1, Ordering::Relaxed);
+            if new_size > layout.size() {
+                grow(new_size - layout.size());
+            } else {
+                shrink(layout.size() - new_size);
+            }
         }
         // SAFETY: forwarded unchanged to the system allocator.
         unsafe { System.realloc(ptr, layout, new_size) }
@@ -47,19 +78,27 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-/// Bytes allocated at the peak of `f`, above what was live before it.
-fn peak_during<T>(f: impl FnOnce() -> T) -> (T, usize) {
-    let before = LIVE.load(Ordering::Relaxed);
-    PEAK.store(before, Ordering::Relaxed);
+/// Runs `f` with this thread's allocations counted from zero.
+fn counting<T>(f: impl FnOnce() -> T) -> T {
+    LIVE.store(0, Ordering::Relaxed);
+    PEAK.store(0, Ordering::Relaxed);
+    REALLOCS.store(0, Ordering::Relaxed);
+    COUNTED.set(true);
     let out = f();
-    (out, PEAK.load(Ordering::Relaxed) - before)
+    COUNTED.set(false);
+    out
 }
 
-/// How many times `f` resized an allocation.
+/// Bytes `f` had allocated on this thread at its peak.
+fn peak_during<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    let out = counting(f);
+    (out, PEAK.load(Ordering::Relaxed).max(0) as usize)
+}
+
+/// How many times `f` resized an allocation on this thread.
 fn reallocs_during<T>(f: impl FnOnce() -> T) -> (T, usize) {
-    let before = REALLOCS.load(Ordering::Relaxed);
-    let out = f();
-    (out, REALLOCS.load(Ordering::Relaxed) - before)
+    let out = counting(f);
+    (out, REALLOCS.load(Ordering::Relaxed))
 }
 
 /// A SetXCom frame whose value is about `size` bytes of rows (objects of strings and numbers).
