@@ -18,7 +18,7 @@
 //!     fn handle(&mut self, request: GetConnection) -> Result<ConnectionReply, ErrorResponse> {
 //!         Ok(ConnectionReply::ErrorResponse(ErrorResponse {
 //!             error: ErrorType::ConnectionNotFound,
-//!             detail: Some([("conn_id".to_owned(), JsonValue::from(serde_json::json!(request.conn_id)))].into_iter().collect()),
+//!             detail: Some([("conn_id", request.conn_id)].into_iter().collect()),
 //!         }))
 //!     }
 //! }
@@ -52,7 +52,6 @@ use crate::channels::{
 use crate::decode::DecodeErrorKind;
 use crate::enums::ErrorType;
 use crate::frame::{FrameError, RequestFrame, ResponseFrame, encode_response};
-use crate::value::{JsonMap, JsonValue};
 // The channels' members, named by the channel macros.
 use crate::messages::dag_processor::DagFileParsingResult;
 use crate::messages::hitl::*;
@@ -99,11 +98,7 @@ pub fn refusal(error: &FrameError) -> Option<ResponseFrame<()>> {
         }
         _ => ErrorType::GenericError,
     };
-    let mut detail = JsonMap::new();
-    detail.insert(
-        "message".into(),
-        JsonValue::from(serde_json::Value::String(error.to_string())),
-    );
+    let detail = [("message", error.to_string())].into_iter().collect();
     Some(ResponseFrame::error(
         id,
         ErrorResponse {

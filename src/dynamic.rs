@@ -47,11 +47,25 @@ pub struct DecodedFrame {
     pub context_carrier: Option<ContextCarrier>,
 }
 
-fn to_json<T: Serialize + crate::union::Union>(message: &T) -> JsonMessage {
-    JsonMessage {
-        type_tag: message.type_tag(),
-        // A decoded message always serializes.
-        json: serde_json::to_string(message).expect("a decoded message serializes to JSON"),
+/// The JSON form of a decoded message. It may have none, as in Python, where
+/// `model_dump(mode="json")` fails on the same values: bytes that are not UTF-8, or a msgpack
+/// extension value other than a timestamp, inside an `Any`-typed field.
+fn to_json<T: Serialize + crate::union::Union>(
+    id: i64,
+    message: &T,
+) -> Result<JsonMessage, FrameError> {
+    match serde_json::to_string(message) {
+        Ok(json) => Ok(JsonMessage {
+            type_tag: message.type_tag(),
+            json,
+        }),
+        Err(err) => Err(FrameError::Encode {
+            id,
+            reason: format!(
+                "the `{}` message has no JSON form: {err}",
+                message.type_tag()
+            ),
+        }),
     }
 }
 
@@ -66,7 +80,7 @@ impl ChannelName {
                 let frame = decode_request::<C>(self.0)?;
                 Ok(DecodedFrame {
                     id: frame.id,
-                    body: Some(to_json(&frame.body)),
+                    body: Some(to_json(frame.id, &frame.body)?),
                     error: None,
                     context_carrier: frame.context_carrier,
                 })
@@ -75,7 +89,11 @@ impl ChannelName {
                 let frame = decode_response::<U>(self.0)?;
                 Ok(DecodedFrame {
                     id: frame.id,
-                    body: frame.body.as_ref().map(to_json),
+                    body: frame
+                        .body
+                        .as_ref()
+                        .map(|body| to_json(frame.id, body))
+                        .transpose()?,
                     error: frame.error,
                     context_carrier: None,
                 })

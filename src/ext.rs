@@ -119,6 +119,20 @@ pub(crate) fn decode_timestamp(data: &[u8]) -> Option<(i64, u32)> {
     (nanos < 1_000_000_000 && within_python_years(secs)).then_some((secs, nanos))
 }
 
+/// The instant Python holds for a timestamp of `secs` and `nanos`: microseconds rounded half
+/// up (carrying into the seconds), as msgspec rounds them; `None` outside the years 1 to 9999.
+pub(crate) fn timestamp_to_utc(secs: i64, nanos: u32) -> Option<chrono::DateTime<chrono::Utc>> {
+    use chrono::Datelike;
+    let micros = (nanos + 500) / 1000;
+    let (secs, micros) = if micros == 1_000_000 {
+        (secs + 1, 0)
+    } else {
+        (secs, micros)
+    };
+    chrono::DateTime::from_timestamp(secs, micros * 1000)
+        .filter(|utc| (1..=9999).contains(&utc.year()))
+}
+
 /// Whether `secs` since the epoch falls in years 1 to 9999 (UTC): Python's `datetime` holds no
 /// other, and msgspec refuses a timestamp outside them.
 pub(crate) fn within_python_years(secs: i64) -> bool {
@@ -136,6 +150,20 @@ impl<'de> de::DeserializeSeed<'de> for Capture<'_> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         deserializer.deserialize_any(self)
+    }
+}
+
+/// [`Capture`] of a value asked for with `deserialize_newtype_struct`: the newtype is the
+/// wrapper the request put around the value, and its content is captured.
+pub(crate) struct CaptureAll<'a>(pub(crate) &'a mut Vec<u8>);
+
+impl<'de> Visitor<'de> for CaptureAll<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any value")
+    }
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        de::DeserializeSeed::deserialize(Capture(self.0), deserializer)
     }
 }
 

@@ -137,7 +137,7 @@ pub use messages::write::*;
 pub use model::{ExtraFields, Message, Model};
 pub use time::{AwareDateTime, NaiveOrAwareDateTime, TimeDelta, UtcDateTime};
 pub use union::Union;
-pub use value::{JsonMap, JsonValue};
+pub use value::{AnyDict, AnyMap, AnyValue, JsonMap, JsonValue};
 
 /// The supervisor schema version apache-airflow-task-sdk 1.3.2 declares
 /// (`api_version` of `airflow/sdk/execution_time/schema/schema.json`).

@@ -232,13 +232,14 @@ pub(crate) enum Scan {
     Structure,
     /// Strings must be UTF-8, as msgspec requires.
     Strings,
-    /// Strings must be UTF-8 and there may be no bin (raw bytes): inside a message body. No
-    /// Airflow message has a bytes field, and serde would read bin as a list of integers.
+    /// Strings must be UTF-8, inside a message body. Bin (raw bytes) passes: an `Any`-typed
+    /// field or an ignored one may hold it; the body decoder refuses it in typed fields.
     Body,
 }
 
+/// The body decoder's refusal of bin in a typed field.
 pub(crate) const BIN_IN_BODY: ScanError =
-    ScanError::Invalid("msgpack bin (raw bytes) has no place in a message body");
+    ScanError::Invalid("msgpack bin (raw bytes) where no bytes are allowed");
 
 /// Splits one well-formed msgpack value off the front of `input`. Iterative, within `limits`:
 /// `enclosing` arrays and maps already hold the value (0 for a message body), and nesting may
@@ -314,9 +315,6 @@ pub(crate) fn item(input: &mut &[u8], scan: Scan, limits: &Limits) -> Result<usi
             return Ok(0);
         }
         0xc4..=0xc6 => {
-            if scan == Scan::Body {
-                return Err(BIN_IN_BODY);
-            }
             let len = length(input, 1 << (marker - 0xc4))?;
             check_string(len, limits)?;
             take(input, len)?;

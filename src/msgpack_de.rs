@@ -9,7 +9,10 @@
 //! - it notes where the value of the body's last `"type"` key is, which the scan reads as the tag;
 //! - a skipped value (an ignored field) is stepped over without a visitor per item;
 //! - a [`JsonValue`] field is transcoded to JSON text straight from the input, in one pass, with
-//!   no visitor per item.
+//!   no visitor per item;
+//! - bin (raw bytes) is refused in every typed field (no message has a bytes field, and serde
+//!   would read bin as text or a list of integers, which pydantic's strict reading refuses), and
+//!   let through inside an [`AnyValue`](crate::AnyValue), which holds what msgspec decodes.
 
 use std::fmt;
 
@@ -18,7 +21,7 @@ use serde::de::{self, DeserializeSeed, Visitor};
 
 use crate::limits::Limits;
 use crate::msgpack::Scan;
-use crate::value::{JsonValue, VALUE_TOKEN};
+use crate::value::{ANY_TOKEN, JsonValue, VALUE_TOKEN};
 
 /// Why a body did not decode into the requested type.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +58,8 @@ pub(crate) struct Deserializer<'de, 'l> {
     depth: usize,
     /// The input from the value of the body map's last `"type"` key on.
     tag: Option<&'de [u8]>,
+    /// Whether the value being read is inside an `AnyValue`, where bin is a value like any other.
+    free_form: bool,
 }
 
 impl<'de, 'l> Deserializer<'de, 'l> {
@@ -64,6 +69,7 @@ impl<'de, 'l> Deserializer<'de, 'l> {
             limits,
             depth: 0,
             tag: None,
+            free_form: false,
         }
     }
 
@@ -173,6 +179,11 @@ impl<'de, 'l> Deserializer<'de, 'l> {
             0xd9..=0xdb => {
                 let len = self.be(1 << (marker - 0xd9))? as usize;
                 visitor.visit_borrowed_str(self.str(len)?)
+            }
+            0xc4..=0xc6 if self.free_form => {
+                let len = self.be(1 << (marker - 0xc4))? as usize;
+                crate::msgpack::check_string(len, self.limits)?;
+                visitor.visit_borrowed_bytes(self.take(len)?)
             }
             0xc4..=0xc6 => Err(crate::msgpack::BIN_IN_BODY.into()),
             0x90..=0x9f => self.seq(usize::from(marker & 0x0f), visitor),
@@ -321,6 +332,13 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de, '_> {
             let value = JsonValue::from_msgpack_prefix(&mut self.input, self.limits, self.depth)
                 .map_err(|err| Error(err.to_string()))?;
             return crate::value::hand_over_to(value, visitor);
+        }
+        if name == ANY_TOKEN {
+            // An AnyValue, or a value inside one: bin is let through (see `value::ANY_TOKEN`).
+            let outside = std::mem::replace(&mut self.free_form, true);
+            let value = visitor.visit_newtype_struct(&mut *self);
+            self.free_form = outside;
+            return value;
         }
         visitor.visit_newtype_struct(self)
     }

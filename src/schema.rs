@@ -26,11 +26,11 @@ use crate::groups::visit_groups;
 use crate::messages::callback::CallbackTerminalStatePayload;
 use crate::messages::dag_processor::PosixPath;
 use crate::messages::hitl::NonEmptyVec;
-use crate::messages::lifecycle::{JsonMapOrString, TaskRef};
+use crate::messages::lifecycle::{AnyMapOrString, JsonMapOrString, TaskRef};
 use crate::messages::trigger::{TriggerEvent, TriggerEventEntry};
 use crate::time::{AwareDateTime, NaiveOrAwareDateTime, TimeDelta, UtcDateTime};
 use crate::union::{Union, UnionVisitor};
-use crate::value::JsonValue;
+use crate::value::{AnyDict, AnyValue, JsonValue};
 
 /// A schema file: its name under `schemas/` and its content.
 #[derive(Debug, Clone, PartialEq)]
@@ -226,6 +226,12 @@ macro_rules! inline_schema {
 
 inline_schema! {
     JsonValue => json_schema!({ "description": "Any JSON value." });
+    // The JSON form of an `Any` value is any JSON value.
+    AnyValue => json_schema!({ "description": "Any JSON value." });
+    AnyDict => json_schema!({
+        "type": "object",
+        "additionalProperties": { "description": "Any JSON value." },
+    });
     AwareDateTime => json_schema!({ "type": "string", "format": "date-time" });
     UtcDateTime => json_schema!({ "type": "string", "format": "date-time" });
     NaiveOrAwareDateTime => json_schema!({
@@ -255,6 +261,7 @@ inline_schema! {
         ],
     });
     JsonMapOrString => json_schema!({ "anyOf": [{ "type": "object" }, { "type": "string" }] });
+    AnyMapOrString => json_schema!({ "anyOf": [{ "type": "object" }, { "type": "string" }] });
     TriggerEvent => json_schema!({
         "oneOf": [
             {

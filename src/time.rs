@@ -557,15 +557,7 @@ impl<'de, T: WireDateTime> Visitor<'de> for DateTimeVisitor<T> {
         }
         let (secs, nanos) = ext::decode_timestamp(&value.data)
             .ok_or_else(|| de::Error::custom("malformed msgpack timestamp"))?;
-        // Python keeps microseconds: round half up, carrying into the seconds, as msgspec does.
-        let micros = (nanos + 500) / 1000;
-        let (secs, micros) = if micros == 1_000_000 {
-            (secs + 1, 0)
-        } else {
-            (secs, micros)
-        };
-        DateTime::from_timestamp(secs, micros * 1000)
-            .filter(|utc| (1..=9999).contains(&utc.year()))
+        ext::timestamp_to_utc(secs, nanos)
             .map(T::from_utc)
             .ok_or_else(|| de::Error::custom("the msgpack timestamp is outside years 1 to 9999"))
     }

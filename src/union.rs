@@ -83,14 +83,19 @@ pub trait UnionVisitor {
 pub fn deserialize_buffered<'de, U: Union, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<U, D::Error> {
-    use serde::de::{DeserializeSeed, Error};
+    use serde::de::Error;
     if deserializer.is_human_readable() {
         let raw =
             <Box<serde_json::value::RawValue> as serde::Deserialize>::deserialize(deserializer)?;
         crate::decode::decode_json::<U>(raw.get()).map_err(D::Error::custom)
     } else {
         let mut buffer = Vec::new();
-        crate::ext::Capture(&mut buffer).deserialize(deserializer)?;
+        // Asked for as a free-form value, so that the crate's body decoder lets bin through to
+        // the buffer: whether a field may hold it is decided when the buffer is decoded.
+        deserializer.deserialize_newtype_struct(
+            crate::value::ANY_TOKEN,
+            crate::ext::CaptureAll(&mut buffer),
+        )?;
         crate::decode::decode_msgpack::<U>(&buffer).map_err(D::Error::custom)
     }
 }

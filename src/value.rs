@@ -1,7 +1,13 @@
-//! Free-form JSON carried inside messages (XCom values, rendered fields, trigger kwargs, ...).
+//! Free-form values carried inside messages (XCom values, rendered fields, trigger payloads, ...).
 //!
-//! Airflow types these fields as pydantic `JsonValue`, `Any` or a bare `dict`. Every one of them is
-//! a [`JsonValue`] here, so that the representation can change without touching the messages.
+//! Airflow types these fields in two ways, and pydantic checks them differently:
+//! - pydantic `JsonValue` (XCom values, rendered fields, asset extras, ...): JSON only. Such a
+//!   field is a [`JsonValue`] here, and a msgpack timestamp, bin or a non-string key in it is
+//!   refused, as pydantic refuses them.
+//! - `Any`, a bare `dict` or `dict[str, Any]` (trigger event payloads, DAG-run `conf`, trigger
+//!   workloads, ...): whatever msgspec decodes. Such a field is an [`AnyValue`] (or an
+//!   [`AnyMap`], an [`AnyDict`]), which keeps timestamps, bytes, non-string keys and NaN as
+//!   they came.
 //!
 //! A [`JsonValue`] keeps the JSON text it was decoded from (validated once, never built into a
 //! tree). That keeps big payloads cheap to forward, keeps integers beyond 64 bits and the key order
@@ -17,7 +23,11 @@ use serde_json::value::RawValue;
 
 use crate::limits::Limits;
 
+mod any;
 mod binary;
+
+pub(crate) use any::ANY_TOKEN;
+pub use any::{AnyDict, AnyMap, AnyValue};
 
 /// A JSON object whose values are free-form JSON, in the sender's key order
 /// (Python `dict[str, JsonValue]`, `dict[str, Any]`, `dict`).

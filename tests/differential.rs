@@ -77,6 +77,9 @@ fn unhex(text: &str) -> Vec<u8> {
 /// What Rust made of a mutant.
 enum Outcome {
     Accepted { value: Value, id: Option<i64> },
+    /// Decoded, but with no JSON form (bytes that are not UTF-8 or an extension value in an
+    /// `Any`-typed field), as pydantic's `model_dump(mode="json")` has none for it either.
+    NoJsonForm(String),
     Refused(Refusal),
 }
 
@@ -122,6 +125,9 @@ fn decode_frame(channel: ChannelName, frame: &[u8]) -> Outcome {
             id: Some(decoded.id),
         },
         Err(FrameError::Body { error, .. }) => Outcome::Refused(refusal(&error)),
+        Err(error @ FrameError::Encode { .. }) if error.to_string().contains("no JSON form") => {
+            Outcome::NoJsonForm(error.to_string())
+        }
         Err(error) => Outcome::Refused(Refusal {
             kind: "frame".into(),
             path: None,
@@ -304,6 +310,20 @@ fn check(mutant: &Mutant, section: &str, report: &mut Report) {
         counts.pydantic_rejects += 1;
     }
     match (verdict, outcome) {
+        ("accept", Outcome::NoJsonForm(_)) if form == "undumpable" => {
+            counts.agree += 1;
+            report.undumpable_accepted += 1;
+        }
+        ("accept", Outcome::NoJsonForm(why)) => report.fail(
+            "pydantic dumps it, Rust has no JSON form",
+            mutant,
+            format!("{}\n    Rust: {why}", mutant.label()),
+        ),
+        ("reject", Outcome::NoJsonForm(why)) => report.fail(
+            "pydantic rejects, Rust accepts",
+            mutant,
+            format!("{}\n    Rust: {why}", mutant.label()),
+        ),
         ("reject", Outcome::Accepted { value, .. }) => {
             let why = record
                 .get("pydantic")

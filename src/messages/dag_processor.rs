@@ -12,7 +12,7 @@
 //! [`nested`](crate::messages::nested): they normalise every date-time to UTC and several of
 //! their fields cannot be null.
 
-use super::lifecycle::JsonMapOrString;
+use super::lifecycle::AnyMapOrString;
 use super::nested::{AssetAliasReferenceAssetEventDagRun, AssetReferenceAssetEventDagRun};
 #[allow(unused_imports)]
 use super::prelude::*;
@@ -22,7 +22,7 @@ model! {
     /// [`DagFileParsingResult::serialized_dags`].
     pub struct LazyDeserializedDAG, extra = ignore {
         /// The DAG in Airflow's DAG serialization format.
-        pub data: JsonMap,
+        pub data: AnyDict,
         /// When the DAG was loaded from its file; a naive date-time is accepted here.
         pub last_loaded: Option<NaiveOrAwareDateTime> = None,
     }
@@ -101,7 +101,7 @@ model! {
         /// The run's state.
         pub state: DagRunState,
         /// The run's configuration.
-        pub conf: Option<JsonMap> = None,
+        pub conf: Option<AnyMap> = None,
         /// The user who triggered the run, if a user did.
         pub triggering_user_name: Option<String> = None,
         /// The asset events that led to the run.
@@ -139,7 +139,7 @@ model! {
         /// The host it ran on, once known.
         pub hostname: Option<String> = None,
         /// OpenTelemetry trace context of the task instance.
-        pub context_carrier: Option<JsonMap> = None,
+        pub context_carrier: Option<AnyDict> = None,
         /// The queue the task was sent to.
         pub queue: String = "default".to_owned(),
     }
@@ -199,7 +199,7 @@ model! {
         /// The task method to resume with after a deferral; `None` for a fresh start.
         pub next_method: Option<String> = None,
         /// Keyword arguments for `next_method`: an object, or an encrypted string.
-        pub next_kwargs: Option<JsonMapOrString> = None,
+        pub next_kwargs: Option<AnyMapOrString> = None,
         /// XCom keys to clear before the task runs.
         pub xcom_keys_to_clear: Vec<String> = Vec::new(),
         /// Whether a failure now leads to a retry rather than a final failure.

@@ -40,7 +40,7 @@ model! {
         /// Whether several options may be chosen.
         pub multiple: Option<bool> = Some(false),
         /// Parameters the human may fill in.
-        pub params: Option<JsonMap> = None,
+        pub params: Option<AnyMap> = None,
         /// Who may answer; anyone when absent.
         pub assigned_users: Option<Vec<HITLUser>> = None,
     }
@@ -55,7 +55,7 @@ model! {
         /// The chosen options; at least one.
         pub chosen_options: NonEmptyVec<String>,
         /// Values for the request's parameters.
-        pub params_input: Option<JsonMap> = None,
+        pub params_input: Option<AnyMap> = None,
     }
 }
 

@@ -45,7 +45,7 @@ model! {
         /// The assets the task produced.
         pub task_outlets: Option<Vec<AssetProfile>> = None,
         /// Asset events emitted for the outlets, as free-form objects.
-        pub outlet_events: Option<Vec<JsonMap>> = None,
+        pub outlet_events: Option<Vec<AnyMap>> = None,
         /// The rendered map index label, for mapped tasks.
         pub rendered_map_index: Option<String> = None,
     }
@@ -181,17 +181,24 @@ impl<'de> Deserialize<'de> for TaskRef {
     }
 }
 
-/// A JSON object or a string (Python `dict[str, Any] | str`), as trigger and resume kwargs are
-/// typed.
+/// An object or a string, as trigger and resume kwargs are typed: Python
+/// `dict[str, JsonValue | None] | str` ([`JsonMapOrString`]) or `dict[str, Any] | str`
+/// ([`AnyMapOrString`]).
 #[derive(Debug, Clone, PartialEq)]
-pub enum JsonMapOrString {
-    /// A JSON object.
-    Map(JsonMap),
+pub enum MapOrString<V> {
+    /// An object.
+    Map(IndexMap<String, V>),
     /// A string.
     String(String),
 }
 
-impl Serialize for JsonMapOrString {
+/// A JSON object or a string (Python `dict[str, JsonValue | None] | str`).
+pub type JsonMapOrString = MapOrString<JsonValue>;
+
+/// A free-form object or a string (Python `dict[str, Any] | str`).
+pub type AnyMapOrString = MapOrString<AnyValue>;
+
+impl<V: Serialize> Serialize for MapOrString<V> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
             Self::Map(map) => map.serialize(serializer),
@@ -200,25 +207,25 @@ impl Serialize for JsonMapOrString {
     }
 }
 
-impl<'de> Deserialize<'de> for JsonMapOrString {
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for MapOrString<V> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MapOrStringVisitor;
-        impl<'de> Visitor<'de> for MapOrStringVisitor {
-            type Value = JsonMapOrString;
+        struct MapOrStringVisitor<V>(std::marker::PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for MapOrStringVisitor<V> {
+            type Value = MapOrString<V>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object or a string")
+                f.write_str("an object or a string")
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<JsonMapOrString, E> {
-                Ok(JsonMapOrString::String(v.to_owned()))
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<MapOrString<V>, E> {
+                Ok(MapOrString::String(v.to_owned()))
             }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<JsonMapOrString, E> {
-                Ok(JsonMapOrString::String(v))
+            fn visit_string<E: de::Error>(self, v: String) -> Result<MapOrString<V>, E> {
+                Ok(MapOrString::String(v))
             }
-            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<JsonMapOrString, A::Error> {
-                JsonMap::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(JsonMapOrString::Map)
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<MapOrString<V>, A::Error> {
+                IndexMap::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(MapOrString::Map)
             }
         }
-        deserializer.deserialize_any(MapOrStringVisitor)
+        deserializer.deserialize_any(MapOrStringVisitor(std::marker::PhantomData))
     }
 }

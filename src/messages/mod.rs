@@ -25,7 +25,7 @@ mod prelude {
     pub(crate) use super::trigger::*;
     pub(crate) use crate::enums::*;
     pub(crate) use crate::time::{AwareDateTime, NaiveOrAwareDateTime, TimeDelta, UtcDateTime};
-    pub(crate) use crate::value::{JsonMap, JsonValue};
+    pub(crate) use crate::value::{AnyDict, AnyMap, AnyValue, JsonMap, JsonValue};
 }
 
 pub mod callback;

@@ -6,7 +6,7 @@
 //! has a `type` field of its own, which is data. The DAG processor's server-side variants live in
 //! [`dag_processor`](crate::messages::dag_processor) as the `Core*` models.
 
-use super::lifecycle::JsonMapOrString;
+use super::lifecycle::AnyMapOrString;
 #[allow(unused_imports)]
 use super::prelude::*;
 
@@ -187,7 +187,7 @@ model! {
         /// The host it runs on, once known.
         pub hostname: Option<String> = None,
         /// OpenTelemetry trace context to continue the task's trace from.
-        pub context_carrier: Option<JsonMap> = None,
+        pub context_carrier: Option<AnyMap> = None,
         /// The queue the task was sent to.
         pub queue: Option<String> = Some("default".to_owned()),
     }
@@ -232,7 +232,7 @@ model! {
         /// The run's state.
         pub state: DagRunState,
         /// The run's configuration.
-        pub conf: Option<JsonMap> = None,
+        pub conf: Option<AnyMap> = None,
         /// The user who triggered the run, if a user did.
         pub triggering_user_name: Option<String> = None,
         /// The asset events that led to the run.
@@ -304,7 +304,7 @@ model! {
         /// The task method to resume with after a deferral; `None` for a fresh start.
         pub next_method: Option<String> = None,
         /// Keyword arguments for `next_method`: an object, or an encrypted string.
-        pub next_kwargs: Option<JsonMapOrString> = None,
+        pub next_kwargs: Option<AnyMapOrString> = None,
         /// XCom keys the runner must clear before the task runs.
         pub xcom_keys_to_clear: Option<Vec<String>> = None,
         /// Whether a failure now leads to a retry rather than a final failure.

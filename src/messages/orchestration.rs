@@ -15,7 +15,7 @@ model! {
         /// The earliest time the run may start.
         pub run_after: Option<AwareDateTime> = None,
         /// The run's configuration.
-        pub conf: Option<JsonMap> = None,
+        pub conf: Option<AnyMap> = None,
         /// Clear and rerun an existing run with the same id instead of failing.
         pub reset_dag_run: Option<bool> = Some(false),
         /// The partition the run is for.

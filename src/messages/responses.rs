@@ -113,7 +113,7 @@ model! {
         /// The run's state.
         pub state: DagRunState,
         /// The run's configuration.
-        pub conf: Option<JsonMap> = None,
+        pub conf: Option<AnyMap> = None,
         /// The user who triggered the run, if a user did.
         pub triggering_user_name: Option<String> = None,
         /// The asset events that led to the run.
@@ -181,7 +181,7 @@ model! {
         pub error: ErrorType = ErrorType::GenericError,
         /// Context for the error, e.g. the missing key, or `status_code` and `message` of a
         /// failed API call; `None` when there is none.
-        pub detail: Option<JsonMap> = None,
+        pub detail: Option<AnyDict> = None,
     }
 }
 
@@ -276,7 +276,7 @@ model! {
     pub struct TaskBreadcrumbsResult tag "TaskBreadcrumbsResult", extra = ignore {
         /// One object per task instance in a terminal state, ordered by task id and map index,
         /// with the keys `task_id`, `map_index`, `state`, `operator` and `duration`.
-        pub breadcrumbs: Vec<JsonMap>,
+        pub breadcrumbs: Vec<AnyMap>,
     }
 }
 
@@ -285,7 +285,7 @@ model! {
     pub struct TaskStatesResult tag "TaskStatesResult", extra = ignore {
         /// Run id to an object of task key to state, where the task key is the task id, or
         /// `"<task_id>_<map_index>"` for a mapped task instance. A state may be null.
-        pub task_states: JsonMap,
+        pub task_states: AnyMap,
     }
 }
 
@@ -373,7 +373,7 @@ model! {
         /// Whether several options may be chosen.
         pub multiple: Option<bool> = Some(false),
         /// Parameters the human may fill in.
-        pub params: Option<JsonMap> = None,
+        pub params: Option<AnyMap> = None,
         /// Who may answer; anyone when absent.
         pub assigned_users: Option<Vec<HITLUser>> = None,
     }

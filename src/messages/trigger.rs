@@ -61,7 +61,7 @@ model! {
         /// The host it ran on, once known.
         pub hostname: Option<String> = None,
         /// OpenTelemetry trace context of the task instance.
-        pub context_carrier: Option<JsonMap> = None,
+        pub context_carrier: Option<AnyDict> = None,
         /// The queue the task was sent to.
         pub queue: String = "default".to_owned(),
         /// How many pool slots the task occupies.
@@ -72,7 +72,7 @@ model! {
         /// The executor's own id for the task instance. Accepted on input, never written.
         pub external_executor_id: Option<String> = None,
         /// Executor-specific settings of the task. Accepted on input, never written.
-        pub executor_config: Option<JsonMap> = None,
+        pub executor_config: Option<AnyDict> = None,
     }
 }
 
@@ -98,9 +98,9 @@ model! {
         @type,
         /// The serialized DAG of the deferred task, for building its runtime context; `None` when
         /// not sent.
-        pub dag_data: Option<JsonMap> = None,
+        pub dag_data: Option<AnyDict> = None,
         /// The deferred task's DAG run data, for the same purpose; `None` when not sent.
-        pub dag_run_data: Option<JsonMap> = None,
+        pub dag_run_data: Option<AnyDict> = None,
         /// Asset name to URI, for an event trigger that watches assets; `None` otherwise.
         pub watched_assets: Option<IndexMap<String, String>> = None,
     }
@@ -136,7 +136,7 @@ model! {
         /// The options chosen; `None` when not answered yet.
         pub chosen_options: Option<Vec<String>>,
         /// Values entered for the request's parameters.
-        pub params_input: Option<JsonMap> = None,
+        pub params_input: Option<AnyMap> = None,
     }
 }
 
@@ -206,8 +206,9 @@ impl<'de> Deserialize<'de> for TriggerEventEntry {
 pub enum TriggerEvent {
     /// Resume the deferred task with this payload (`{"payload": ...}`).
     Resume {
-        /// Any JSON value.
-        payload: JsonValue,
+        /// What the trigger fired, as it fired it (Python types it `Any`): a `DateTimeTrigger`
+        /// fires a date-time, SQL triggers fire rows that may hold date-times and bytes.
+        payload: AnyValue,
     },
     /// End the task without resuming it (`{"task_instance_state": ..., "xcoms": ...}`).
     EndTask {
@@ -249,7 +250,7 @@ impl<'de> Deserialize<'de> for TriggerEvent {
                 f.write_str("a trigger event object")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TriggerEvent, A::Error> {
-                let mut payload: Option<JsonValue> = None;
+                let mut payload: Option<AnyValue> = None;
                 let mut state: Option<TaskInstanceState> = None;
                 let mut xcoms: Option<JsonValue> = None;
                 while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
