@@ -34,7 +34,7 @@
 //! let written = schema_files(SchemaMode::Serialization);
 //! let callback = written.iter().find(|f| f.file_name == "CallbackToSupervisor.json").unwrap();
 //! let get_variable = &callback.schema["$defs"]["GetVariable"];
-//! assert_eq!(get_variable["required"], serde_json::json!(["key", "type"]));
+//! assert_eq!(get_variable["required"], serde_json::json!(["type", "key"]));
 //! ```
 
 use std::borrow::Cow;
