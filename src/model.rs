@@ -418,9 +418,11 @@ macro_rules! model {
             #[allow(unused_mut, unused_variables)]
             fn json_schema(generator: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
                 let mut object = $crate::schema::ObjectSchema::new(
+                    generator,
                     &[$($doc),*],
                     $crate::model!(@tag $($tag)?),
                     matches!($crate::model!(@extra $extra), $crate::model::ExtraFields::Forbid),
+                    <Self as $crate::model::Model>::FIELDS,
                 );
                 $( object.field::<$ty>(
                     generator,

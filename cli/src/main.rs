@@ -63,8 +63,16 @@ enum Command {
     },
     /// Print one channel's JSON Schema, or write every schema file.
     Schema {
-        /// Write every schema file into this directory (the same files as `schemas/`).
-        #[arg(long)]
+        /// Which schema: `validation` (what the SDK accepts: fields with a default may be left
+        /// out) or `serialization` (what the SDK writes: every field present). A printed schema
+        /// is the validation one unless this says otherwise: it is pydantic's default mode, and
+        /// the schema that accepts every message the SDK accepts, written ones included. With
+        /// `--out` and no `--mode`, both are written.
+        #[arg(long, value_enum)]
+        mode: Option<Mode>,
+        /// Write every schema file into DIR/validation/ and DIR/serialization/ (the same files as
+        /// `schemas/`).
+        #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
         /// The channel whose schema to print.
         #[arg(value_parser = parse_channel)]
@@ -102,6 +110,23 @@ enum OutputFormat {
     Frames,
     /// Canonical JSON Lines.
     Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Mode {
+    /// What the SDK accepts on input (pydantic's `mode="validation"`).
+    Validation,
+    /// What the SDK writes (pydantic's `mode="serialization"`, by alias, every field present).
+    Serialization,
+}
+
+impl From<Mode> for airflow_comms::schema::SchemaMode {
+    fn from(mode: Mode) -> Self {
+        match mode {
+            Mode::Validation => Self::Validation,
+            Mode::Serialization => Self::Serialization,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -152,7 +177,7 @@ fn main() -> ExitCode {
             file,
         } => encode::run(channel, output, file),
         Command::Permissions { format } => permissions::run(format),
-        Command::Schema { out, channel } => schema::run(out, channel),
+        Command::Schema { mode, out, channel } => schema::run(mode.map(Into::into), out, channel),
         Command::Supervise {
             channel,
             responses,

@@ -4,27 +4,42 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use airflow_comms::ChannelName;
-use airflow_comms::schema::schema_files;
+use airflow_comms::schema::{SchemaMode, schema_files};
 
 use crate::Failure;
 
-pub fn run(out: Option<PathBuf>, channel: Option<ChannelName>) -> Result<ExitCode, Failure> {
-    let files = schema_files();
+/// The mode of a printed schema when none is asked for: validation, pydantic's default, whose
+/// schema accepts every message the SDK accepts (what it writes included).
+const PRINTED_BY_DEFAULT: SchemaMode = SchemaMode::Validation;
+
+pub fn run(
+    mode: Option<SchemaMode>,
+    out: Option<PathBuf>,
+    channel: Option<ChannelName>,
+) -> Result<ExitCode, Failure> {
     if let Some(dir) = &out {
-        std::fs::create_dir_all(dir)
-            .map_err(|err| Failure::Usage(format!("cannot create {}: {err}", dir.display())))?;
-        for file in &files {
-            let path = dir.join(&file.file_name);
-            std::fs::write(&path, file.to_pretty_json())
-                .map_err(|err| Failure::Io(format!("cannot write {}: {err}", path.display())))?;
+        let modes: Vec<SchemaMode> = mode.map_or(SchemaMode::ALL.to_vec(), |mode| vec![mode]);
+        let mut written = 0;
+        for mode in modes {
+            let folder = dir.join(mode.name());
+            std::fs::create_dir_all(&folder).map_err(|err| {
+                Failure::Usage(format!("cannot create {}: {err}", folder.display()))
+            })?;
+            for file in schema_files(mode) {
+                let path = dir.join(file.path());
+                std::fs::write(&path, file.to_pretty_json()).map_err(|err| {
+                    Failure::Io(format!("cannot write {}: {err}", path.display()))
+                })?;
+                written += 1;
+            }
         }
-        eprintln!("wrote {} schema files to {}", files.len(), dir.display());
+        eprintln!("wrote {written} schema files to {}", dir.display());
     }
     match channel {
         Some(channel) => {
             let name = format!("{}.json", channel.type_name());
-            let file = files
-                .iter()
+            let file = schema_files(mode.unwrap_or(PRINTED_BY_DEFAULT))
+                .into_iter()
                 .find(|f| f.file_name == name)
                 .expect("every channel has a schema file");
             print!("{}", file.to_pretty_json());

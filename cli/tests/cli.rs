@@ -512,17 +512,61 @@ fn supervise_a_python_child_using_the_airflow_sdk() {
 
 #[test]
 fn schema_prints_one_channel_or_writes_every_file() {
-    let out = cli(&["schema", "callback"], b"");
-    assert_eq!(out.status.code(), Some(0));
-    let schema: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(schema["title"], "CallbackToSupervisor");
-    assert_eq!(schema["oneOf"].as_array().unwrap().len(), 4);
-    assert_eq!(
-        String::from_utf8(out.stdout).unwrap(),
-        std::fs::read_to_string(repo().join("schemas/CallbackToSupervisor.json")).unwrap(),
-        "the same text as the checked-in file"
+    use airflow_comms::schema::{SchemaMode, schema_files};
+
+    // Without --mode, the validation schema; with it, the one asked for. Each is the text of the
+    // checked-in file.
+    for (args, mode) in [
+        (&["schema", "callback"][..], "validation"),
+        (
+            &["schema", "--mode", "validation", "callback"][..],
+            "validation",
+        ),
+        (
+            &["schema", "--mode", "serialization", "callback"][..],
+            "serialization",
+        ),
+    ] {
+        let out = cli(args, b"");
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        let schema: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(schema["title"], "CallbackToSupervisor");
+        assert_eq!(schema["x-airflow-comms"]["mode"], mode, "{args:?}");
+        assert_eq!(schema["oneOf"].as_array().unwrap().len(), 4);
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap(),
+            std::fs::read_to_string(
+                repo().join(format!("schemas/{mode}/CallbackToSupervisor.json"))
+            )
+            .unwrap(),
+            "{args:?}: the same text as the checked-in file"
+        );
+    }
+    // The flavours differ where Python has a default: `GetXCom.map_index` may be left out on
+    // input, and is always written.
+    let required = |mode: &str| {
+        let out = cli(&["schema", "--mode", mode, "task"], b"");
+        let schema: Value = serde_json::from_slice(&out.stdout).unwrap();
+        schema["$defs"]["GetXCom"]["required"].clone()
+    };
+    assert!(
+        !required("validation")
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("map_index"))
+    );
+    assert!(
+        required("serialization")
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("map_index"))
     );
 
+    let out = cli(&["schema", "--mode", "pydantic", "callback"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("serialization"));
+
+    // --out without --mode writes both folders, with exactly the library's files.
     let scratch = tempfile::tempdir().unwrap();
     let dir = scratch.path().join("schemas");
     let out = cli(&["schema", "--out", dir.to_str().unwrap()], b"");
@@ -532,14 +576,42 @@ fn schema_prints_one_channel_or_writes_every_file() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let written = std::fs::read_dir(&dir).unwrap().count();
-    assert_eq!(written, airflow_comms::schema::schema_files().len());
-    for file in airflow_comms::schema::schema_files() {
-        assert_eq!(
-            std::fs::read_to_string(dir.join(&file.file_name)).unwrap(),
-            file.to_pretty_json()
-        );
+    let mut folders: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    folders.sort();
+    assert_eq!(folders, ["serialization", "validation"]);
+    for &mode in SchemaMode::ALL {
+        let files = schema_files(mode);
+        let written = std::fs::read_dir(dir.join(mode.name())).unwrap().count();
+        assert_eq!(written, files.len());
+        for file in files {
+            assert_eq!(
+                std::fs::read_to_string(dir.join(file.path())).unwrap(),
+                file.to_pretty_json()
+            );
+        }
     }
+
+    // --out with --mode writes that folder only.
+    let dir = scratch.path().join("written");
+    let out = cli(
+        &[
+            "schema",
+            "--mode",
+            "serialization",
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let folders: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(folders, ["serialization"]);
 
     let out = cli(&["schema"], b"");
     assert_eq!(out.status.code(), Some(2));

@@ -3,7 +3,10 @@
 
 Two sources, both from the pinned packages:
 - the SDK's shipped `airflow/sdk/execution_time/schema/schema.json` (for lang-SDK codegen);
-- pydantic's `TypeAdapter(<union>).json_schema()` for each of the seven channel unions.
+- pydantic's `TypeAdapter(<union>).json_schema(mode=...)` for each of the seven channel unions,
+  in both modes: `validation` (what the models accept) and `serialization` (what they write),
+  the latter with every written field required, as pydantic marks it under its
+  `json_schema_serialization_defaults_required` setting (`model_dump` writes every field).
 
 For every message model, and every model nested in one: its property names, its required set, and per property the `const`
 and `enum` values a schema allows (following `$ref` and `anyOf`). Only facts are kept, no prose.
@@ -19,6 +22,7 @@ import json
 from pathlib import Path
 
 from pydantic import TypeAdapter
+from pydantic.json_schema import GenerateJsonSchema
 
 import generate_corpus  # same directory: the channel table and version pins
 
@@ -57,6 +61,19 @@ def model_facts(model: dict, defs: dict) -> dict:
     }
 
 
+class WrittenFieldsRequired(GenerateJsonSchema):
+    """pydantic's schema generator, with every field it writes required in serialization mode.
+
+    The same rule pydantic applies when a model sets `json_schema_serialization_defaults_required`;
+    the Airflow models do not set it, and a config cannot be passed to a union of models.
+    """
+
+    def field_is_required(self, field, total: bool) -> bool:
+        if self.mode == "serialization":
+            return field.get("serialization_exclude_if") is None
+        return super().field_is_required(field, total)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=REPO / "tests" / "corpus" / "schema-facts.json")
@@ -74,21 +91,23 @@ def main() -> None:
         },
         "pydantic": {},
     }
-    for channel, module, attr in generate_corpus.CHANNELS:
-        union = getattr(importlib.import_module(module), attr)
-        schema = TypeAdapter(union).json_schema()
-        defs = schema.get("$defs", {})
-        members = {}
-        for ref in [m["$ref"] for m in schema["oneOf"]]:
-            model = resolve({"$ref": ref}, defs)
-            tag = model["properties"]["type"]["const"]
-            members[tag] = model_facts(model, defs)
-        nested = {
-            name: model_facts(d, defs)
-            for name, d in sorted(defs.items())
-            if d.get("type") == "object" and name not in members
-        }
-        facts["pydantic"][channel] = {"members": dict(sorted(members.items())), "nested": nested}
+    for mode in ("validation", "serialization"):
+        facts["pydantic"][mode] = {}
+        for channel, module, attr in generate_corpus.CHANNELS:
+            union = getattr(importlib.import_module(module), attr)
+            schema = TypeAdapter(union).json_schema(mode=mode, schema_generator=WrittenFieldsRequired)
+            defs = schema.get("$defs", {})
+            members = {}
+            for ref in [m["$ref"] for m in schema["oneOf"]]:
+                model = resolve({"$ref": ref}, defs)
+                tag = model["properties"]["type"]["const"]
+                members[tag] = model_facts(model, defs)
+            nested = {
+                name: model_facts(d, defs)
+                for name, d in sorted(defs.items())
+                if d.get("type") == "object" and name not in members
+            }
+            facts["pydantic"][mode][channel] = {"members": dict(sorted(members.items())), "nested": nested}
     args.out.write_text(json.dumps(facts, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 

@@ -1,10 +1,13 @@
-"""Proof that another language can use schemas/: generate Python (pydantic v2) models from
-`schemas/CallbackToSupervisor.json` and `schemas/TaskToSupervisor.json` with an independent code
-generator (datamodel-code-generator), then check them against the conformance corpus:
+"""Proof that another language can use schemas/: generate Python (pydantic v2) models from the
+schemas of three channels (`CallbackToSupervisor`, `TaskToSupervisor`, `ToTask`), in both
+flavours, with an independent code generator (datamodel-code-generator), then check them against
+the conformance corpus:
 
-- every message the real SDK accepts in canonical form (or with defaults omitted) parses;
-- every message the SDK rejects for a reason a schema can express
-  (tests/schema-expressible-errors.txt) is rejected.
+- from `schemas/validation/`: every message the real SDK accepts in canonical form (or with
+  defaults omitted) parses, and every message the SDK rejects for a reason a schema can express
+  (tests/schema-expressible-errors.txt) is rejected;
+- from `schemas/serialization/`: every message the SDK wrote parses, and every input that leaves
+  out a key the SDK writes is rejected.
 
 The generated code is not kept. Fails (never skips) when the generator is missing.
 Run from a venv with datamodel-code-generator (see tools/codegen-requirements.txt).
@@ -23,7 +26,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 REPO = Path(__file__).resolve().parents[2]
-CHANNELS = {"callback": "CallbackToSupervisor", "task": "TaskToSupervisor"}
+CHANNELS = {"callback": "CallbackToSupervisor", "task": "TaskToSupervisor", "to-task": "ToTask"}
 
 
 def generate(schema: Path, out: Path) -> object:
@@ -46,6 +49,23 @@ def generate(schema: Path, out: Path) -> object:
     return module
 
 
+def leaves_out_a_written_key(given: object, written: object) -> bool:
+    """Whether an object somewhere in `given` lacks a key its counterpart in `written` has."""
+    if isinstance(given, dict) and isinstance(written, dict):
+        return any(key not in given or leaves_out_a_written_key(given[key], value) for key, value in written.items())
+    if isinstance(given, list) and isinstance(written, list) and len(given) == len(written):
+        return any(leaves_out_a_written_key(g, w) for g, w in zip(given, written))
+    return False
+
+
+def parses(model: object, text: str) -> ValidationError | None:
+    try:
+        model.model_validate_json(text)
+        return None
+    except ValidationError as err:
+        return err
+
+
 def main() -> int:
     expressible = {
         line.strip()
@@ -55,31 +75,47 @@ def main() -> int:
     failures: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         for channel, name in CHANNELS.items():
-            module = generate(REPO / "schemas" / f"{name}.json", Path(tmp) / f"generated_{channel}.py")
-            model = getattr(module, name)
-            accepted = rejected = accepted_total = rejected_total = 0
+            stem = channel.replace("-", "_")
+            reader = getattr(generate(REPO / "schemas" / "validation" / f"{name}.json", Path(tmp) / f"validation_{stem}.py"), name)
+            writer = getattr(generate(REPO / "schemas" / "serialization" / f"{name}.json", Path(tmp) / f"serialization_{stem}.py"), name)
+            counts = dict.fromkeys(["accepted", "accepted_total", "rejected", "rejected_total", "written", "written_total", "short", "short_total"], 0)
             for line in (REPO / "tests" / "corpus" / f"{channel}.jsonl").read_text(encoding="utf-8").splitlines():
                 case = json.loads(line)
+                label = f"{channel} {case['case']}"
                 try:
-                    json.loads(case["input"])
+                    given = json.loads(case["input"])
                 except ValueError:
-                    continue
-                if case["verdict"] == "accept" and case.get("form") in ("canonical", "defaults"):
-                    accepted_total += 1
-                    try:
-                        model.model_validate_json(case["input"])
-                        accepted += 1
-                    except ValidationError as err:
-                        failures.append(f"{channel} {case['case']}: the generated model refuses it: {err.errors()[0]}")
-                elif case["verdict"] == "reject" and case["pydantic"]["type"] in expressible:
-                    rejected_total += 1
-                    try:
-                        model.model_validate_json(case["input"])
-                        failures.append(f"{channel} {case['case']}: the generated model accepts a message the SDK rejects ({case['pydantic']['type']})")
-                    except ValidationError:
-                        rejected += 1
-            print(f"{channel}: generated models parse {accepted}/{accepted_total} accepted messages "
-                  f"and reject {rejected}/{rejected_total} schema-expressible rejections")
+                    given = None
+                if given is not None and case["verdict"] == "accept" and case.get("form") in ("canonical", "defaults"):
+                    counts["accepted_total"] += 1
+                    if (err := parses(reader, case["input"])) is None:
+                        counts["accepted"] += 1
+                    else:
+                        failures.append(f"{label}: the model generated from the validation schema refuses it: {err.errors()[0]}")
+                elif given is not None and case["verdict"] == "reject" and case["pydantic"]["type"] in expressible:
+                    counts["rejected_total"] += 1
+                    if parses(reader, case["input"]) is None:
+                        failures.append(f"{label}: the model generated from the validation schema accepts a message the SDK rejects ({case['pydantic']['type']})")
+                    else:
+                        counts["rejected"] += 1
+                if "expected" in case:
+                    counts["written_total"] += 1
+                    if (err := parses(writer, json.dumps(case["expected"]))) is None:
+                        counts["written"] += 1
+                    else:
+                        failures.append(f"{label}: the model generated from the serialization schema refuses what the SDK wrote: {err.errors()[0]}")
+                    if given is not None and leaves_out_a_written_key(given, case["expected"]):
+                        counts["short_total"] += 1
+                        if parses(writer, case["input"]) is None:
+                            failures.append(f"{label}: the model generated from the serialization schema accepts an input with written keys left out")
+                        else:
+                            counts["short"] += 1
+            print(
+                f"{channel}: validation models parse {counts['accepted']}/{counts['accepted_total']} accepted messages "
+                f"and reject {counts['rejected']}/{counts['rejected_total']} schema-expressible rejections; "
+                f"serialization models parse {counts['written']}/{counts['written_total']} written messages "
+                f"and reject {counts['short']}/{counts['short_total']} inputs with written keys left out"
+            )
     for failure in failures:
         print("FAIL", failure)
     return 1 if failures else 0
