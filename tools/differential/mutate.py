@@ -873,8 +873,9 @@ class Mutator:
         if s is None:
             return None
         self.put(s, Bin(get_at(self.tree, s.path).encode()))
-        # Rust refuses bin anywhere in a body, even in a field the message ignores (README).
-        return Applied(f"bin-for-str:{slug(s.path)}", MSGPACK_ONLY, s.path, "msgpack-bin-in-body")
+        # pydantic's lax mode reads bin as UTF-8 text in a `str` field; Rust refuses it (README).
+        # In an `Any`-typed value both keep it as bytes.
+        return Applied(f"bin-for-str:{slug(s.path)}", MSGPACK_ONLY, s.path, "str-from-bin")
 
     def non_utf8_str(self):
         s = self.pick(lambda s: isinstance(get_at(self.tree, s.path), str))
@@ -902,7 +903,8 @@ class Mutator:
             set_at(self.tree, path, rebuilt)
         else:
             self.tree = rebuilt
-        known = "msgpack-bin-in-body" if variant == "bin" else None
+        # A bin key where a `dict[str, ...]` wants a string is read as text by pydantic's lax mode.
+        known = "map-key-from-bytes" if variant == "bin" else None
         return Applied(f"key-{variant}:{slug(path + (key,))}", MSGPACK_ONLY, path + (key,), known)
 
     def ext(self):
@@ -911,10 +913,7 @@ class Mutator:
             return None
         new = self.ctx.rng.choice(EXT_VALUES + [raw_timestamp(0, 1_767_225_600, 4)])
         self.put(s, new)
-        # Inside a free-form value, an extension value is a documented refusal (README).
-        free_form = s.in_json or s.kind in ("json", "any", "dict")
-        known = "msgpack-ext-in-json-value" if free_form else None
-        return Applied(f"ext-{new.code}:{slug(s.path)}", MSGPACK_ONLY, s.path, known)
+        return Applied(f"ext-{new.code}:{slug(s.path)}", MSGPACK_ONLY, s.path)
 
     def timestamp(self):
         rng = self.ctx.rng
@@ -926,8 +925,7 @@ class Mutator:
             return None
         name, make = rng.choice(TIMESTAMPS)
         self.put(s, make())
-        known = "msgpack-ext-in-json-value" if s.in_json or s.kind in ("json", "any", "dict") else None
-        return Applied(f"timestamp:{name}:{slug(s.path)}", MSGPACK_ONLY, s.path, known)
+        return Applied(f"timestamp:{name}:{slug(s.path)}", MSGPACK_ONLY, s.path)
 
     def int_width(self):
         rng = self.ctx.rng
