@@ -149,6 +149,11 @@ def rich_dict() -> dict:
     return {1: "an integer key", "when": WHEN, b"key": "a bytes key", None: [b"v", math.inf], "s": "text"}
 
 
+FLOAT_KEYS = [
+    1e16, 1e15, 123456789012345.6, 1234567890123456.8, 0.0001, 0.00001, 1e-5, 0.1, 100.0, 1.5e300,
+    -2.5e-7, 5e-324, 1.7976931348623157e308, -0.5, 3.0e-5, 12.345, 1e22, 2.0**60,
+]
+
 RICH = {
     "any": rich_any,
     "str-dict": rich_str_dict,
@@ -278,6 +283,8 @@ def trigger_runner_frames() -> list[tuple[str, bytes, list[str]]]:
         ("trigger/bytes-not-utf8", [TriggerEventEntry(5, TriggerEvent({"blob": b"\xff\xfe"}), None)]),
         ("trigger/other-extension", [TriggerEventEntry(6, TriggerEvent(_GF.SDK.msgspec.msgpack.Ext(5, b"ab")), None)]),
         ("trigger/non-finite", [TriggerEventEntry(7, TriggerEvent([math.nan, math.inf, -math.inf]), None)]),
+        # JSON keys are Python's `str()` of each float key: positional or exponent form by size.
+        ("trigger/float-keys", [TriggerEventEntry(8, TriggerEvent({k: i for i, k in enumerate(FLOAT_KEYS)}), None)]),
     ]
     left, right = socket.socketpair()
     try:
