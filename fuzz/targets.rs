@@ -161,7 +161,11 @@ pub fn frame_decode(data: &[u8]) {
             };
             let dynamic = self.1.decode_frame(self.0);
             match (&typed, &dynamic) {
-                (Ok(frame), Err(err)) if frame.body.is_some() && json.is_none() => {
+                (Ok(frame), Err(err))
+                    if frame.body.as_ref().and_then(json_form).is_none()
+                        && frame.body.is_some()
+                        || frame.error.as_ref().is_some_and(|e| json_form(e).is_none()) =>
+                {
                     assert_no_json_form(err)
                 }
                 (Ok(frame), Ok(decoded)) => {

@@ -87,6 +87,13 @@ impl ChannelName {
             }
             fn replies<U: Channel + Serialize>(self) -> Self::Output {
                 let frame = decode_response::<U>(self.0)?;
+                if let Some(Err(err)) = frame.error.as_ref().map(serde_json::to_value) {
+                    // Its `detail` holds what JSON cannot say: callers get the error as JSON.
+                    return Err(FrameError::Encode {
+                        id: frame.id,
+                        reason: format!("the error slot has no JSON form: {err}"),
+                    });
+                }
                 Ok(DecodedFrame {
                     id: frame.id,
                     body: frame
