@@ -76,7 +76,10 @@ fn unhex(text: &str) -> Vec<u8> {
 
 /// What Rust made of a mutant.
 enum Outcome {
-    Accepted { value: Value, id: Option<i64> },
+    Accepted {
+        value: Value,
+        id: Option<i64>,
+    },
     /// Decoded, but with no JSON form (bytes that are not UTF-8 or an extension value in an
     /// `Any`-typed field), as pydantic's `model_dump(mode="json")` has none for it either.
     NoJsonForm(String),
