@@ -15,9 +15,9 @@ use serde_json::Value;
 #[derive(Debug, Clone, PartialEq)]
 enum Expect {
     /// This message, under this id.
-    Message(i64, Box<TaskToSupervisor>),
+    Message(FrameId, Box<TaskToSupervisor>),
     /// An error carrying this id (the frame can be answered).
-    Refused(i64),
+    Refused(FrameId),
     /// An error without an id (nothing to answer), the stream still in sync.
     Unanswerable,
 }
@@ -44,17 +44,25 @@ fn msgpack_str(out: &mut Vec<u8>, text: &str) {
     rmp::encode::write_str(out, text).unwrap();
 }
 
+/// Writes `id` as msgspec writes an int: unsigned from 0 up, signed below.
+fn write_id(out: &mut Vec<u8>, id: FrameId) {
+    match id.as_u64() {
+        Some(id) => rmp::encode::write_uint(out, id).unwrap(),
+        None => rmp::encode::write_sint(out, id.as_i64().unwrap()).unwrap(),
+    };
+}
+
 /// A request frame `[id, body, nil]` around a hand-written msgpack body.
-fn with_body(id: i64, body: &[u8]) -> Vec<u8> {
+fn with_body(id: FrameId, body: &[u8]) -> Vec<u8> {
     let mut payload = vec![0x93];
-    rmp::encode::write_sint(&mut payload, id).unwrap();
+    write_id(&mut payload, id);
     payload.extend_from_slice(body);
     payload.push(0xc0);
     prefixed(&payload)
 }
 
 /// Bad frames of every kind, for request id `id`.
-fn bad_frame(kind: usize, id: i64) -> (Vec<u8>, Expect) {
+fn bad_frame(kind: usize, id: FrameId) -> (Vec<u8>, Expect) {
     let mut body = Vec::new();
     match kind {
         // A field of the wrong type.
@@ -95,7 +103,7 @@ fn bad_frame(kind: usize, id: i64) -> (Vec<u8>, Expect) {
         // A context carrier that is not a map of strings.
         4 => {
             let mut payload = vec![0x93];
-            rmp::encode::write_sint(&mut payload, id).unwrap();
+            write_id(&mut payload, id);
             payload.push(0x81);
             msgpack_str(&mut payload, "type");
             msgpack_str(&mut payload, "GetConnection");
@@ -105,13 +113,13 @@ fn bad_frame(kind: usize, id: i64) -> (Vec<u8>, Expect) {
         // A request without a body.
         5 => {
             let mut payload = vec![0x91];
-            rmp::encode::write_sint(&mut payload, id).unwrap();
+            write_id(&mut payload, id);
             (prefixed(&payload), Expect::Refused(id))
         }
         // Bytes after the frame array.
         6 => {
             let mut payload = vec![0x92];
-            rmp::encode::write_sint(&mut payload, id).unwrap();
+            write_id(&mut payload, id);
             payload.extend([0x80, 0xc0, 0xc0]);
             (prefixed(&payload), Expect::Refused(id))
         }
@@ -119,11 +127,13 @@ fn bad_frame(kind: usize, id: i64) -> (Vec<u8>, Expect) {
         7 => (prefixed(&[0xc0]), Expect::Unanswerable),
         // An id that is not an integer.
         8 => (prefixed(&[0x92, 0xa1, b'x', 0x80]), Expect::Unanswerable),
+        // A frame of length 0: well delimited, with nothing to answer.
+        9 => (prefixed(&[]), Expect::Unanswerable),
         _ => unreachable!(),
     }
 }
 
-const BAD_KINDS: usize = 9;
+const BAD_KINDS: usize = 10;
 
 /// A stream of every good message (that msgpack can carry) with bad frames of every kind spread among them (a fixed
 /// pseudo-random pattern), and what reading each frame must give.
@@ -133,7 +143,8 @@ fn mixed_stream() -> (Vec<u8>, Vec<Expect>) {
     let mut stream = Vec::new();
     let mut expected = Vec::new();
     let mut state: u64 = 0x2545_f491_4f6c_dd1d;
-    let mut id = 0;
+    // Ids run across 2^63, where an i64 ends and msgpack's uint 64 form takes over.
+    let mut id = FrameId::from((1u64 << 63) - 300);
     let mut bad = 0;
     for message in good {
         state ^= state << 13;
@@ -144,7 +155,7 @@ fn mixed_stream() -> (Vec<u8>, Vec<Expect>) {
             stream.extend(frame);
             expected.push(expect);
             bad += 1;
-            id += 1;
+            id = id.wrapping_next();
         }
         let mut frame = Vec::new();
         let request = RequestFrame::<TaskToSupervisor>::new(id, message);
@@ -155,9 +166,10 @@ fn mixed_stream() -> (Vec<u8>, Vec<Expect>) {
         let alone = frame::decode_request::<TaskToSupervisor>(&frame[4..]).unwrap();
         stream.extend(frame);
         expected.push(Expect::Message(id, Box::new(alone.body)));
-        id += 1;
+        id = id.wrapping_next();
     }
     assert!(bad > 100, "{bad} bad frames");
+    assert!(id > FrameId::from(1u64 << 63), "ids end at {id}");
     (stream, expected)
 }
 

@@ -299,7 +299,11 @@ fn encode_frames_round_trips_and_reports_bad_lines_by_number() {
         .read_request::<CallbackToSupervisor>()
         .unwrap()
         .unwrap();
-    assert_eq!((first.id, second.id), (0, 1), "ids 0, 1, 2, ... in order");
+    assert_eq!(
+        (first.id, second.id),
+        (0.into(), 1.into()),
+        "ids 0, 1, 2, ... in order"
+    );
     assert_eq!(second.body.type_tag(), "GetConnection");
     assert!(
         reader
@@ -391,7 +395,7 @@ fn supervised_child() {
     ] {
         writer
             .write_request(&RequestFrame {
-                id,
+                id: id.into(),
                 body: message,
                 context_carrier: None,
             })
