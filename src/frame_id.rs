@@ -27,8 +27,16 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// assert_eq!(FrameId::from(7), 7);
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-// Invariant: the value lies in MIN..=MAX, so every id is a msgpack integer.
-pub struct FrameId(i128);
+pub struct FrameId(Repr);
+
+/// An id as msgpack carries it. Invariant: `Negative` holds only values below 0, so each id has
+/// one representation, and the derived order (every `Negative` before every `Unsigned`) is the
+/// numeric one. (Not an `i128`, whose 16-byte alignment would grow every error that holds an id.)
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Repr {
+    Negative(i64),
+    Unsigned(u64),
+}
 
 /// An integer outside -2^63 ..= 2^64 - 1, which no frame can carry as its id.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -37,49 +45,55 @@ pub struct FrameIdOutOfRange(pub i128);
 
 impl FrameId {
     /// The smallest id, -2^63.
-    pub const MIN: Self = Self(i64::MIN as i128);
+    pub const MIN: Self = Self(Repr::Negative(i64::MIN));
     /// The largest id, 2^64 - 1.
-    pub const MAX: Self = Self(u64::MAX as i128);
+    pub const MAX: Self = Self(Repr::Unsigned(u64::MAX));
 
     /// The id `id`.
     pub const fn from_i64(id: i64) -> Self {
-        Self(id as i128)
+        if id < 0 {
+            Self(Repr::Negative(id))
+        } else {
+            Self(Repr::Unsigned(id as u64))
+        }
     }
 
     /// The id `id`.
     pub const fn from_u64(id: u64) -> Self {
-        Self(id as i128)
+        Self(Repr::Unsigned(id))
     }
 
     /// The id as an `i128`, which holds every id.
     pub const fn get(self) -> i128 {
-        self.0
+        match self.0 {
+            Repr::Negative(id) => id as i128,
+            Repr::Unsigned(id) => id as i128,
+        }
     }
 
     /// The id as an `i64`, when it fits (below 2^63).
     pub const fn as_i64(self) -> Option<i64> {
-        if self.0 <= i64::MAX as i128 {
-            Some(self.0 as i64)
-        } else {
-            None
+        match self.0 {
+            Repr::Negative(id) => Some(id),
+            Repr::Unsigned(id) if id <= i64::MAX as u64 => Some(id as i64),
+            Repr::Unsigned(_) => None,
         }
     }
 
     /// The id as a `u64`, when it fits (0 and above).
     pub const fn as_u64(self) -> Option<u64> {
-        if self.0 >= 0 {
-            Some(self.0 as u64)
-        } else {
-            None
+        match self.0 {
+            Repr::Negative(_) => None,
+            Repr::Unsigned(id) => Some(id),
         }
     }
 
     /// The next id, `None` after [`FrameId::MAX`].
     pub const fn checked_next(self) -> Option<Self> {
-        if self.0 < Self::MAX.0 {
-            Some(Self(self.0 + 1))
-        } else {
-            None
+        match self.0 {
+            Repr::Negative(id) => Some(Self::from_i64(id + 1)),
+            Repr::Unsigned(u64::MAX) => None,
+            Repr::Unsigned(id) => Some(Self(Repr::Unsigned(id + 1))),
         }
     }
 
@@ -95,10 +109,9 @@ impl FrameId {
     /// above (positive fixint, uint 8/16/32/64), the shortest signed form below 0 (negative
     /// fixint, int 8/16/32/64).
     pub(crate) fn write(self, out: &mut Vec<u8>) {
-        match (self.as_u64(), self.as_i64()) {
-            (Some(id), _) => rmp::encode::write_uint(out, id),
-            (None, Some(id)) => rmp::encode::write_sint(out, id),
-            (None, None) => unreachable!("a FrameId is an i64 or a u64"),
+        match self.0 {
+            Repr::Unsigned(id) => rmp::encode::write_uint(out, id),
+            Repr::Negative(id) => rmp::encode::write_sint(out, id),
         }
         .expect("writing to a Vec cannot fail");
     }
@@ -106,13 +119,16 @@ impl FrameId {
 
 impl fmt::Debug for FrameId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
+        fmt::Display::fmt(self, f)
     }
 }
 
 impl fmt::Display for FrameId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
+        match self.0 {
+            Repr::Negative(id) => fmt::Display::fmt(&id, f),
+            Repr::Unsigned(id) => fmt::Display::fmt(&id, f),
+        }
     }
 }
 
@@ -120,13 +136,17 @@ macro_rules! lossless {
     ($($int:ty),*) => {$(
         impl From<$int> for FrameId {
             fn from(id: $int) -> Self {
-                Self(i128::from(id))
+                // Every value of these types is an i64 or a u64.
+                match i64::try_from(id) {
+                    Ok(id) => Self::from_i64(id),
+                    Err(_) => Self::from_u64(u64::try_from(id).expect("an i64 or a u64")),
+                }
             }
         }
 
         impl PartialEq<$int> for FrameId {
             fn eq(&self, other: &$int) -> bool {
-                self.0 == i128::from(*other)
+                *self == Self::from(*other)
             }
         }
     )*};
@@ -142,10 +162,10 @@ macro_rules! fallible {
                 // An i128 holds every value of these types up to u64::MAX; beyond it saturates,
                 // which is out of range too.
                 let wide = i128::try_from(id).unwrap_or(i128::MAX);
-                if (FrameId::MIN.0..=FrameId::MAX.0).contains(&wide) {
-                    Ok(Self(wide))
-                } else {
-                    Err(FrameIdOutOfRange(wide))
+                match (i64::try_from(wide), u64::try_from(wide)) {
+                    (Ok(id), _) => Ok(Self::from_i64(id)),
+                    (_, Ok(id)) => Ok(Self::from_u64(id)),
+                    _ => Err(FrameIdOutOfRange(wide)),
                 }
             }
         }
@@ -156,30 +176,29 @@ fallible!(i128, u128, isize, usize);
 
 impl From<FrameId> for i128 {
     fn from(id: FrameId) -> Self {
-        id.0
+        id.get()
     }
 }
 
 impl TryFrom<FrameId> for i64 {
     type Error = FrameIdOutOfRange;
     fn try_from(id: FrameId) -> Result<Self, FrameIdOutOfRange> {
-        id.as_i64().ok_or(FrameIdOutOfRange(id.0))
+        id.as_i64().ok_or(FrameIdOutOfRange(id.get()))
     }
 }
 
 impl TryFrom<FrameId> for u64 {
     type Error = FrameIdOutOfRange;
     fn try_from(id: FrameId) -> Result<Self, FrameIdOutOfRange> {
-        id.as_u64().ok_or(FrameIdOutOfRange(id.0))
+        id.as_u64().ok_or(FrameIdOutOfRange(id.get()))
     }
 }
 
 impl Serialize for FrameId {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match (self.as_u64(), self.as_i64()) {
-            (Some(id), _) => serializer.serialize_u64(id),
-            (None, Some(id)) => serializer.serialize_i64(id),
-            (None, None) => unreachable!("a FrameId is an i64 or a u64"),
+        match self.0 {
+            Repr::Unsigned(id) => serializer.serialize_u64(id),
+            Repr::Negative(id) => serializer.serialize_i64(id),
         }
     }
 }
@@ -212,6 +231,25 @@ impl<'de> Deserialize<'de> for FrameId {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn order_and_equality_are_numeric() {
+        let ids = [i64::MIN, -129, -1].map(FrameId::from);
+        let more = [0, 1, 1 << 63, u64::MAX].map(FrameId::from);
+        let all: Vec<FrameId> = ids.into_iter().chain(more).collect();
+        assert!(all.windows(2).all(|pair| pair[0] < pair[1]), "{all:?}");
+        assert_eq!(FrameId::from(5i64), FrameId::from(5u64));
+        assert_eq!(FrameId::from(-1i8), -1);
+        assert_eq!(std::mem::size_of::<FrameId>(), 16);
+        assert_eq!(std::mem::align_of::<FrameId>(), 8);
+        for id in all {
+            assert_eq!(FrameId::try_from(id.get()), Ok(id));
+            assert_eq!(
+                id.checked_next().map(FrameId::get),
+                (id.get() < FrameId::MAX.get()).then(|| id.get() + 1)
+            );
+        }
+    }
 
     #[test]
     fn range_ends_and_conversions() {
