@@ -17,8 +17,12 @@
 //! body, error or carrier. Decoding accepts everything the SDK accepts: a response may stop after
 //! the id or the body, and extra elements are ignored.
 //!
+//! A frame id is a [`FrameId`]: any msgpack integer, -2^63 to 2^64 - 1, as msgspec reads it.
+//!
 //! A frame whose body fails to decode is still read whole, so the next frame decodes: the error
-//! ([`FrameError::Body`]) carries the frame id so that the sender can be answered.
+//! ([`FrameError::Body`]) carries the frame id so that the sender can be answered. A malformed
+//! frame, one of length 0 included, is consumed whole too; only [stream-fatal
+//! errors](FrameError::is_stream_fatal) end a stream.
 
 use std::io::{self, Read, Write};
 
