@@ -140,7 +140,7 @@ fn requests(c: &mut Criterion) {
         });
         group.bench_function("frame_encode", |b| {
             let request = RequestFrame {
-                id: 0,
+                id: 0.into(),
                 body: message.clone(),
                 context_carrier: None,
             };
@@ -201,7 +201,7 @@ fn big_xcoms(c: &mut Criterion) {
             },
         );
         let request = RequestFrame {
-            id: 0,
+            id: 0.into(),
             body: message.clone(),
             context_carrier: None,
         };

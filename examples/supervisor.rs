@@ -12,6 +12,9 @@
 //! - A request the channel does not permit, or one that fails to decode, gets an error frame
 //!   saying why. (Airflow's Python supervisor only logs such a request and never answers, which
 //!   leaves the child blocked forever.)
+//! - A frame without a readable id (a frame of length 0 among them) cannot be answered: it is
+//!   logged and the next frame is read. Only a stream cut inside a frame or a length prefix over
+//!   the limit ends the loop.
 //!
 //! Every exchange is logged to stderr as a JSON line. The example exits with the child's status.
 
@@ -22,7 +25,7 @@ use std::process::{Command, ExitCode, Stdio};
 
 use airflow_comms::frame::{FrameReader, FrameWriter, ResponseFrame};
 use airflow_comms::{
-    CallbackToSupervisor, Channel, ChannelName, DagProcessorToManager, ErrorResponse, FrameError,
+    CallbackToSupervisor, Channel, ChannelName, DagProcessorToManager, ErrorResponse,
     TaskToSupervisor, ToDagProcessor, ToTask, ToTriggerRunner, TriggerToSupervisor, Union,
     decode_json,
 };
@@ -148,18 +151,28 @@ where
                 };
                 (frame.id, request, reply)
             }
-            Err(err @ FrameError::Body { .. }) => {
-                let refused =
-                    airflow_comms::dispatch::refusal(&err).expect("a body error has an id");
-                let reply = ResponseFrame {
-                    id: refused.id,
-                    body: None,
-                    error: refused.error,
-                };
-                (reply.id, json!({ "refused": err.to_string() }), reply)
+            Err(err) if err.is_stream_fatal() => {
+                // Cut inside a frame, or a length over the limit: where the next frame starts is
+                // unknown, so nothing more can be read.
+                return Err(format!("reading a request: {err}"));
             }
-            // A frame without a readable id cannot be answered; the stream is lost.
-            Err(err) => return Err(format!("reading a request: {err}")),
+            Err(err) => match airflow_comms::dispatch::refusal(&err) {
+                // A refused body, or a malformed frame whose id was read: answer it.
+                Some(refused) => {
+                    let reply = ResponseFrame {
+                        id: refused.id,
+                        body: None,
+                        error: refused.error,
+                    };
+                    (reply.id, json!({ "refused": err.to_string() }), reply)
+                }
+                // No id to answer (a frame of length 0, or no readable id): log it and read
+                // the next frame.
+                None => {
+                    eprintln!("{}", json!({ "unanswerable": err.to_string() }));
+                    continue;
+                }
+            },
         };
         writer
             .write_response(&reply)

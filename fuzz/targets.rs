@@ -25,7 +25,7 @@ use airflow_comms::channels::{ChannelVisitor, RequestChannel, is_airflow_message
 use airflow_comms::decode::UnknownTag;
 use airflow_comms::dispatch::refusal;
 use airflow_comms::frame::{
-    FrameError, FrameReader, RequestFrame, ResponseFrame, decode_request, decode_response,
+    FrameError, FrameId, FrameReader, RequestFrame, ResponseFrame, decode_request, decode_response,
     encode_request, encode_response,
 };
 use airflow_comms::union::Union;
@@ -282,8 +282,9 @@ enum Decoded<U> {
 // Frame checks
 
 /// The frame id as a reader independent of the crate sees it: the payload starts with a
-/// non-empty msgpack array whose first element is an integer that fits in an `i64`.
-fn readable_id(payload: &[u8]) -> Option<i64> {
+/// non-empty msgpack array whose first element is an integer (any of them, -2^63 to 2^64 - 1,
+/// as msgspec reads them).
+fn readable_id(payload: &[u8]) -> Option<FrameId> {
     let (&marker, rest) = payload.split_first()?;
     let (len, rest) = match marker {
         0x90..=0x9f => (u32::from(marker & 0x0f), rest),
@@ -303,16 +304,16 @@ fn readable_id(payload: &[u8]) -> Option<i64> {
     let (&marker, rest) = rest.split_first()?;
     let bytes = |n: usize| rest.get(..n);
     Some(match marker {
-        0x00..=0x7f => i64::from(marker),
-        0xe0..=0xff => i64::from(marker as i8),
-        0xcc => i64::from(bytes(1)?[0]),
-        0xcd => i64::from(u16::from_be_bytes(bytes(2)?.try_into().ok()?)),
-        0xce => i64::from(u32::from_be_bytes(bytes(4)?.try_into().ok()?)),
-        0xcf => i64::try_from(u64::from_be_bytes(bytes(8)?.try_into().ok()?)).ok()?,
-        0xd0 => i64::from(bytes(1)?[0] as i8),
-        0xd1 => i64::from(i16::from_be_bytes(bytes(2)?.try_into().ok()?)),
-        0xd2 => i64::from(i32::from_be_bytes(bytes(4)?.try_into().ok()?)),
-        0xd3 => i64::from_be_bytes(bytes(8)?.try_into().ok()?),
+        0x00..=0x7f => FrameId::from(marker),
+        0xe0..=0xff => FrameId::from(marker as i8),
+        0xcc => FrameId::from(bytes(1)?[0]),
+        0xcd => FrameId::from(u16::from_be_bytes(bytes(2)?.try_into().ok()?)),
+        0xce => FrameId::from(u32::from_be_bytes(bytes(4)?.try_into().ok()?)),
+        0xcf => FrameId::from(u64::from_be_bytes(bytes(8)?.try_into().ok()?)),
+        0xd0 => FrameId::from(bytes(1)?[0] as i8),
+        0xd1 => FrameId::from(i16::from_be_bytes(bytes(2)?.try_into().ok()?)),
+        0xd2 => FrameId::from(i32::from_be_bytes(bytes(4)?.try_into().ok()?)),
+        0xd3 => FrameId::from(i64::from_be_bytes(bytes(8)?.try_into().ok()?)),
         _ => return None,
     })
 }

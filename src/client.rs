@@ -44,20 +44,27 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::marker::PhantomData;
 
 use crate::channels::Channel;
 use crate::decode::DecodeError;
 use crate::frame::{
-    ContextCarrier, DEFAULT_MAX_FRAME_LEN, FrameError, RequestFrame, ResponseFrame, encode_request,
-    read_payload_into, split_response,
+    ContextCarrier, DEFAULT_MAX_FRAME_LEN, FrameError, FrameId, RequestFrame, ResponseFrame,
+    encode_request, read_payload_into, split_response,
 };
 use crate::messages::responses::ErrorResponse;
 use crate::request::{Reply, Request};
 use crate::union::{Permits, Union};
 
 /// Why a request got no usable reply.
+///
+/// After an error that is not stream-fatal ([`FrameError::is_stream_fatal`]) the client stays
+/// usable. When the error came before the reply did (a frame of length 0, a frame without a
+/// readable id, a reply for another request), the request is given up: should its reply arrive
+/// later, the next [`Client::send`] skips it, so that every later request still gets its own
+/// reply.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ClientError {
@@ -68,7 +75,7 @@ pub enum ClientError {
     #[error("request {id} failed: {error:?}")]
     Failed {
         /// The request id.
-        id: i64,
+        id: FrameId,
         /// What the supervisor said.
         error: ErrorResponse,
     },
@@ -76,7 +83,7 @@ pub enum ClientError {
     #[error("the reply to request {id} is not valid: {error}")]
     InvalidReply {
         /// The request id.
-        id: i64,
+        id: FrameId,
         /// Why the body was refused.
         error: DecodeError,
     },
@@ -84,35 +91,63 @@ pub enum ClientError {
     #[error("expected the reply to request {expected}, got one for {got}")]
     UnexpectedReply {
         /// The id sent.
-        expected: i64,
+        expected: FrameId,
         /// The id received.
-        got: i64,
+        got: FrameId,
     },
     /// The supervisor closed the connection before answering.
     #[error("the supervisor closed the connection before answering request {0}")]
-    Closed(i64),
+    Closed(FrameId),
 }
 
-/// Decodes the reply to request `id` from a response frame payload.
-fn reply_from<R: Reply>(id: i64, payload: &[u8]) -> Result<R, ClientError> {
-    let raw = split_response(payload)?;
+/// What a frame read while waiting for the reply to request `id` means: `Some` result for the
+/// caller, or `None` for a late reply to a request given up earlier (skipped; read on).
+/// `read` is the frame's payload, or the error of reading it.
+fn on_frame<R: Reply>(
+    given_up: &mut HashSet<FrameId>,
+    id: FrameId,
+    read: Result<&[u8], FrameError>,
+) -> Option<Result<R, ClientError>> {
+    let raw = match read.and_then(split_response) {
+        Ok(raw) => raw,
+        Err(err) => {
+            return match err.frame_id() {
+                // A broken answer to this very request: it is answered, badly.
+                Some(got) if got == id => Some(Err(err.into())),
+                Some(got) if given_up.remove(&got) => None,
+                _ => {
+                    // No answer to this request yet (a frame of length 0, an unreadable id, or
+                    // the stream broke): give it up.
+                    if !err.is_stream_fatal() {
+                        given_up.insert(id);
+                    }
+                    Some(Err(err.into()))
+                }
+            };
+        }
+    };
     if raw.id != id {
-        return Err(ClientError::UnexpectedReply {
+        if given_up.remove(&raw.id) {
+            return None;
+        }
+        given_up.insert(id);
+        return Some(Err(ClientError::UnexpectedReply {
             expected: id,
             got: raw.id,
-        });
+        }));
     }
     if let Some(error) = raw.error {
-        return Err(ClientError::Failed { id, error });
+        return Some(Err(ClientError::Failed { id, error }));
     }
-    R::from_body(raw.body).map_err(|error| ClientError::InvalidReply { id, error })
+    Some(R::from_body(raw.body).map_err(|error| ClientError::InvalidReply { id, error }))
 }
 
 /// A blocking client for channel `C` over a stream (fd 0 of a child process).
 #[derive(Debug)]
 pub struct Client<C, S> {
     stream: S,
-    next_id: i64,
+    next_id: FrameId,
+    given_up: HashSet<FrameId>,
     context_carrier: Option<ContextCarrier>,
     max_frame_len: u32,
     write_buffer: Vec<u8>,
@@ -125,13 +160,21 @@ impl<C: Channel, S: Read + Write> Client<C, S> {
     pub fn new(stream: S) -> Self {
         Self {
             stream,
-            next_id: 0,
+            next_id: FrameId::from(0),
+            given_up: HashSet::new(),
             context_carrier: None,
             max_frame_len: DEFAULT_MAX_FRAME_LEN,
             write_buffer: Vec::new(),
             read_buffer: Vec::new(),
             channel: PhantomData,
         }
+    }
+
+    /// Sets the id of the next request; ids count up from it (after [`FrameId::MAX`] comes
+    /// [`FrameId::MIN`]).
+    pub fn with_next_id(mut self, id: impl Into<FrameId>) -> Self {
+        self.next_id = id.into();
+        self
     }
 
     /// Sets the trace context sent with every request (W3C `traceparent` / `tracestate`).
@@ -146,14 +189,15 @@ impl<C: Channel, S: Read + Write> Client<C, S> {
         self
     }
 
-    /// Sends `message` and waits for its reply.
+    /// Sends `message` and waits for its reply. See [`ClientError`] for what happens to a
+    /// request whose reply does not come next.
     pub fn send<M>(&mut self, message: M) -> Result<M::Response, ClientError>
     where
         M: Request,
         C: Permits<M>,
     {
         let id = self.next_id;
-        self.next_id += 1;
+        self.next_id = id.wrapping_next();
         self.write_buffer.clear();
         let frame = RequestFrame {
             id,
@@ -165,14 +209,25 @@ impl<C: Channel, S: Read + Write> Client<C, S> {
             .write_all(&self.write_buffer)
             .map_err(FrameError::from)?;
         self.stream.flush().map_err(FrameError::from)?;
-        if !read_payload_into(&mut self.stream, &mut self.read_buffer, self.max_frame_len)? {
-            return Err(ClientError::Closed(id));
+        loop {
+            let read = match read_payload_into(
+                &mut self.stream,
+                &mut self.read_buffer,
+                self.max_frame_len,
+            ) {
+                Ok(true) => Ok(self.read_buffer.as_slice()),
+                Ok(false) => return Err(ClientError::Closed(id)),
+                Err(err) => Err(err),
+            };
+            if let Some(result) = on_frame(&mut self.given_up, id, read) {
+                return result;
+            }
         }
-        reply_from(id, &self.read_buffer)
     }
 
     /// Reads a frame the supervisor sends unprompted, such as `StartupDetails` (id 0) on the task
-    /// channel; `Ok(None)` when the connection is closed.
+    /// channel; `Ok(None)` when the connection is closed. After an error that is not
+    /// stream-fatal, the next call reads the next frame.
     pub fn receive<U: Union>(&mut self) -> Result<Option<ResponseFrame<U>>, FrameError> {
         if !read_payload_into(&mut self.stream, &mut self.read_buffer, self.max_frame_len)? {
             return Ok(None);
@@ -200,7 +255,8 @@ mod tokio_client {
     #[derive(Debug)]
     pub struct AsyncClient<C, S> {
         stream: S,
-        next_id: i64,
+        next_id: FrameId,
+        given_up: HashSet<FrameId>,
         max_frame_len: u32,
         buffer: Vec<u8>,
         channel: PhantomData<fn() -> C>,
@@ -211,21 +267,34 @@ mod tokio_client {
         pub fn new(stream: S) -> Self {
             Self {
                 stream,
-                next_id: 0,
+                next_id: FrameId::from(0),
+                given_up: HashSet::new(),
                 max_frame_len: DEFAULT_MAX_FRAME_LEN,
                 buffer: Vec::new(),
                 channel: PhantomData,
             }
         }
 
-        /// Sends `message` and waits for its reply.
+        /// Sets the id of the next request; ids count up from it.
+        pub fn with_next_id(mut self, id: impl Into<FrameId>) -> Self {
+            self.next_id = id.into();
+            self
+        }
+
+        /// Sets the largest reply accepted.
+        pub fn with_max_frame_len(mut self, max: u32) -> Self {
+            self.max_frame_len = max;
+            self
+        }
+
+        /// Sends `message` and waits for its reply; see [`Client::send`].
         pub async fn send<M>(&mut self, message: M) -> Result<M::Response, ClientError>
         where
             M: Request,
             C: Permits<M>,
         {
             let id = self.next_id;
-            self.next_id += 1;
+            self.next_id = id.wrapping_next();
             self.buffer.clear();
             encode_request(
                 &RequestFrame {
@@ -240,35 +309,44 @@ mod tokio_client {
                 .await
                 .map_err(FrameError::from)?;
             self.stream.flush().await.map_err(FrameError::from)?;
-            let mut prefix = [0u8; 4];
-            match self.stream.read_exact(&mut prefix).await {
-                Ok(_) => {}
-                Err(err) if err.kind() == std::io::ErrorKind::UnexpectedEof => {
-                    return Err(ClientError::Closed(id));
+            loop {
+                let mut prefix = [0u8; 4];
+                match self.stream.read_exact(&mut prefix).await {
+                    Ok(_) => {}
+                    Err(err) if err.kind() == std::io::ErrorKind::UnexpectedEof => {
+                        return Err(ClientError::Closed(id));
+                    }
+                    Err(err) => return Err(FrameError::from(err).into()),
                 }
-                Err(err) => return Err(FrameError::from(err).into()),
-            }
-            let len = u32::from_be_bytes(prefix);
-            if len > self.max_frame_len {
-                return Err(FrameError::TooLarge {
-                    announced: len,
-                    max: self.max_frame_len,
+                let len = u32::from_be_bytes(prefix);
+                if len > self.max_frame_len {
+                    return Err(FrameError::TooLarge {
+                        announced: len,
+                        max: self.max_frame_len,
+                    }
+                    .into());
                 }
-                .into());
+                let read = if len == 0 {
+                    Err(FrameError::zero_length())
+                } else {
+                    self.buffer.clear();
+                    self.buffer.resize(len as usize, 0);
+                    self.stream
+                        .read_exact(&mut self.buffer)
+                        .await
+                        .map_err(|err| match err.kind() {
+                            std::io::ErrorKind::UnexpectedEof => FrameError::Truncated {
+                                expected: 4 + u64::from(len),
+                                got: 4,
+                            },
+                            _ => FrameError::from(err),
+                        })?;
+                    Ok(self.buffer.as_slice())
+                };
+                if let Some(result) = on_frame(&mut self.given_up, id, read) {
+                    return result;
+                }
             }
-            self.buffer.clear();
-            self.buffer.resize(len as usize, 0);
-            self.stream
-                .read_exact(&mut self.buffer)
-                .await
-                .map_err(|err| match err.kind() {
-                    std::io::ErrorKind::UnexpectedEof => FrameError::Truncated {
-                        expected: 4 + u64::from(len),
-                        got: 4,
-                    },
-                    _ => FrameError::from(err),
-                })?;
-            reply_from(id, &self.buffer)
         }
     }
 }

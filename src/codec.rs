@@ -7,8 +7,11 @@
 //!
 //! A frame whose body is refused does not end the stream: the decoder yields
 //! `Ok(Some(Err(FrameError::Body { id, .. })))` so the request can be answered, and the next frame
-//! decodes. Only transport failures, an over-limit length prefix (refused before any
-//! allocation) and a stream that ends inside a frame are errors of the stream itself.
+//! decodes. A malformed frame, a frame of length 0 among them, is yielded the same way as
+//! `Ok(Some(Err(FrameError::Malformed { .. })))`. Only transport failures, an over-limit length
+//! prefix (refused before any allocation) and a stream that ends inside a frame are errors of the
+//! stream itself ([`FrameError::is_stream_fatal`]): the decoder returns them as `Err`, and a
+//! `Framed` stream ends after them.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -46,8 +49,8 @@ use crate::limits::Limits;
 use crate::union::Union;
 
 /// Splits off the next whole frame payload, if one has arrived. A frame of length 0 is consumed
-/// and reported as that frame's error (`Some(Err(..))`): the stream goes on, as with
-/// [`FrameReader`](crate::frame::FrameReader).
+/// and reported as that frame's error (`Some(Err(FrameError::Malformed { id: None, .. }))`): the
+/// stream goes on, as with [`FrameReader`](crate::frame::FrameReader).
 fn next_payload(
     src: &mut BytesMut,
     max: u32,
@@ -64,10 +67,7 @@ fn next_payload(
     }
     if len == 0 {
         src.advance(4);
-        return Ok(Some(Err(FrameError::Malformed {
-            id: None,
-            reason: "a frame of length 0".into(),
-        })));
+        return Ok(Some(Err(FrameError::zero_length())));
     }
     let total = 4 + len as usize;
     if src.len() < total {
@@ -116,6 +116,10 @@ fn write_frame(
 }
 
 /// The supervisor's side: decodes request frames of channel `C`, encodes response frames.
+///
+/// An error about one frame (malformed, of length 0, or with a refused body) is an item,
+/// `Some(Err(..))`, and the next frame follows; only a stream-fatal error
+/// ([`FrameError::is_stream_fatal`]) is the decoder's own `Err`.
 #[derive(Debug)]
 pub struct SupervisorCodec<C> {
     limits: Limits,
@@ -123,6 +127,9 @@ pub struct SupervisorCodec<C> {
 }
 
 /// The child's side: decodes response frames of reply union `U`, encodes request frames.
+///
+/// Errors are reported as by [`SupervisorCodec`]: one frame's error is an item, a stream-fatal
+/// one ends the stream.
 #[derive(Debug)]
 pub struct ChildCodec<U> {
     limits: Limits,

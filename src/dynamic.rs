@@ -20,8 +20,8 @@ use serde::Serialize;
 use crate::channels::{Channel, ChannelName, ChannelVisitor, Direction, RequestChannel};
 use crate::decode::{DecodeError, decode_json};
 use crate::frame::{
-    ContextCarrier, FrameError, RequestFrame, ResponseFrame, decode_request, decode_response,
-    encode_request, encode_response,
+    ContextCarrier, FrameError, FrameId, RequestFrame, ResponseFrame, decode_request,
+    decode_response, encode_request, encode_response,
 };
 use crate::messages::responses::ErrorResponse;
 
@@ -38,7 +38,7 @@ pub struct JsonMessage {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DecodedFrame {
     /// The frame id.
-    pub id: i64,
+    pub id: FrameId,
     /// The body; `None` for an empty reply.
     pub body: Option<JsonMessage>,
     /// The error slot of a response frame.
@@ -51,7 +51,7 @@ pub struct DecodedFrame {
 /// `model_dump(mode="json")` fails on the same values: bytes that are not UTF-8, or a msgpack
 /// extension value other than a timestamp, inside an `Any`-typed field.
 fn to_json<T: Serialize + crate::union::Union>(
-    id: i64,
+    id: FrameId,
     message: &T,
 ) -> Result<JsonMessage, FrameError> {
     match serde_json::to_string(message) {
@@ -114,11 +114,11 @@ impl ChannelName {
     /// reply direction.
     pub fn encode_json_frame(
         self,
-        id: i64,
+        id: impl Into<FrameId>,
         json: &str,
         out: &mut Vec<u8>,
     ) -> Result<(), EncodeError> {
-        struct Encode<'a>(i64, &'a str, &'a mut Vec<u8>);
+        struct Encode<'a>(FrameId, &'a str, &'a mut Vec<u8>);
         impl ChannelVisitor for Encode<'_> {
             type Output = Result<(), EncodeError>;
             fn requests<C: RequestChannel + Serialize>(self) -> Self::Output {
@@ -140,20 +140,20 @@ impl ChannelName {
                 )?)
             }
         }
-        self.visit(Encode(id, json, out))
+        self.visit(Encode(id.into(), json, out))
     }
 
     /// Appends a response frame answering request `id` on a request channel: with the JSON
     /// reply `body` (decoded with the channel's reply union), with `error`, or empty.
     pub fn encode_reply(
         self,
-        id: i64,
+        id: impl Into<FrameId>,
         body: Option<&str>,
         error: Option<&ErrorResponse>,
         out: &mut Vec<u8>,
     ) -> Result<(), EncodeError> {
         struct Reply<'a>(
-            i64,
+            FrameId,
             Option<&'a str>,
             Option<&'a ErrorResponse>,
             &'a mut Vec<u8>,
@@ -173,7 +173,7 @@ impl ChannelName {
                 Err(EncodeError::NotARequestChannel(U::SHORT_NAME))
             }
         }
-        self.visit(Reply(id, body, error, out))
+        self.visit(Reply(id.into(), body, error, out))
     }
 
     /// Whether this is a request channel (a child's requests to its supervisor).

@@ -17,8 +17,12 @@
 //! body, error or carrier. Decoding accepts everything the SDK accepts: a response may stop after
 //! the id or the body, and extra elements are ignored.
 //!
+//! A frame id is a [`FrameId`]: any msgpack integer, -2^63 to 2^64 - 1, as msgspec reads it.
+//!
 //! A frame whose body fails to decode is still read whole, so the next frame decodes: the error
-//! ([`FrameError::Body`]) carries the frame id so that the sender can be answered.
+//! ([`FrameError::Body`]) carries the frame id so that the sender can be answered. A malformed
+//! frame, one of length 0 included, is consumed whole too; only [stream-fatal
+//! errors](FrameError::is_stream_fatal) end a stream.
 
 use std::io::{self, Read, Write};
 
@@ -26,6 +30,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 
 use crate::decode::DecodeError;
+pub use crate::frame_id::{FrameId, FrameIdOutOfRange};
 use crate::limits::Limits;
 use crate::messages::responses::ErrorResponse;
 use crate::msgpack::Scan;
@@ -44,7 +49,7 @@ pub type ContextCarrier = IndexMap<String, String>;
 #[derive(Debug, Clone, PartialEq)]
 pub struct RequestFrame<B> {
     /// Chosen by the sender and echoed in the response.
-    pub id: i64,
+    pub id: FrameId,
     /// The message.
     pub body: B,
     /// The W3C trace context to run the request under, if any.
@@ -55,7 +60,7 @@ pub struct RequestFrame<B> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResponseFrame<B> {
     /// The id of the request this answers (0 for the supervisor's unsolicited first frame).
-    pub id: i64,
+    pub id: FrameId,
     /// The reply, or `None` for an empty reply.
     pub body: Option<B>,
     /// Set when the request failed; the body is then `None`.
@@ -64,9 +69,9 @@ pub struct ResponseFrame<B> {
 
 impl<B> RequestFrame<B> {
     /// A frame without trace context.
-    pub fn new(id: i64, body: impl Into<B>) -> Self {
+    pub fn new(id: impl Into<FrameId>, body: impl Into<B>) -> Self {
         Self {
-            id,
+            id: id.into(),
             body: body.into(),
             context_carrier: None,
         }
@@ -75,27 +80,27 @@ impl<B> RequestFrame<B> {
 
 impl<B> ResponseFrame<B> {
     /// A frame answering request `id` with `body`.
-    pub fn reply(id: i64, body: impl Into<B>) -> Self {
+    pub fn reply(id: impl Into<FrameId>, body: impl Into<B>) -> Self {
         Self {
-            id,
+            id: id.into(),
             body: Some(body.into()),
             error: None,
         }
     }
 
     /// An empty answer to request `id`.
-    pub fn empty(id: i64) -> Self {
+    pub fn empty(id: impl Into<FrameId>) -> Self {
         Self {
-            id,
+            id: id.into(),
             body: None,
             error: None,
         }
     }
 
     /// A failure answer to request `id`.
-    pub fn error(id: i64, error: ErrorResponse) -> Self {
+    pub fn error(id: impl Into<FrameId>, error: ErrorResponse) -> Self {
         Self {
-            id,
+            id: id.into(),
             body: None,
             error: Some(error),
         }
@@ -103,6 +108,12 @@ impl<B> ResponseFrame<B> {
 }
 
 /// Why a frame could not be read or written.
+///
+/// When reading a stream, three errors end it: [`Io`](Self::Io), [`Truncated`](Self::Truncated)
+/// and [`TooLarge`](Self::TooLarge) (the reader cannot skip a frame it will not read); see
+/// [`FrameError::is_stream_fatal`]. After any other error the whole frame has been consumed and
+/// the next read returns the next frame: [`Malformed`](Self::Malformed) (a frame of length 0
+/// included) and [`Body`](Self::Body) are about one frame only.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum FrameError {
@@ -125,12 +136,13 @@ pub enum FrameError {
         /// The reader's limit.
         max: u32,
     },
-    /// The frame itself is not a valid `[id, body, ...]` array. The stream stays in sync (the
-    /// whole frame was consumed), but the frame cannot be answered unless `id` is known.
+    /// The frame itself is not a valid `[id, body, ...]` array, or is empty (length 0). The
+    /// stream stays in sync (the whole frame was consumed), but the frame cannot be answered
+    /// unless `id` is known.
     #[error("malformed frame{}: {reason}", id.map(|id| format!(" {id}")).unwrap_or_default())]
     Malformed {
         /// The frame id, when it could be read.
-        id: Option<i64>,
+        id: Option<FrameId>,
         /// What was wrong.
         reason: String,
     },
@@ -138,7 +150,7 @@ pub enum FrameError {
     #[error("frame {id}: {error}")]
     Body {
         /// The frame id.
-        id: i64,
+        id: FrameId,
         /// Why the body was refused.
         error: DecodeError,
     },
@@ -146,7 +158,7 @@ pub enum FrameError {
     #[error("cannot encode frame {id}: {reason}")]
     Encode {
         /// The frame id.
-        id: i64,
+        id: FrameId,
         /// What failed.
         reason: String,
     },
@@ -154,7 +166,7 @@ pub enum FrameError {
 
 impl FrameError {
     /// The id of the frame the error is about, where it is known.
-    pub fn frame_id(&self) -> Option<i64> {
+    pub fn frame_id(&self) -> Option<FrameId> {
         match self {
             Self::Malformed { id, .. } => *id,
             Self::Body { id, .. } | Self::Encode { id, .. } => Some(*id),
@@ -162,7 +174,28 @@ impl FrameError {
         }
     }
 
-    fn malformed(id: Option<i64>, reason: impl ToString) -> Self {
+    /// Whether a stream reader can go no further after this error: the transport failed
+    /// ([`Io`](Self::Io)), the stream ended inside a frame ([`Truncated`](Self::Truncated)), or a
+    /// length prefix announced more than the reader accepts ([`TooLarge`](Self::TooLarge): the
+    /// frame is neither read nor skipped, so where the next one starts is unknown). Every other
+    /// error is about one frame, which was consumed whole: the next read gets the next frame.
+    pub fn is_stream_fatal(&self) -> bool {
+        matches!(
+            self,
+            Self::Io(_) | Self::Truncated { .. } | Self::TooLarge { .. }
+        )
+    }
+
+    /// The error for a frame whose length prefix is 0: well delimited, but without the
+    /// `[id, body, ...]` array, so it cannot be answered.
+    pub(crate) fn zero_length() -> Self {
+        Self::malformed(
+            None,
+            "the frame is empty (length prefix 0): there is no [id, body, ...] array to read",
+        )
+    }
+
+    fn malformed(id: Option<FrameId>, reason: impl ToString) -> Self {
         Self::Malformed {
             id,
             reason: reason.to_string(),
@@ -175,7 +208,7 @@ impl FrameError {
 
 fn write_body<T: Serialize + ?Sized>(
     out: &mut Vec<u8>,
-    id: i64,
+    id: FrameId,
     value: &T,
 ) -> Result<(), FrameError> {
     let mut serializer = rmp_serde::Serializer::new(&mut *out).with_struct_map();
@@ -192,16 +225,16 @@ fn write_nil(out: &mut Vec<u8>) {
 }
 
 /// Starts a frame in `out`: a length placeholder, the 3-element array header and the id.
-fn begin(out: &mut Vec<u8>, id: i64) -> usize {
+fn begin(out: &mut Vec<u8>, id: FrameId) -> usize {
     let start = out.len();
     out.extend_from_slice(&[0; 4]);
     rmp::encode::write_array_len(out, 3).expect("writing to a Vec cannot fail");
-    rmp::encode::write_sint(out, id).expect("writing to a Vec cannot fail");
+    id.write(out);
     start
 }
 
 /// Fills in the length prefix of the frame that starts at `start`.
-fn finish(out: &mut [u8], start: usize, id: i64) -> Result<(), FrameError> {
+fn finish(out: &mut [u8], start: usize, id: FrameId) -> Result<(), FrameError> {
     let len = u32::try_from(out.len() - start - 4).map_err(|_| FrameError::Encode {
         id,
         reason: "the frame is 4 GiB or more, which the length prefix cannot announce".into(),
@@ -248,7 +281,7 @@ pub fn encode_response<B: Serialize>(
 /// with everything but the common case out of line: a small request's decode is a few hundred
 /// instructions, and a call's register saves were a tenth of that.
 #[inline]
-fn read_head(rest: &mut &[u8]) -> Result<(u32, i64), FrameError> {
+fn read_head(rest: &mut &[u8]) -> Result<(u32, FrameId), FrameError> {
     // What the SDK writes: a fixarray and an id below 2^32, read here without going through
     // rmp's generic readers (7% of a small request's decode).
     if let [array @ 0x91..=0x9f, after @ ..] = *rest {
@@ -261,7 +294,7 @@ fn read_head(rest: &mut &[u8]) -> Result<(u32, i64), FrameError> {
         };
         if let Some((id, tail)) = id {
             *rest = tail;
-            return Ok((u32::from(array & 0x0f), i64::from(id)));
+            return Ok((u32::from(array & 0x0f), FrameId::from(id)));
         }
     }
     read_head_any(rest)
@@ -270,15 +303,17 @@ fn read_head(rest: &mut &[u8]) -> Result<(u32, i64), FrameError> {
 /// [`read_head`] for every encoding msgpack allows.
 #[cold]
 #[inline(never)]
-fn read_head_any(rest: &mut &[u8]) -> Result<(u32, i64), FrameError> {
+fn read_head_any(rest: &mut &[u8]) -> Result<(u32, FrameId), FrameError> {
     let len = rmp::decode::read_array_len(rest)
         .map_err(|err| FrameError::malformed(None, format!("expected a msgpack array: {err}")))?;
     if len == 0 {
         return Err(FrameError::malformed(None, "the frame array is empty"));
     }
-    let id = rmp::decode::read_int::<i64, _>(rest).map_err(|err| {
+    // Any msgpack integer, as msgspec reads an `int`: an i128 holds them all.
+    let id = rmp::decode::read_int::<i128, _>(rest).map_err(|err| {
         FrameError::malformed(None, format!("the frame id is not an integer: {err}"))
     })?;
+    let id = FrameId::try_from(id).expect("a msgpack integer is a frame id");
     Ok((len, id))
 }
 
@@ -288,7 +323,7 @@ fn read_head_any(rest: &mut &[u8]) -> Result<(u32, i64), FrameError> {
 /// here, as msgspec checks them.
 fn next_value<'a>(
     rest: &mut &'a [u8],
-    id: i64,
+    id: FrameId,
     what: &str,
     scan: Scan,
     limits: &Limits,
@@ -304,7 +339,7 @@ fn is_nil(value: &[u8]) -> bool {
 
 /// Skips elements past the third (msgspec ignores them) and checks nothing trails the array.
 #[inline]
-fn finish_read(rest: &mut &[u8], len: u32, id: i64, limits: &Limits) -> Result<(), FrameError> {
+fn finish_read(rest: &mut &[u8], len: u32, id: FrameId, limits: &Limits) -> Result<(), FrameError> {
     if len > 3 || !rest.is_empty() {
         return finish_unusual_read(rest, len, id, limits);
     }
@@ -317,7 +352,7 @@ fn finish_read(rest: &mut &[u8], len: u32, id: i64, limits: &Limits) -> Result<(
 fn finish_unusual_read(
     rest: &mut &[u8],
     len: u32,
-    id: i64,
+    id: FrameId,
     limits: &Limits,
 ) -> Result<(), FrameError> {
     for _ in 3..len {
@@ -352,7 +387,7 @@ pub fn decode_request<C: Union>(payload: &[u8]) -> Result<RequestFrame<C>, Frame
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawResponse<'a> {
     /// The id of the request this answers.
-    pub id: i64,
+    pub id: FrameId,
     /// The body's msgpack bytes; `None` for an empty reply, or when the error slot is set (the
     /// SDK then ignores the body).
     pub body: Option<&'a [u8]>,
@@ -447,7 +482,7 @@ impl Limits {
         &self,
         mut rest: &[u8],
         len: u32,
-        id: i64,
+        id: FrameId,
     ) -> Result<RequestFrame<C>, FrameError> {
         let (body, scanned) = match crate::msgpack::split_body(&mut rest, self) {
             Ok(split) => split,
@@ -486,7 +521,7 @@ impl Limits {
         &self,
         mut rest: &[u8],
         len: u32,
-        id: i64,
+        id: FrameId,
     ) -> Result<Option<ContextCarrier>, FrameError> {
         let context_carrier = if len >= 3 {
             if let Some((0xc0, after)) = rest.split_first() {
@@ -570,6 +605,27 @@ fn decode_error_slot(bytes: &[u8], limits: &Limits) -> Result<ErrorResponse, Dec
 // Streams
 
 /// Reads frames from a byte stream (blocking).
+///
+/// An error about one frame (a [`FrameError::Malformed`] frame, a frame of length 0 among them,
+/// or a refused [`FrameError::Body`]) leaves the reader at the next frame: keep reading. Only a
+/// stream-fatal error ([`FrameError::is_stream_fatal`]: the transport failed, the stream ended
+/// inside a frame, or a length prefix over the limit) means nothing more can be read.
+///
+/// ```
+/// use airflow_comms::frame::{FrameReader, RequestFrame, encode_request};
+/// use airflow_comms::{CallbackToSupervisor, FrameError, GetVariable};
+///
+/// let mut stream = vec![0, 0, 0, 0]; // a frame of length 0
+/// let request = RequestFrame::<CallbackToSupervisor>::new(1, GetVariable { key: "k".into() });
+/// encode_request(&request, &mut stream)?;
+///
+/// let mut reader = FrameReader::new(&stream[..]);
+/// let err = reader.read_request::<CallbackToSupervisor>().unwrap_err();
+/// assert!(matches!(err, FrameError::Malformed { id: None, .. }) && !err.is_stream_fatal());
+/// assert_eq!(reader.read_request::<CallbackToSupervisor>()?, Some(request));
+/// assert_eq!(reader.read_request::<CallbackToSupervisor>()?, None);
+/// # Ok::<(), FrameError>(())
+/// ```
 #[derive(Debug)]
 pub struct FrameReader<R> {
     inner: R,
@@ -606,6 +662,8 @@ impl<R: Read> FrameReader<R> {
     }
 
     /// Reads the next frame's payload (without its prefix). `Ok(None)` at a clean end of stream.
+    /// A frame of length 0 is [`FrameError::Malformed`] without an id, and the next call reads
+    /// the frame after it.
     pub fn read_payload(&mut self) -> Result<Option<&[u8]>, FrameError> {
         let max = self.limits.max_frame_len();
         let more = read_payload_into(&mut self.inner, &mut self.buffer, max)?;
@@ -629,7 +687,9 @@ impl<R: Read> FrameReader<R> {
 }
 
 /// Reads one frame payload from `reader` into `buffer` (replacing its content); `Ok(false)` at a
-/// clean end of stream. A length over `max` is refused before anything is allocated for it.
+/// clean end of stream. A length over `max` is refused before anything is allocated for it
+/// ([`FrameError::TooLarge`], stream-fatal). A frame of length 0 is [`FrameError::Malformed`]
+/// without an id, with the stream left at the next frame.
 pub fn read_payload_into<R: Read>(
     reader: &mut R,
     buffer: &mut Vec<u8>,
@@ -654,8 +714,12 @@ pub fn read_payload_into<R: Read>(
         });
     }
     if len == 0 {
-        // Python never sends one, and its reader wedges on it: refuse it loudly.
-        return Err(FrameError::malformed(None, "a frame of length 0"));
+        // Well delimited, but nothing to decode: this frame's error, and the stream goes on.
+        // (Python's senders never write one. Airflow's supervisor reader never gets past one:
+        // it reads no further from the socket, neither the frames behind it nor the end of the
+        // stream. The SDK's child reader raises msgspec's "truncated" error for it and reads the
+        // next frame on its next call.)
+        return Err(FrameError::zero_length());
     }
     buffer.clear();
     buffer.resize(len as usize, 0);

@@ -97,6 +97,7 @@ pub mod decode;
 pub mod dispatch;
 pub mod dynamic;
 pub mod frame;
+mod frame_id;
 mod json_entries;
 mod json_scan;
 pub mod limits;
@@ -116,7 +117,7 @@ pub use decode::{
 };
 pub use dynamic::{DecodedFrame, EncodeError, JsonMessage};
 pub use enums::*;
-pub use frame::{FrameError, FrameReader, FrameWriter, RequestFrame, ResponseFrame};
+pub use frame::{FrameError, FrameId, FrameReader, FrameWriter, RequestFrame, ResponseFrame};
 pub use groups::{
     DagParsingRequests, HITLRequests, LoggingRequests, OrchestrationRequests, ReadRequests,
     TaskLifecycleRequests, TaskMetadataRequests, TriggerLifecycleRequests, WriteRequests,

@@ -13,7 +13,7 @@
 //! let mut pipeline = Pipeline::new();
 //! let first = pipeline.register("set the xcom");
 //! let second = pipeline.register("read the variable");
-//! assert_eq!((first, second), (0, 1));
+//! assert_eq!((first, second), (0.into(), 1.into()));
 //!
 //! // Replies may be routed in any order; each goes to the waiter registered under its id.
 //! let reply = ResponseFrame::<ToTriggerRunner>::reply(second, OKResponse { ok: true });
@@ -28,14 +28,14 @@
 
 use std::collections::HashMap;
 
-use crate::frame::ResponseFrame;
+use crate::frame::{FrameId, ResponseFrame};
 
 /// Allocates request ids (0, 1, 2, ..., as Airflow's runners do) and remembers a waiter for
 /// each request in flight.
 #[derive(Debug)]
 pub struct Pipeline<W> {
-    next_id: i64,
-    waiting: HashMap<i64, W>,
+    next_id: FrameId,
+    waiting: HashMap<FrameId, W>,
 }
 
 /// A reply whose id no request in flight has.
@@ -55,18 +55,19 @@ impl<W> Pipeline<W> {
         Self::starting_at(0)
     }
 
-    /// A pipeline whose first request id is `id`.
-    pub fn starting_at(id: i64) -> Self {
+    /// A pipeline whose first request id is `id`. Ids count up from there; after
+    /// [`FrameId::MAX`] (2^64 - 1) comes [`FrameId::MIN`] (-2^63).
+    pub fn starting_at(id: impl Into<FrameId>) -> Self {
         Self {
-            next_id: id,
+            next_id: id.into(),
             waiting: HashMap::new(),
         }
     }
 
     /// Allocates the next request id and remembers `waiter` under it.
-    pub fn register(&mut self, waiter: W) -> i64 {
+    pub fn register(&mut self, waiter: W) -> FrameId {
         let id = self.next_id;
-        self.next_id = self.next_id.wrapping_add(1);
+        self.next_id = self.next_id.wrapping_next();
         self.waiting.insert(id, waiter);
         id
     }
@@ -83,8 +84,8 @@ impl<W> Pipeline<W> {
     }
 
     /// Forgets the request `id` (e.g. after a time-out) and returns its waiter.
-    pub fn cancel(&mut self, id: i64) -> Option<W> {
-        self.waiting.remove(&id)
+    pub fn cancel(&mut self, id: impl Into<FrameId>) -> Option<W> {
+        self.waiting.remove(&id.into())
     }
 
     /// How many requests wait for a reply.
@@ -93,7 +94,7 @@ impl<W> Pipeline<W> {
     }
 
     /// The ids of the requests waiting for a reply, in no particular order.
-    pub fn waiting_ids(&self) -> impl Iterator<Item = i64> + '_ {
+    pub fn waiting_ids(&self) -> impl Iterator<Item = FrameId> + '_ {
         self.waiting.keys().copied()
     }
 }

@@ -23,7 +23,7 @@
 use std::fmt;
 
 use crate::decode::{DecodeError, decode_msgpack, decode_msgpack_message};
-use crate::frame::{FrameError, ResponseFrame, encode_response};
+use crate::frame::{FrameError, FrameId, ResponseFrame, encode_response};
 use crate::messages::dag_processor::DagFileParsingResult;
 use crate::messages::hitl::*;
 use crate::messages::lifecycle::*;
@@ -53,7 +53,7 @@ pub trait Reply: Sized + fmt::Debug + Clone + PartialEq {
     fn from_body(body: Option<&[u8]>) -> Result<Self, DecodeError>;
 
     /// Appends a response frame answering request `id` with this reply.
-    fn write_response(&self, id: i64, out: &mut Vec<u8>) -> Result<(), FrameError>;
+    fn write_response(&self, id: FrameId, out: &mut Vec<u8>) -> Result<(), FrameError>;
 }
 
 /// The error of decoding a body where an empty reply was due.
@@ -82,7 +82,7 @@ impl Reply for () {
         }
     }
 
-    fn write_response(&self, id: i64, out: &mut Vec<u8>) -> Result<(), FrameError> {
+    fn write_response(&self, id: FrameId, out: &mut Vec<u8>) -> Result<(), FrameError> {
         encode_response(&ResponseFrame::<()>::empty(id), out)
     }
 }
@@ -95,7 +95,7 @@ impl Reply for Option<SentFDs> {
         body.map(decode_msgpack_message::<SentFDs>).transpose()
     }
 
-    fn write_response(&self, id: i64, out: &mut Vec<u8>) -> Result<(), FrameError> {
+    fn write_response(&self, id: FrameId, out: &mut Vec<u8>) -> Result<(), FrameError> {
         encode_response(
             &ResponseFrame {
                 id,
@@ -117,7 +117,7 @@ macro_rules! message_reply {
                 decode_msgpack_message::<$message>(body.ok_or_else(|| missing_body(<$message as Message>::TYPE))?)
             }
 
-            fn write_response(&self, id: i64, out: &mut Vec<u8>) -> Result<(), FrameError> {
+            fn write_response(&self, id: FrameId, out: &mut Vec<u8>) -> Result<(), FrameError> {
                 encode_response(&ResponseFrame { id, body: Some(self), error: None }, out)
             }
         }
@@ -145,7 +145,7 @@ macro_rules! reply_union {
                 decode_msgpack::<$name>(body.ok_or_else(|| missing_body(stringify!($name)))?)
             }
 
-            fn write_response(&self, id: i64, out: &mut Vec<u8>) -> Result<(), FrameError> {
+            fn write_response(&self, id: FrameId, out: &mut Vec<u8>) -> Result<(), FrameError> {
                 encode_response(&ResponseFrame { id, body: Some(self), error: None }, out)
             }
         }

@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use airflow_comms::frame::FrameError;
+use airflow_comms::frame::{FrameError, FrameId};
 use airflow_comms::{ChannelName, DecodeError};
 use serde_json::Value;
 
@@ -78,7 +78,7 @@ fn unhex(text: &str) -> Vec<u8> {
 enum Outcome {
     Accepted {
         value: Value,
-        id: Option<i64>,
+        id: Option<FrameId>,
     },
     /// Decoded, but with no JSON form (bytes that are not UTF-8 or an extension value in an
     /// `Any`-typed field), as pydantic's `model_dump(mode="json")` has none for it either.
@@ -378,7 +378,9 @@ fn check(mutant: &Mutant, section: &str, report: &mut Report) {
                     }
                 }
             }
-            let want_id = record.get("id").and_then(Value::as_i64);
+            let want_id = record
+                .get("id")
+                .map(|id| serde_json::from_value::<FrameId>(id.clone()).expect("a frame id"));
             match same_json(&expected, &value, "$") {
                 Ok(()) if id == want_id => counts.agree += 1,
                 Ok(()) => report.fail(

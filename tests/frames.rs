@@ -11,8 +11,8 @@
 use std::path::{Path, PathBuf};
 
 use airflow_comms::frame::{
-    FrameError, RequestFrame, ResponseFrame, decode_request, decode_response, encode_request,
-    encode_response,
+    FrameError, FrameId, RequestFrame, ResponseFrame, decode_request, decode_response,
+    encode_request, encode_response,
 };
 use airflow_comms::{
     CallbackToSupervisor, DagProcessorToManager, TaskToSupervisor, ToDagProcessor, ToTask,
@@ -62,7 +62,6 @@ fn first_difference(ours: &[u8], theirs: &[u8]) -> String {
 
 /// Irregular frames the SDK accepts only through a lax coercion, by the README's label for it.
 const LAX_EDGES: &[(&str, &str)] = &[
-    ("id/u64-max", "frame-id-beyond-i64"),
     ("body/int-as-integral-float", "int-from-float"),
     ("datetime/int-epoch", "datetime-from-unix-seconds"),
     ("body/str-as-bin", "str-from-bin"),
@@ -106,7 +105,7 @@ fn check_requests<C: Union + Serialize>(file: &str, failures: &mut Vec<String>) 
                 case["expected"]
             ));
         }
-        if frame.id != case["id"].as_i64().unwrap() {
+        if frame.id != serde_json::from_value::<FrameId>(case["id"].clone()).unwrap() {
             failures.push(format!("{label}: id {} != {}", frame.id, case["id"]));
         }
         let carrier = serde_json::to_value(&frame.context_carrier).unwrap();
@@ -317,7 +316,7 @@ fn a_hostile_length_prefix_is_refused_before_allocating() {
 fn a_bad_body_does_not_desynchronise_the_stream() {
     use airflow_comms::frame::FrameReader;
     let good = RequestFrame::<TaskToSupervisor> {
-        id: 1,
+        id: 1.into(),
         body: airflow_comms::GetConnection {
             conn_id: "a".into(),
         }
@@ -328,7 +327,7 @@ fn a_bad_body_does_not_desynchronise_the_stream() {
     encode_request(&good, &mut stream).unwrap();
     // Frame 2: a well-formed frame whose body is a type the callback channel refuses.
     let refused = RequestFrame::<TaskToSupervisor> {
-        id: 2,
+        id: 2.into(),
         body: airflow_comms::SetXCom {
             key: "k".into(),
             value: airflow_comms::JsonValue::null(),
@@ -345,7 +344,7 @@ fn a_bad_body_does_not_desynchronise_the_stream() {
     encode_request(&refused, &mut stream).unwrap();
     encode_request(
         &RequestFrame {
-            id: 3,
+            id: 3.into(),
             ..good.clone()
         },
         &mut stream,
@@ -361,7 +360,7 @@ fn a_bad_body_does_not_desynchronise_the_stream() {
         .unwrap();
     assert_eq!(first.id, 1);
     match reader.read_request::<CallbackToSupervisor>() {
-        Err(FrameError::Body { id: 2, error }) => {
+        Err(FrameError::Body { id, error }) if id == 2 => {
             assert_eq!(error.kind(), airflow_comms::DecodeErrorKind::NotPermitted)
         }
         other => panic!("expected a refused body for frame 2, got {other:?}"),
@@ -463,11 +462,148 @@ fn date_times_beyond_python_years_in_utc_are_refused_when_encoding() {
                 assert!(ok, "{text} was encoded");
                 decode_request::<TaskToSupervisor>(&out[4..]).unwrap();
             }
-            Err(FrameError::Encode { id: 3, reason }) => {
+            Err(FrameError::Encode { id, reason }) if id == 3 => {
                 assert!(!ok, "{text}: {reason}");
                 assert!(reason.contains("years 1 to 9999"), "{reason}");
             }
             Err(other) => panic!("{text}: {other:?}"),
         }
+    }
+}
+
+fn frame_id(value: &Value) -> FrameId {
+    serde_json::from_value(value.clone()).unwrap_or_else(|err| panic!("{value}: {err}"))
+}
+
+/// `ids.jsonl`: one exchange per frame id across msgpack's integer range (every width msgspec
+/// writes, both ends of i64 and u64), each step by the SDK's own code: the child's request
+/// frame, the id the supervisor's reader decodes, the supervisor's `send_msg` answer, and the id
+/// the child's reader decodes from it. Rust reads each id as the SDK reads it, writes the child's
+/// request and the supervisor's answer byte for byte, and echoes the id exactly.
+#[test]
+fn frame_ids_across_the_msgpack_range_are_read_and_echoed_as_the_sdk_does() {
+    use airflow_comms::request::{Reply, VariableReply};
+    use airflow_comms::{GetVariable, VariableResult};
+
+    let cases = lines("ids.jsonl");
+    let mut failures = Vec::new();
+    for case in &cases {
+        let label = case["case"].as_str().unwrap();
+        let (sent, read_by_supervisor, read_by_child) = (
+            frame_id(&case["sent_id"]),
+            frame_id(&case["supervisor_id"]),
+            frame_id(&case["child_id"]),
+        );
+        let request = unhex(case["request"].as_str().unwrap());
+        let frame = decode_request::<CallbackToSupervisor>(payload(&request))
+            .unwrap_or_else(|err| panic!("{label}: {err}"));
+        if frame.id != read_by_supervisor || to_json(&frame.body) != case["expected_request"] {
+            failures.push(format!("{label}: read {} {:?}", frame.id, frame.body));
+        }
+        // The child's request, written by Rust with the id the SDK child sent.
+        let mut ours = Vec::new();
+        let message = GetVariable {
+            key: "region".into(),
+        };
+        encode_request(
+            &RequestFrame::<CallbackToSupervisor>::new(sent, message),
+            &mut ours,
+        )
+        .unwrap();
+        if ours != request {
+            failures.push(format!(
+                "{label}: request {}",
+                first_difference(&ours, &request)
+            ));
+        }
+        // The supervisor's answer, under the id Rust read.
+        let response = unhex(case["response"].as_str().unwrap());
+        let reply = VariableReply::VariableResult(VariableResult {
+            key: "region".into(),
+            value: Some("eu".into()),
+        });
+        let mut ours = Vec::new();
+        reply.write_response(frame.id, &mut ours).unwrap();
+        if ours != response {
+            failures.push(format!(
+                "{label}: answer {}",
+                first_difference(&ours, &response)
+            ));
+        }
+        // The child's read of the SDK's answer.
+        let answer = decode_response::<ToTask>(payload(&response)).unwrap();
+        let body = answer.body.as_ref().map_or(Value::Null, to_json);
+        if answer.id != read_by_child || body != case["expected_reply"] {
+            failures.push(format!("{label}: child read {} {body}", answer.id));
+        }
+        let raw = airflow_comms::frame::split_response(payload(&response)).unwrap();
+        if raw.id != read_by_child || VariableReply::from_body(raw.body).unwrap() != reply {
+            failures.push(format!("{label}: typed reply read as {raw:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let ids: Vec<FrameId> = cases.iter().map(|c| frame_id(&c["sent_id"])).collect();
+    assert!(
+        ids.contains(&FrameId::MAX) && ids.contains(&FrameId::MIN),
+        "{ids:?}"
+    );
+    assert!(ids.contains(&FrameId::from(1u64 << 63)), "{ids:?}");
+}
+
+/// Every frame error that has an id names it, beyond i64 too, and a refusal answers under it.
+#[test]
+fn frame_errors_name_ids_beyond_i64() {
+    use airflow_comms::Limits;
+    let id = FrameId::MAX;
+    let mut frame = Vec::new();
+    let message = airflow_comms::GetVariable {
+        key: "a key longer than the limit".into(),
+    };
+    encode_request(
+        &RequestFrame::<TaskToSupervisor>::new(id, message),
+        &mut frame,
+    )
+    .unwrap();
+    let err = Limits::DEFAULT
+        .with_max_string_len(8)
+        .decode_request::<TaskToSupervisor>(&frame[4..])
+        .unwrap_err();
+    assert_eq!(err.frame_id(), Some(id));
+    assert!(err.to_string().contains("18446744073709551615"), "{err}");
+    let refusal = airflow_comms::dispatch::refusal(&err).unwrap();
+    let mut answer = Vec::new();
+    encode_response(&refusal, &mut answer).unwrap();
+    assert_eq!(decode_response::<ToTask>(&answer[4..]).unwrap().id, id);
+
+    // A refused body, a malformed frame and an encode failure, each with an id below 0.
+    let id = FrameId::MIN;
+    let mut frame = Vec::new();
+    let message: TaskToSupervisor =
+        airflow_comms::decode_json(r#"{"end_date":"2026-11-22T10:00:00Z","type":"SucceedTask"}"#)
+            .unwrap();
+    encode_request(
+        &RequestFrame::<TaskToSupervisor>::new(id, message),
+        &mut frame,
+    )
+    .unwrap();
+    let body = decode_request::<CallbackToSupervisor>(&frame[4..]).unwrap_err();
+    assert!(
+        matches!(body, FrameError::Body { id: got, .. } if got == id),
+        "{body:?}"
+    );
+    let mut cut = frame[4..].to_vec();
+    cut.push(0xc0);
+    let malformed = decode_request::<TaskToSupervisor>(&cut).unwrap_err();
+    assert!(matches!(malformed, FrameError::Malformed { id: Some(got), .. } if got == id));
+    let json = r#"{"type":"TaskState","state":"failed","end_date":"9999-12-31T23:00:00-01:00","rendered_map_index":null}"#;
+    let late: TaskToSupervisor = airflow_comms::decode_json(json).unwrap();
+    let encode = encode_request(
+        &RequestFrame::<TaskToSupervisor>::new(id, late),
+        &mut Vec::new(),
+    )
+    .unwrap_err();
+    for err in [body, malformed, encode] {
+        assert_eq!(err.frame_id(), Some(id), "{err:?}");
+        assert!(err.to_string().contains("-9223372036854775808"), "{err}");
     }
 }

@@ -58,9 +58,9 @@ fn a_100000_deep_msgpack_value_is_a_clean_error() {
     // the request can still be answered.
     match decode_request::<TaskToSupervisor>(&deep_frame(100_000)) {
         Err(FrameError::Malformed {
-            id: Some(0),
+            id: Some(id),
             reason,
-        }) => assert!(reason.contains("nested more than 200 levels"), "{reason}"),
+        }) if id == 0 => assert!(reason.contains("nested more than 200 levels"), "{reason}"),
         other => panic!("expected a clean error, got {other:?}"),
     }
 }
@@ -208,9 +208,9 @@ fn string_and_collection_limits_are_clean_errors() {
     .unwrap();
     match short.decode_request::<TaskToSupervisor>(&frame[4..]) {
         Err(FrameError::Malformed {
-            id: Some(7),
+            id: Some(id),
             reason,
-        }) => {
+        }) if id == 7 => {
             assert!(reason.contains("string of 10 bytes"), "{reason}")
         }
         other => panic!("{other:?}"),
@@ -233,7 +233,7 @@ fn string_and_collection_limits_are_clean_errors() {
         .decode_request::<TaskToSupervisor>(&frame[4..])
         .unwrap_err();
     assert!(err.to_string().contains("items exceeds the limit"), "{err}");
-    assert_eq!(err.frame_id(), Some(8));
+    assert_eq!(err.frame_id(), Some(8.into()));
     assert!(
         Limits::DEFAULT
             .with_max_collection_len(16)

@@ -57,7 +57,7 @@ fn request_round_trip<C: Union + Serialize + PartialEq + Clone + std::fmt::Debug
     message: &C,
 ) -> Result<(), TestCaseError> {
     let frame = RequestFrame {
-        id: 7,
+        id: 7.into(),
         body: message.clone(),
         context_carrier: None,
     };

@@ -58,16 +58,19 @@ fn frames(channel: ChannelName, bytes: &[u8], lines: &mut Lines) -> Result<bool,
     let mut reader = FrameReader::new(bytes);
     let mut all_ok = true;
     loop {
-        let payload = match reader.read_payload() {
-            Ok(Some(payload)) => payload,
+        let decoded = match reader.read_payload() {
+            Ok(Some(payload)) => channel.decode_frame(payload),
             Ok(None) => break,
-            Err(err) => {
-                // The stream itself is broken (cut short, or an impossible length): stop here.
+            Err(err) if err.is_stream_fatal() => {
+                // The stream itself is broken (cut short, or a length over the limit): nothing
+                // after this point can be found, so stop here.
                 lines.value(&json!({ "error": frame_error(&err) }))?;
                 return Ok(false);
             }
+            // A frame of length 0: its own error, and the next frame follows.
+            Err(err) => Err(err),
         };
-        match channel.decode_frame(payload) {
+        match decoded {
             Ok(frame) => {
                 let id = ("id", json!(frame.id));
                 let body = frame.body.as_ref().map(|message| message.json.as_str());

@@ -2,7 +2,10 @@
 //!
 //! The child's fd 0 is one end of a Unix socketpair, as under Airflow's supervisor; its stdout
 //! and stderr pass through. Every request frame is answered: with the canned reply for its type,
-//! with an empty reply, or, when the request is refused, with an error frame saying why.
+//! with an empty reply, or, when the request is refused, with an error frame saying why. A frame
+//! without a readable id (a frame of length 0 among them) cannot be answered: it is logged, and
+//! the next frame is read. Only a broken stream (cut inside a frame, a length prefix over the
+//! limit, a transport failure) ends the loop.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -88,10 +91,10 @@ pub fn run(
 
     let mut problem = None;
     loop {
-        let payload = match reader.read_payload() {
-            Ok(Some(payload)) => payload,
+        let decoded = match reader.read_payload() {
+            Ok(Some(payload)) => channel.decode_frame(payload),
             Ok(None) => break,
-            Err(err) => {
+            Err(err) if err.is_stream_fatal() => {
                 // The stream is broken; nothing more can be answered.
                 let _ = writeln!(
                     log,
@@ -101,9 +104,12 @@ pub fn run(
                 problem = Some(err);
                 break;
             }
+            // A frame of length 0: logged below like any frame without an id, and the next
+            // frame is read.
+            Err(err) => Err(err),
         };
         let mut frame = Vec::new();
-        let entry = match channel.decode_frame(payload) {
+        let entry = match decoded {
             Ok(request) => {
                 let body = request.body.expect("a request frame has a body");
                 let (reply, error) = match canned.get(body.type_tag) {

@@ -299,7 +299,11 @@ fn encode_frames_round_trips_and_reports_bad_lines_by_number() {
         .read_request::<CallbackToSupervisor>()
         .unwrap()
         .unwrap();
-    assert_eq!((first.id, second.id), (0, 1), "ids 0, 1, 2, ... in order");
+    assert_eq!(
+        (first.id, second.id),
+        (0.into(), 1.into()),
+        "ids 0, 1, 2, ... in order"
+    );
     assert_eq!(second.body.type_tag(), "GetConnection");
     assert!(
         reader
@@ -365,33 +369,46 @@ fn permissions_in_three_formats_agree_with_the_library() {
 /// the replies it gets as JSON lines.
 #[test]
 fn supervised_child() {
-    if std::env::var_os("AIRFLOW_COMMS_TEST_CHILD").is_none() {
+    let Some(mode) = std::env::var_os("AIRFLOW_COMMS_TEST_CHILD") else {
         return;
-    }
+    };
+    // Mode `zero-length`: frames of length 0 before each request, and ids beyond i64.
+    let (ids, empty_frames) = if mode == "zero-length" {
+        ([u64::MAX, 1 << 63], 1)
+    } else {
+        ([0, 1], 0)
+    };
     use std::os::fd::FromRawFd;
     // SAFETY: fd 0 is the socket the supervisor gave this process; nothing else owns it here.
     let socket = unsafe { std::os::unix::net::UnixStream::from_raw_fd(0) };
     let mut writer = FrameWriter::new(socket.try_clone().unwrap());
     let mut reader = FrameReader::new(socket);
-    for (id, message) in [
+    for (n, (id, message)) in [
         (
-            0,
+            ids[0],
             TaskToSupervisor::from(GetConnection {
                 conn_id: "warehouse".into(),
             }),
         ),
         (
-            1,
+            ids[1],
             TaskToSupervisor::from(airflow_comms::RescheduleTask {
                 state: Default::default(),
                 reschedule_date: "2026-11-22T10:00:00Z".parse().unwrap(),
                 end_date: "2026-11-22T09:00:00Z".parse().unwrap(),
             }),
         ),
-    ] {
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut socket = writer.get_ref();
+        socket
+            .write_all(&vec![0; 4 * empty_frames * (n + 1)])
+            .unwrap();
         writer
             .write_request(&RequestFrame {
-                id,
+                id: id.into(),
                 body: message,
                 context_carrier: None,
             })
@@ -616,4 +633,147 @@ fn schema_prints_one_channel_or_writes_every_file() {
     let out = cli(&["schema"], b"");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("give a channel"));
+}
+
+/// `supervise` goes on after frames of length 0 (logged, unanswerable) and echoes ids beyond i64.
+#[test]
+fn supervise_goes_on_after_frames_of_length_0_and_echoes_ids_beyond_i64() {
+    let scratch = tempfile::tempdir().unwrap();
+    let responses = scratch.path().join("responses.json");
+    std::fs::write(
+        &responses,
+        r#"{"GetConnection": {"conn_id": "warehouse", "conn_type": "postgres", "host": null, "schema": null, "login": null, "password": null, "port": null, "extra": null, "type": "ConnectionResult"}}"#,
+    )
+    .unwrap();
+    let log = scratch.path().join("exchanges.jsonl");
+    let out = Command::new(env!("CARGO_BIN_EXE_airflow-comms"))
+        .args(["supervise", "--channel", "callback", "--responses"])
+        .arg(&responses)
+        .arg("--log")
+        .arg(&log)
+        .arg("--")
+        .arg(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "supervised_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("AIRFLOW_COMMS_TEST_CHILD", "zero-length")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let child_said: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_once("CHILD ").map(|(_, json)| json))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        child_said,
+        [
+            json!({"id": u64::MAX, "body": "ConnectionResult", "error": null}),
+            json!({"id": 1u64 << 63, "body": null, "error": "PERMISSION_DENIED"}),
+        ]
+    );
+    let exchanges: Vec<Value> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // One frame of length 0 before the first request, two before the second.
+    let empty = json!({"error": {"kind": "malformed", "type": null, "message": "malformed frame: the frame is empty (length prefix 0): there is no [id, body, ...] array to read"}});
+    assert_eq!(exchanges.len(), 5, "{exchanges:?}");
+    assert_eq!(exchanges[0], empty);
+    assert_eq!(exchanges[1]["id"], json!(u64::MAX));
+    assert_eq!(exchanges[1]["request"]["type"], "GetConnection");
+    assert_eq!(&exchanges[2..4], [empty.clone(), empty]);
+    assert_eq!(exchanges[4]["id"], json!(1u64 << 63));
+    assert_eq!(exchanges[4]["refused"]["kind"], "not_permitted");
+}
+
+/// `decode --input frames` goes on after frames of length 0 (each an error line without an id)
+/// and stops only where the stream is cut inside a frame. The frames are the SDK's own
+/// (`tests/corpus/frames/`), ids beyond i64 included.
+#[test]
+fn decode_frames_goes_on_after_frames_of_length_0() {
+    let corpus = |file: &str| -> Vec<Value> {
+        std::fs::read_to_string(repo().join("tests/corpus/frames").join(file))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let unhex = |text: &str| -> Vec<u8> {
+        (0..text.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+            .collect()
+    };
+    // (frame, id, message) of every SDK request frame: the callback channel's, then the id
+    // exchanges' requests.
+    let mut frames: Vec<(Vec<u8>, Value, Value)> = corpus("callback.jsonl")
+        .into_iter()
+        .map(|c| {
+            (
+                unhex(c["frame"].as_str().unwrap()),
+                c["id"].clone(),
+                c["expected"].clone(),
+            )
+        })
+        .collect();
+    frames.extend(corpus("ids.jsonl").into_iter().map(|c| {
+        let frame = unhex(c["request"].as_str().unwrap());
+        (
+            frame,
+            c["supervisor_id"].clone(),
+            c["expected_request"].clone(),
+        )
+    }));
+    let mut stream = vec![0, 0, 0, 0];
+    let mut expected = vec![None];
+    for (n, (frame, id, message)) in frames.iter().enumerate() {
+        stream.extend_from_slice(frame);
+        expected.push(Some(json!({"id": id, "ok": message})));
+        if n % 4 == 1 {
+            stream.extend([0; 8]);
+            expected.extend([None, None]);
+        }
+    }
+    // Cut short inside the last frame: the stream ends there.
+    stream.extend([0, 0, 0, 9, 0x93]);
+    let out = cli(
+        &["decode", "--channel", "callback", "--input", "frames"],
+        &stream,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let lines = lines(&out);
+    assert_eq!(lines.len(), expected.len() + 1);
+    for (line, expected) in lines.iter().zip(&expected) {
+        match expected {
+            Some(expected) => assert_eq!(line, expected),
+            None => {
+                assert!(line.get("id").is_none(), "{line}");
+                assert_eq!(line["error"]["kind"], "malformed");
+                let message = line["error"]["message"].as_str().unwrap();
+                assert!(message.contains("length prefix 0"), "{message}");
+            }
+        }
+    }
+    let last = lines.last().unwrap()["error"]["message"].as_str().unwrap();
+    assert!(
+        last.contains("the stream ended inside a frame: 5 of 13 bytes"),
+        "{last}"
+    );
+    let big = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        big.contains("\"id\":18446744073709551615,"),
+        "ids beyond i64 keep every digit"
+    );
+    assert!(big.contains("\"id\":-9223372036854775808,"));
 }

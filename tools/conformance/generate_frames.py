@@ -614,6 +614,60 @@ def response_edges() -> list[tuple[str, bytes]]:
     return out
 
 
+# Frame ids across msgpack's whole integer range: every width msgspec writes, both ends of i64 and
+# u64, and the runs 2^63 - 2 .. 2^63 + 1 and 2^64 - 2, 2^64 - 1, -2^63, -2^63 + 1 (consecutive for
+# a client counting up and wrapping around).
+FRAME_IDS = [0, 1, 127, 128, 255, 256, 65535, 65536, 2**32 - 1, 2**32, 2**63 - 2, 2**63 - 1, 2**63, 2**63 + 1,
+             2**64 - 2, 2**64 - 1, -1, -32, -33, -128, -129, -32768, -32769, -(2**31), -(2**31) - 1,
+             -(2**63), -(2**63) + 1]
+
+
+class CapturedSend:
+    """The supervisor's end of the socket for send_msg: it only calls sendall."""
+
+    def __init__(self) -> None:
+        self.data = b""
+
+    def sendall(self, data) -> None:
+        self.data += bytes(data)
+
+
+def id_exchanges() -> list[dict]:
+    """One exchange per id of FRAME_IDS, each step done by the SDK's own code.
+
+    The child builds the request frame with CommsDecoder._make_frame (its id counter starting at
+    the id), the supervisor reads it with length_prefixed_frame_reader and answers with its own
+    send_msg (the reply built as its from_*() classmethods build it, dumped with its options),
+    and the child reads the answer with CommsDecoder._read_frame.
+    """
+    import itertools
+
+    message = SDK.comms.GetVariable(key="region")
+    reply = as_supervisor_builds(SDK.comms.VariableResult(key="region", value="eu"), "VariableResult", False)
+    # send_msg needs nothing of the supervisor but its socket and the child's schema version
+    # (None: the current one), so it runs on an instance built without its constructor.
+    supervisor_cls = SDK.supervisor.ActivitySubprocess
+    out = []
+    for frame_id in FRAME_IDS:
+        child = SDK.comms.CommsDecoder(log=QuietLog(), socket=FakeSocket(b""), id_counter=itertools.count(frame_id))
+        request = bytes(child._make_frame(message).as_bytes())
+        req, msg, err = supervisor_read(request, "task")
+        if err is not None:
+            raise Surprise(f"the supervisor refuses the request with id {frame_id}: {err}")
+        sent = CapturedSend()
+        supervisor = object.__new__(supervisor_cls)
+        object.__setattr__(supervisor, "stdin", sent)
+        object.__setattr__(supervisor, "_subprocess_schema_version", None)
+        supervisor.send_msg(reply, request_id=req.id, **SUPERVISOR_DUMP_OPTS["VariableResult"])
+        resp, body, error, err = child_read(sent.data, "to-task")
+        if err is not None or error is not None:
+            raise Surprise(f"the child refuses the reply with id {req.id}: {err or error}")
+        out.append({"case": f"id/{frame_id}", "sent_id": frame_id, "request": request.hex(),
+                    "supervisor_id": req.id, "expected_request": json_dump(msg),
+                    "response": sent.data.hex(), "child_id": resp.id, "expected_reply": json_dump(body)})
+    return out
+
+
 def judge_request_edge(name: str, frame: bytes) -> dict:
     _, msg, err = supervisor_read(frame, "task")
     return {"case": name, "frame": frame.hex(), "accepted": err is None,
@@ -667,6 +721,10 @@ def main() -> int:
         files[fname] = {"frames": len(records), "accepted": sum(r["accepted"] for r in records),
                         "rejected": sum(not r["accepted"] for r in records)}
 
+    exchanges = id_exchanges()
+    write_lines(args.out / "ids.jsonl", [dumps(r) for r in exchanges])
+    files["ids.jsonl"] = {"exchanges": len(exchanges)}
+
     if notes.get("not_fixed_point"):
         raise Surprise(f"re-encoding the decoded message changed the bytes: {notes['not_fixed_point']}")
 
@@ -704,6 +762,11 @@ def main() -> int:
             "python_field_names_on_wire": "keys a plain model_dump() puts on the wire under the Python field name "
                                           "(alias in parentheses), for the bodies that decoded back; the receiver "
                                           "accepts them because those models allow population by name",
+            "ids.jsonl": "one exchange per frame id across msgpack's integer range, every step by the SDK's own "
+                         "code: the child's request frame (CommsDecoder._make_frame, its counter starting at "
+                         "sent_id), the id the supervisor's reader decodes (supervisor_id), the supervisor's "
+                         "answer (send_msg, VariableResult built and dumped as the supervisor does) and the id "
+                         "the child's reader decodes from it (child_id)",
             "edges": "python_error is prefixed frame: (msgspec refused the frame: fatal to the supervisor's reader), "
                      "body: (frame decoded, body failed validation: the supervisor sends no reply; the child raises) "
                      "or error: (the error slot failed validation)",

@@ -7,12 +7,17 @@ against --expect (request type -> expected reply dump, `null` for an empty reply
 `"_refused": true` must be answered with an error frame: the test fails, rather than hangs, if
 the supervisor stays silent (the socket has a timeout).
 
+With --first-id the SDK client's id counter starts there instead of 0 (Airflow's runners count
+from 0; a counter near 2**63 sends ids an i64 cannot hold), and every reply must carry the id of
+the request it answers, as the SDK's reader decodes it.
+
 Prints one JSON summary line on stdout and exits 1 on any mismatch.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import socket
 import sys
@@ -36,11 +41,22 @@ def main() -> int:
     parser.add_argument("--expect", required=True)
     parser.add_argument("--channel", choices=sorted(UNIONS), required=True)
     parser.add_argument("--timeout", type=float, default=20.0)
+    parser.add_argument("--first-id", type=int, default=0)
     args = parser.parse_args()
 
     sock = socket.socket(fileno=0)
     sock.settimeout(args.timeout)
-    decoder = comms.CommsDecoder(socket=sock)
+    read_ids: list[int] = []
+
+    class IdCheckingDecoder(comms.CommsDecoder):
+        """The SDK's client, noting the id of every reply frame its own reader decodes."""
+
+        def _read_frame(self, maxfds=None):
+            frame = super()._read_frame(maxfds) if maxfds else super()._read_frame()
+            read_ids.append((frame[0] if maxfds else frame).id)
+            return frame
+
+    decoder = IdCheckingDecoder(socket=sock, id_counter=itertools.count(args.first_id))
     adapter = TypeAdapter(UNIONS[args.channel])
     expect = json.load(open(args.expect, encoding="utf-8"))
 
@@ -50,6 +66,7 @@ def main() -> int:
         case = json.loads(line)
         refused = case.pop("_refused", False)
         msg = adapter.validate_python(case)
+        sent_id = args.first_id + sent
         sent += 1
         try:
             reply = decoder.send(msg)
@@ -60,6 +77,8 @@ def main() -> int:
             break
         else:
             got = None if reply is None else reply.model_dump(mode="json", by_alias=True)
+        if read_ids[-1:] != [sent_id]:
+            failures.append(f"{msg.type}: sent id {sent_id}, the reply read carries {read_ids[-1:]}")
         if refused:
             if not (isinstance(got, dict) and "error" in got):
                 failures.append(f"{msg.type}: expected an error frame, got {got!r}")
@@ -68,7 +87,7 @@ def main() -> int:
         if got != want:
             failures.append(f"{msg.type}: expected {want!r}, got {got!r}")
 
-    print(json.dumps({"channel": args.channel, "sent": sent, "failures": failures}))
+    print(json.dumps({"channel": args.channel, "sent": sent, "first_id": args.first_id, "failures": failures}))
     return 1 if failures or sent == 0 else 0
 
 

@@ -6,7 +6,9 @@
    that every ToTask reply type is used; the child checks each reply as the SDK decodes it. On
    the callback channel the child also sends a task-only message (SucceedTask), which must be
    answered with an error frame instead of being left unanswered.
-   The same run is repeated with the command line's mock supervisor (`airflow-comms supervise`).
+   The same run is repeated with the command line's mock supervisor (`airflow-comms supervise`),
+   and once more on the callback channel with the child's id counter starting at 2**63 - 3, so
+   that the SDK's client sends ids an i64 cannot hold and checks each reply echoes its id.
 2. Reply frames. Every accepted reply of the corpus (to-task, to-trigger-runner,
    to-dag-processor) is encoded by Rust (`airflow-comms encode --output frames`) and decoded by
    the SDK's `_ResponseFrame` decoder plus the reply union.
@@ -62,7 +64,7 @@ def through_python_wire(union, body: dict) -> dict:
     return adapter.validate_python(decoded.body).model_dump(mode="json", by_alias=True)
 
 
-def supervisor_direction(supervisor: list[str], channel: str, tmp: Path) -> list[str]:
+def supervisor_direction(supervisor: list[str], channel: str, tmp: Path, first_id: int = 0) -> list[str]:
     unions = json.loads((CORPUS / "unions.json").read_text())["channels"]
     requests = first_input_per_type(channel)
     replies = first_input_per_type("to-task")
@@ -92,6 +94,7 @@ def supervisor_direction(supervisor: list[str], channel: str, tmp: Path) -> list
         *supervisor, "--channel", channel, "--responses", str(tmp / "canned.json"), "--",
         sys.executable, str(REPO / "tools" / "interop" / "child.py"), "--channel", channel,
         "--requests", str(tmp / "requests.jsonl"), "--expect", str(tmp / "expect.json"),
+        "--first-id", str(first_id),
     ]
     run = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     summary = json.loads(run.stdout.strip().splitlines()[-1]) if run.stdout.strip() else None
@@ -99,7 +102,7 @@ def supervisor_direction(supervisor: list[str], channel: str, tmp: Path) -> list
     if run.returncode != 0 or not summary:
         failures.append(f"{channel}: supervisor exited {run.returncode}\n{run.stderr[-4000:]}")
     exchanges = [json.loads(l) for l in run.stderr.splitlines() if l.startswith("{")]
-    print(f"{channel} ({Path(supervisor[0]).name} {' '.join(supervisor[1:])}): "
+    print(f"{channel} ({Path(supervisor[0]).name} {' '.join(supervisor[1:])}, ids from {first_id}): "
           f"{summary and summary['sent']} requests sent by the SDK child, "
           f"{len(exchanges)} answered by Rust, {len(failures)} failures")
     return failures
@@ -165,6 +168,9 @@ def main() -> int:
                 workdir = Path(tmp) / name / channel
                 workdir.mkdir(parents=True)
                 failures += supervisor_direction(supervisor, channel, workdir)
+            workdir = Path(tmp) / name / "callback-big-ids"
+            workdir.mkdir(parents=True)
+            failures += supervisor_direction(supervisor, "callback", workdir, first_id=2**63 - 3)
         failures += reply_frames(args.cli, Path(tmp))
     for failure in failures:
         print("FAIL", failure)
