@@ -145,8 +145,18 @@ impl ObjectSchema {
                 "description".into(),
                 Value::String(format!("`{wire}`, under the name Python senders may use.")),
             );
-            self.properties
-                .insert((*alias).to_owned(), alias_schema.into());
+            if self.forbid_unknown {
+                self.properties
+                    .insert((*alias).to_owned(), alias_schema.into());
+            } else {
+                // Read only when `wire` is absent; beside it, an unknown key holding anything.
+                self.properties
+                    .insert((*alias).to_owned(), Value::Bool(true));
+                self.required_one_of.push(json!({
+                    "if": { "not": { "required": [wire] } },
+                    "then": { "properties": { *alias: alias_schema } },
+                }));
+            }
         }
         match (required, also_read_as.is_empty()) {
             (true, true) => self.required.push(Value::String(wire.to_owned())),
@@ -154,7 +164,13 @@ impl ObjectSchema {
                 let keys = std::iter::once(wire).chain(also_read_as.iter().copied());
                 let alternatives: Vec<Value> =
                     keys.map(|key| json!({ "required": [key] })).collect();
-                self.required_one_of.push(json!({ "oneOf": alternatives }));
+                // Both names at once are refused where unknown keys are.
+                let combine = if self.forbid_unknown {
+                    "oneOf"
+                } else {
+                    "anyOf"
+                };
+                self.required_one_of.push(json!({ combine: alternatives }));
             }
             (false, _) => {}
         }

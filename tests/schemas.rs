@@ -218,19 +218,21 @@ fn our_facts(model: &Value, defs: &Value) -> Facts {
                 .iter()
                 .map(|v| v.as_str().unwrap().to_owned())
                 .collect();
-            // A key that may come under another name is required through `allOf`/`oneOf`.
+            // A key that may come under another name is required through `allOf` and `oneOf`
+            // (`anyOf` where both names may come at once); `allOf` also holds the conditions
+            // on the other name.
             for group in model
                 .get("allOf")
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
             {
-                r.push(
-                    group["oneOf"][0]["required"][0]
-                        .as_str()
-                        .unwrap()
-                        .to_owned(),
-                );
+                if let Some(key) = ["oneOf", "anyOf"]
+                    .iter()
+                    .find_map(|combine| group[combine][0]["required"][0].as_str())
+                {
+                    r.push(key.to_owned());
+                }
             }
             r.sort();
             r
