@@ -62,7 +62,9 @@ fn date_times_at_the_ends_of_the_range_match_the_sdk() {
                 checked += 1;
                 refused_utc += usize::from(kind == "utc" && path == "json" && expected.is_none());
                 if got != expected {
-                    wrong.push(format!("{kind} {path} {text}: SDK {expected:?}, crate {got:?}"));
+                    wrong.push(format!(
+                        "{kind} {path} {text}: SDK {expected:?}, crate {got:?}"
+                    ));
                 }
             }
         }
