@@ -26,6 +26,8 @@
 pub struct Limits {
     max_frame_len: u32,
     max_depth: usize,
+    max_frame_depth: usize,
+    max_value_depth: usize,
     max_string_len: usize,
     max_collection_len: usize,
 }
@@ -37,13 +39,19 @@ impl Limits {
 
     /// The defaults:
     /// - frames up to 256 MiB ([`DEFAULT_MAX_FRAME_LEN`](crate::frame::DEFAULT_MAX_FRAME_LEN));
-    /// - values inside at most 200 arrays and maps, the body included: exactly what pydantic's
-    ///   JSON parser accepts, so a JSON body Python refuses for its depth is refused here too, and
-    ///   msgpack bodies get the same bound;
+    /// - in JSON text, values inside at most 200 arrays and objects, the body included: exactly
+    ///   what pydantic's JSON parser accepts;
+    /// - in msgpack, free-form values (`JsonValue`, each value of a `JsonMap`) with at most 254
+    ///   arrays and maps inside them wherever they sit in the message: exactly what pydantic's
+    ///   recursion guard accepts on the frame path (255 nested validations of a `JsonValue`, the
+    ///   value's own included); and anything in a body inside at most
+    ///   [`MAX_DEPTH_CEILING`](Self::MAX_DEPTH_CEILING) arrays and maps;
     /// - strings and collections bounded only by the frame (memory stays linear in the input).
     pub const DEFAULT: Self = Self {
         max_frame_len: crate::frame::DEFAULT_MAX_FRAME_LEN,
         max_depth: 200,
+        max_frame_depth: Self::MAX_DEPTH_CEILING,
+        max_value_depth: 254,
         max_string_len: usize::MAX,
         max_collection_len: usize::MAX,
     };
@@ -54,11 +62,27 @@ impl Limits {
         self.max_frame_len
     }
 
-    /// The most arrays and maps (JSON objects) that may enclose a value, the body itself
-    /// included: a field of the body is at depth 1. An empty array or map adds no level, as in
-    /// pydantic's JSON parser.
+    /// In JSON text, the most arrays and objects that may enclose a value, the body itself
+    /// included: a field of the body is at depth 1. An empty array or object adds no level, as
+    /// in pydantic's JSON parser.
     pub const fn max_depth(&self) -> usize {
         self.max_depth
+    }
+
+    /// In msgpack, the most arrays and maps that may enclose a value, the body itself included
+    /// (counted as [`max_depth`](Self::max_depth) counts in JSON). pydantic's frame path has no
+    /// such bound of its own (msgspec stops at Python's recursion limit); this one keeps the
+    /// decoders' recursion within a thread's stack.
+    pub const fn max_frame_depth(&self) -> usize {
+        self.max_frame_depth
+    }
+
+    /// In msgpack, the most arrays and maps that may enclose any part of one free-form value
+    /// (a `JsonValue`, each value of a `JsonMap`), counted from the value itself, whatever
+    /// encloses the value in the message: `[[1]]` has 2. This is how pydantic bounds them on the
+    /// frame path (its recursion guard), where the message's own nesting does not count.
+    pub const fn max_value_depth(&self) -> usize {
+        self.max_value_depth
     }
 
     /// The longest string (in bytes) accepted anywhere in a body, keys included.
@@ -78,13 +102,27 @@ impl Limits {
         self
     }
 
-    /// Sets [`max_depth`](Self::max_depth), at least 1 and at most
+    /// Sets [`max_depth`](Self::max_depth) and [`max_frame_depth`](Self::max_frame_depth): one
+    /// bound for both wire formats, at least 1 and at most
     /// [`MAX_DEPTH_CEILING`](Self::MAX_DEPTH_CEILING) (values outside are clamped).
     #[must_use]
     pub const fn with_max_depth(mut self, max: usize) -> Self {
         self.max_depth = if max == 0 {
             1
         } else if max > Self::MAX_DEPTH_CEILING {
+            Self::MAX_DEPTH_CEILING
+        } else {
+            max
+        };
+        self.max_frame_depth = self.max_depth;
+        self
+    }
+
+    /// Sets [`max_value_depth`](Self::max_value_depth), at most
+    /// [`MAX_DEPTH_CEILING`](Self::MAX_DEPTH_CEILING) (a larger value is clamped).
+    #[must_use]
+    pub const fn with_max_value_depth(mut self, max: usize) -> Self {
+        self.max_value_depth = if max > Self::MAX_DEPTH_CEILING {
             Self::MAX_DEPTH_CEILING
         } else {
             max

@@ -213,7 +213,7 @@ macro_rules! __has_default {
 ///         pub key: String,                     // required
 ///         pub map_index: Option<i64> = None,   // optional, Python default None
 ///         pub schema as "schema": Option<String>,  // explicit wire key
-///         pub value as "value" | "val": Option<String>,  // also accepted under "val" on input
+///         pub value as "value" | "val": Option<String>,  // also read under "val", when "value" is absent
 ///         @type,                               // where "type" goes in the key order (default: last)
 ///         pub rendered_map_index: Option<String> = None,
 ///         @not_dumped,                         // validated on input, never written (Field(exclude=True))
@@ -333,7 +333,8 @@ macro_rules! model {
                     matches!($crate::model!(@extra $extra), $crate::model::ExtraFields::Forbid);
 
                 #[allow(non_camel_case_types)]
-                enum Key { $($field,)* Tag, Unknown(Option<String>) }
+                // A field's key, with the alternative name it was given under, if any.
+                enum Key { $($field(Option<&'static str>),)* Tag, Unknown(Option<String>) }
 
                 struct KeyVisitor;
                 impl serde::de::Visitor<'_> for KeyVisitor {
@@ -342,7 +343,10 @@ macro_rules! model {
                         f.write_str("a field name")
                     }
                     fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key, E> {
-                        $( if v == $wire $(|| v == $alt)* { return Ok(Key::$field); } )*
+                        $(
+                            if v == $wire { return Ok(Key::$field(None)); }
+                            $( if v == $alt { return Ok(Key::$field(Some($alt))); } )*
+                        )*
                         if TAG.is_some() && v == "type" {
                             return Ok(Key::Tag);
                         }
@@ -370,13 +374,36 @@ macro_rules! model {
                     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<$name, A::Error> {
                         #[allow(unused_imports)]
                         use $crate::model::{SerdeSeedPick as _, UuidSeedPick as _};
-                        $( let mut $field: Option<$ty> = None; )*
+                        // Each field's value under its wire key, and the last value seen under
+                        // an alternative name, kept undecoded. As pydantic does with
+                        // `populate_by_name`, an alternative name counts only when the wire key
+                        // is absent; when both are there, the alternative is an unknown key
+                        // (ignored, or refused where unknown keys are).
+                        $( let mut $field: (Option<$ty>, Option<(&'static str, $crate::JsonValue)>) = (None, None); )*
                         while let Some(__key) = map.next_key::<Key>()? {
                             match __key {
-                                $( Key::$field => {
-                                    $field = Some(map.next_value_seed(
+                                $( Key::$field(None) => {
+                                    if let (true, Some((name, _))) = (FORBID, &$field.1) {
+                                        return Err(serde::de::Error::unknown_field(
+                                            name,
+                                            <$name as $crate::model::Model>::FIELDS,
+                                        ));
+                                    }
+                                    $field.0 = Some(map.next_value_seed(
                                         (&$crate::model::FieldSeed::<$ty>(std::marker::PhantomData)).seed(),
                                     )?);
+                                }
+                                Key::$field(Some(name)) => {
+                                    if $field.0.is_none() {
+                                        $field.1 = Some((name, map.next_value()?));
+                                    } else if FORBID {
+                                        return Err(serde::de::Error::unknown_field(
+                                            name,
+                                            <$name as $crate::model::Model>::FIELDS,
+                                        ));
+                                    } else {
+                                        map.next_value::<serde::de::IgnoredAny>()?;
+                                    }
                                 } )*
                                 Key::Tag => {
                                     if let Some(tag) = TAG {
@@ -396,8 +423,17 @@ macro_rules! model {
                         }
                         Ok($name {
                             $( $field: match $field {
-                                Some(value) => value,
-                                None => $crate::__absent_field!($wire, $($default)?),
+                                (Some(value), _) => value,
+                                (None, Some((_, given))) => {
+                                    use serde::de::DeserializeSeed as _;
+                                    (&$crate::model::FieldSeed::<$ty>(std::marker::PhantomData))
+                                        .seed()
+                                        .deserialize(&mut $crate::value::checked_json(given.as_json_text()))
+                                        .map_err(|err| serde::de::Error::custom(format_args!(
+                                            "invalid `{}` (given under another name): {err}", $wire
+                                        )))?
+                                }
+                                (None, None) => $crate::__absent_field!($wire, $($default)?),
                             }, )*
                         })
                     }

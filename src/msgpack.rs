@@ -243,7 +243,7 @@ pub(crate) const BIN_IN_BODY: ScanError =
 
 /// Splits one well-formed msgpack value off the front of `input`. Iterative, within `limits`:
 /// `enclosing` arrays and maps already hold the value (0 for a message body), and nesting may
-/// not go deeper than [`Limits::max_depth`]; a count larger than the bytes left is refused at
+/// not go deeper than [`Limits::max_frame_depth`]; a count larger than the bytes left is refused at
 /// once. An empty array or map adds no level (pydantic counts levels the same way). Strings are
 /// checked as `scan` says.
 pub(crate) fn split_value<'a>(
@@ -253,8 +253,8 @@ pub(crate) fn split_value<'a>(
     enclosing: usize,
 ) -> Result<&'a [u8], ScanError> {
     let start = *input;
-    if enclosing > limits.max_depth() {
-        return Err(ScanError::TooDeep(limits.max_depth()));
+    if enclosing > limits.max_frame_depth() {
+        return Err(ScanError::TooDeep(limits.max_frame_depth()));
     }
     let nested = item(input, scan, limits)?;
     if nested == 0 {
@@ -264,9 +264,9 @@ pub(crate) fn split_value<'a>(
     // How many levels may open below `enclosing`: the items of a level at `depth` sit inside
     // `enclosing + depth` arrays and maps. Checked when a level opens, just before its first
     // item is read, so the refusal comes at the same byte as a check before every item would.
-    let room = limits.max_depth() - enclosing;
+    let room = limits.max_frame_depth() - enclosing;
     if room == 0 {
-        return Err(ScanError::TooDeep(limits.max_depth()));
+        return Err(ScanError::TooDeep(limits.max_frame_depth()));
     }
     // Items still to read: `left` at the innermost open level (kept in a register), the counts
     // of the levels around it in `outer`, touched only when a level opens or closes.
@@ -278,7 +278,7 @@ pub(crate) fn split_value<'a>(
         let nested = item(input, scan, limits)?;
         if nested > 0 {
             if depth == room {
-                return Err(ScanError::TooDeep(limits.max_depth()));
+                return Err(ScanError::TooDeep(limits.max_frame_depth()));
             }
             outer.set(depth, left);
             depth += 1;
@@ -468,7 +468,7 @@ pub(crate) fn split_body<'a>(
         }
     };
     check_collection(entries, limits)?;
-    if limits.max_depth() == 0 {
+    if limits.max_frame_depth() == 0 {
         return Err(ScanError::TooDeep(0));
     }
     let mut tag = Tag::Missing;

@@ -146,8 +146,10 @@ impl<'de, 'l> Deserializer<'de, 'l> {
     fn open(&mut self, items: usize) -> Result<(), Error> {
         crate::msgpack::check_collection(items, self.limits)?;
         if items > 0 {
-            if self.depth >= self.limits.max_depth() {
-                return Err(crate::msgpack::ScanError::TooDeep(self.limits.max_depth()).into());
+            if self.depth >= self.limits.max_frame_depth() {
+                return Err(
+                    crate::msgpack::ScanError::TooDeep(self.limits.max_frame_depth()).into(),
+                );
             }
             self.depth += 1;
         }
@@ -457,7 +459,7 @@ mod tests {
             bytes
         };
         let limits = Limits::DEFAULT;
-        let within = nested(limits.max_depth());
+        let within = nested(limits.max_frame_depth());
         let mut de = Deserializer::new(&within, &limits);
         assert_eq!(de.skip().unwrap().len(), within.len());
         de.end().unwrap();

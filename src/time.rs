@@ -273,8 +273,15 @@ impl From<NaiveDateTime> for NaiveOrAwareDateTime {
 impl FromStr for UtcDateTime {
     type Err = ParseTimeError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        s.parse::<AwareDateTime>()
-            .map(|aware| Self(aware.0.with_timezone(&Utc)))
+        let utc = s.parse::<AwareDateTime>()?.0.with_timezone(&Utc);
+        // Python's datetime holds the years 1 to 9999 only: core's conversion to UTC fails
+        // (and the SDK refuses the value) when the offset moves the instant out of them.
+        if !ext::within_python_years(utc.timestamp()) {
+            return Err(ParseTimeError(
+                "the date-time is outside the years 1 to 9999 once converted to UTC",
+            ));
+        }
+        Ok(Self(utc))
     }
 }
 

@@ -336,7 +336,9 @@ impl JsonValue {
     #[cfg(test)]
     pub(crate) fn from_msgpack(bytes: &[u8]) -> Result<Self, serde_json::Error> {
         let mut rest = bytes;
-        let limits = Limits::DEFAULT.with_max_depth(Limits::MAX_DEPTH_CEILING);
+        let limits = Limits::DEFAULT
+            .with_max_depth(Limits::MAX_DEPTH_CEILING)
+            .with_max_value_depth(Limits::MAX_DEPTH_CEILING);
         let value = Self::from_msgpack_prefix(&mut rest, &limits, 0)?;
         if !rest.is_empty() {
             return Err(serde::ser::Error::custom("bytes trail the msgpack value"));
@@ -348,9 +350,11 @@ impl JsonValue {
     /// for byte as serde_json writes the same value (see [`write_msgpack_as_json`]), and steps
     /// `input` past it; the text is kept without being parsed again. Refused as pydantic's
     /// `JsonValue` refuses them: raw bytes, extension values (timestamps), NaN and infinities,
-    /// non-string map keys. Refused beyond `limits` as the body scan refuses them: the value sits
-    /// inside `enclosing` arrays and maps, and its own non-empty ones may not take the nesting
-    /// past [`Limits::max_depth`]; no string or collection may be longer than allowed.
+    /// non-string map keys. Refused beyond `limits`: the value sits inside `enclosing` arrays
+    /// and maps, and its own non-empty ones may not take the nesting past
+    /// [`Limits::max_frame_depth`] (as the body scan refuses it) nor number more than
+    /// [`Limits::max_value_depth`] (as pydantic's recursion guard refuses it); no string or
+    /// collection may be longer than allowed.
     pub(crate) fn from_msgpack_prefix(
         input: &mut &[u8],
         limits: &Limits,
@@ -358,7 +362,8 @@ impl JsonValue {
     ) -> Result<Self, serde_json::Error> {
         let bounds = Bounds {
             // How many more non-empty arrays and maps may open.
-            room: limits.max_depth().saturating_sub(enclosing),
+            room: (limits.max_frame_depth().saturating_sub(enclosing))
+                .min(limits.max_value_depth()),
             max_string: limits.max_string_len(),
             max_items: limits.max_collection_len(),
         };

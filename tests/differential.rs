@@ -13,7 +13,7 @@
 //! - what pydantic accepts only through a lax coercion Rust may refuse, but only for a coercion
 //!   README.md's "Deliberate differences" table lists (at the path Rust names), or for one of the
 //!   differences that section documents outside the table (NaN in JSON text, integers beyond
-//!   `i64` in typed fields, the nesting limit).
+//!   `i64` in typed fields).
 //!
 //! `AIRFLOW_COMMS_DIFFERENTIAL=DIR` reads the mutants from `DIR` instead (the big run:
 //! `tools/differential/run.py`).
@@ -51,7 +51,7 @@ fn deliberate_differences() -> String {
 /// Differences README documents outside the coercion table, each with the words that document
 /// it; a mutant marked with one of these (by the generator, from the mutation it applied) may be
 /// refused while pydantic accepts it.
-/// (A mark may also name a row of the table, such as `msgpack-depth-beyond-200`.)
+/// (A mark may also name a row of the table, such as `msgpack-any-beyond-254`.)
 const KNOWN: &[(&str, &str)] = &[
     ("json-nan-infinity", "accepts `NaN` and `Infinity`"),
     ("int-beyond-i64", "are `i64`"),

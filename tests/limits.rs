@@ -60,26 +60,40 @@ fn a_100000_deep_msgpack_value_is_a_clean_error() {
         Err(FrameError::Malformed {
             id: Some(id),
             reason,
-        }) if id == 0 => assert!(reason.contains("nested more than 200 levels"), "{reason}"),
+        }) if id == 0 => assert!(
+            reason.contains(&format!(
+                "nested more than {} levels",
+                Limits::DEFAULT.max_frame_depth()
+            )),
+            "{reason}"
+        ),
         other => panic!("expected a clean error, got {other:?}"),
     }
 }
 
-/// The default depth limit draws the SDK's line for JSON exactly; for frames it draws the same
-/// line, where pydantic's recursion guard on the msgpack path happens to allow a little more.
+/// The default depth limits draw the SDK's lines: for JSON, pydantic's parser counts every array
+/// and object of the body; for frames, pydantic counts the levels of a `JsonValue` from the
+/// value itself, wherever it sits in the message. The one difference (README,
+/// `msgpack-any-beyond-254`): a value typed `Any` on the Python side, which pydantic does not
+/// count on the frame path, gets the `JsonValue` bound too.
 #[test]
-fn the_default_depth_limit_is_the_sdks() {
+fn the_default_depth_limits_are_the_sdks() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/limits.json");
     let facts: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let cases = facts["cases"].as_array().unwrap();
-    let (mut json_same, mut frames_same, mut frames_stricter) = (0, 0, 0);
+    let (mut json_same, mut frames_same, mut any_stricter) = (0, 0, 0);
     let mut failures = Vec::new();
+    let verdict = |ok: bool| if ok { "accept" } else { "reject" };
     for case in cases {
         let name = case["case"].as_str().unwrap();
-        let depth = case["depth"].as_u64().unwrap() as usize;
-        let verdict = |ok: bool| if ok { "accept" } else { "reject" };
+        let channel: ChannelName = case["channel"].as_str().unwrap().parse().unwrap();
+        let value_depth = case["value_depth"].as_u64().unwrap() as usize;
 
-        let rust = verdict(decode_json::<TaskToSupervisor>(case["json"].as_str().unwrap()).is_ok());
+        let rust = verdict(
+            channel
+                .canonicalize_json(case["json"].as_str().unwrap())
+                .is_ok(),
+        );
         if rust == case["json_verdict"] {
             json_same += 1;
         } else {
@@ -90,24 +104,56 @@ fn the_default_depth_limit_is_the_sdks() {
         }
 
         let frame = hex(case["frame"].as_str().unwrap());
-        let rust = verdict(decode_request::<TaskToSupervisor>(&frame[4..]).is_ok());
+        let rust = verdict(channel.decode_frame(&frame[4..]).is_ok());
         let python = case["frame_verdict"].as_str().unwrap();
         if rust == python {
             frames_same += 1;
-        } else if python == "accept" && rust == "reject" && depth > Limits::DEFAULT.max_depth() {
-            // Listed in README.md: frames get JSON's depth bound.
-            frames_stricter += 1;
+        } else if python == "accept"
+            && case["typed"] == "Any"
+            && value_depth > Limits::DEFAULT.max_value_depth()
+        {
+            any_stricter += 1;
         } else {
             failures.push(format!("{name} (frame): Python {python}, Rust {rust}"));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert_eq!(json_same, cases.len());
+    // The facts reach both sides of each bound.
+    assert!(frames_same > cases.len() / 2 && any_stricter > 0);
     eprintln!(
         "{} depth cases: JSON {json_same} same verdicts; frames {frames_same} same, \
-         {frames_stricter} refused deeper than {} levels where pydantic's msgpack path accepts",
+         {any_stricter} `Any` values refused deeper than {} levels where pydantic's frame path \
+         accepts",
         cases.len(),
-        Limits::DEFAULT.max_depth()
+        Limits::DEFAULT.max_value_depth()
+    );
+}
+
+/// A free-form value's depth counts from the value on frames (as pydantic's recursion guard
+/// counts it), from the body in JSON text (as pydantic's parser counts it).
+#[test]
+fn frames_count_a_value_from_itself_and_json_from_the_body() {
+    let limits = Limits::DEFAULT.with_max_value_depth(3);
+    // `[[[1]]]` has 3 arrays inside the value; the body map makes 4 levels around the `1`.
+    assert!(
+        limits
+            .decode_request::<TaskToSupervisor>(&deep_frame(3))
+            .is_ok()
+    );
+    let err = limits
+        .decode_request::<TaskToSupervisor>(&deep_frame(4))
+        .unwrap_err();
+    assert!(err.to_string().contains("`value`"), "{err}");
+    assert!(err.to_string().contains("nested too deeply"), "{err}");
+    let json = Limits::DEFAULT.with_max_depth(4);
+    assert!(
+        json.decode_json::<TaskToSupervisor>(&deep_json_with_one(3))
+            .is_ok()
+    );
+    assert!(
+        json.decode_json::<TaskToSupervisor>(&deep_json_with_one(4))
+            .is_err()
     );
 }
 
@@ -148,8 +194,12 @@ fn the_depth_limit_is_configurable_up_to_its_ceiling() {
             .is_err()
     );
 
-    let ceiling = Limits::DEFAULT.with_max_depth(usize::MAX);
+    let ceiling = Limits::DEFAULT
+        .with_max_depth(usize::MAX)
+        .with_max_value_depth(usize::MAX);
     assert_eq!(ceiling.max_depth(), Limits::MAX_DEPTH_CEILING);
+    assert_eq!(ceiling.max_frame_depth(), Limits::MAX_DEPTH_CEILING);
+    assert_eq!(ceiling.max_value_depth(), Limits::MAX_DEPTH_CEILING);
     let levels = Limits::MAX_DEPTH_CEILING - 1;
     // At the ceiling, on a test thread's 2 MiB stack (in debug builds too): decode, re-encode
     // and parse the value, every path that recurses.

@@ -276,6 +276,8 @@ model! {
     /// A variable preloaded in a [`CoreTIRunContext`]: the server's variant of
     /// [`VariableResponse`]. The value is written under `value` but also
     /// read under the Python field name `val`, which is what the DAG processor manager sends.
+    /// As in pydantic, `val` counts only when `value` is absent; both at once are refused (`val`
+    /// is then an unknown key, which this model refuses).
     pub struct CoreVariableResponse, extra = forbid {
         /// The variable's key.
         pub key: String,
@@ -288,7 +290,8 @@ model! {
     /// A connection preloaded in a [`CoreTIRunContext`]: the server's variant of
     /// [`ConnectionResponse`]. The schema is written under `schema`
     /// but also read under the Python field name `schema_`, which is what the DAG processor
-    /// manager sends.
+    /// manager sends. As in pydantic, `schema_` counts only when `schema` is absent; beside it,
+    /// it is an unknown key, ignored whatever it holds.
     pub struct CoreConnectionResponse, extra = ignore {
         /// The connection id.
         pub conn_id: String,

@@ -1281,6 +1281,25 @@ class TypeCases:
                     parent[name] = parent.pop(p[-1])
                     return m
                 self.mutate("python-name-instead-of-alias", s.path, rename)
+
+                # Both names at once: which one counts (with populate_by_name, the alias), and
+                # whether the other one's value is looked at, in either order.
+                def both(m, p, old, name=s.name, other="other", first=False):
+                    parent = get_at(m, p[:-1])
+                    items = list(parent.items())
+                    parent.clear()
+                    for key, value in items:
+                        if key == p[-1] and first:
+                            parent[name] = other
+                        parent[key] = value
+                        if key == p[-1] and not first:
+                            parent[name] = other
+                    return m
+                self.mutate("alias-then-python-name", s.path, both, intent="observed")
+                self.mutate("python-name-then-alias", s.path,
+                            lambda m, p, old, f=both: f(m, p, old, first=True), intent="observed")
+                self.mutate("invalid-python-name-then-alias", s.path,
+                            lambda m, p, old, f=both: f(m, p, old, other=5, first=True), intent="observed")
         # Structural cases for tuples and nested discriminated unions.
         for s in present:
             item = list_item(s.ann)

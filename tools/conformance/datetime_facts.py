@@ -1,0 +1,105 @@
+"""Writes tests/corpus/datetimes.json: how the real SDK reads date-times at the ends of its range.
+
+Python's `datetime` holds the years 1 to 9999. A date-time near either end with a UTC offset can
+be valid as written yet fall outside that range once converted to UTC (`0001-01-01T00:30:00+01:00`
+is in year 0 in UTC). Whether the SDK refuses it depends on the field type:
+- `aware`: pydantic `AwareDatetime` (the task SDK's aware fields);
+- `plain`: a plain `datetime` (naive or aware);
+- `utc`: Airflow core's `UtcDateTime` (`AwareDatetime` converted to UTC after validation, as in the
+  DAG run a callback request carries to the DAG processor).
+
+For each type and each input this records what pydantic makes of it:
+- `json`: `TypeAdapter(type).validate_json(json.dumps(text))`, the JSON path;
+- `python`: `TypeAdapter(type).validate_python(text)`, a frame holding the date-time as a string;
+- for msgpack timestamps (`timestamps`, seconds and nanoseconds in UTC), `python` is what
+  msgspec's decoding of the extension value followed by `validate_python` gives: a frame
+  holding the date-time as msgspec writes it.
+Each verdict is pydantic's JSON dump of the value (`dump_python(mode="json")`), or null when the
+SDK refuses it (a ValidationError, or Python's own OverflowError from the conversion to UTC).
+
+`tests/datetimes.rs` holds the crate's date-time types to these verdicts. Deterministic; CI
+regenerates the file and fails when it drifts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import struct
+from pathlib import Path
+
+import generate_corpus  # same directory: version pins
+
+REPO = Path(__file__).resolve().parents[2]
+
+DAYS = ["0001-01-01", "0001-01-02", "9999-12-30", "9999-12-31"]
+TIMES = ["00:00:00", "00:00:59.999999", "00:59:59.999999", "01:00:00", "22:59:59.999999", "23:00:00",
+         "23:58:59", "23:59:00", "23:59:59.999999"]
+OFFSETS = ["", "Z", "+00:00", "-00:00", "+00:01", "-00:01", "+01:00", "-01:00", "+05:30", "-05:30",
+           "+23:59", "-23:59", "+0100", "-0100"]
+# Seconds since the epoch (UTC) around the first and last instants Python holds.
+FIRST, LAST = -62135596800, 253402300799
+TIMESTAMPS = [(FIRST - 1, 999_999_999), (FIRST, 0), (FIRST, 1_000), (LAST, 999_999_000),
+              (LAST, 999_999_999), (LAST + 1, 0)]
+
+
+def texts() -> list[str]:
+    return [f"{day}T{time}{offset}" for day in DAYS for time in TIMES for offset in OFFSETS]
+
+
+def timestamp_ext(secs: int, nanos: int) -> bytes:
+    """The msgpack timestamp extension (type -1) for `secs` and `nanos`, in its 96-bit form."""
+    return b"\xc7\x0c\xff" + struct.pack(">Iq", nanos, secs)
+
+
+def verdict(adapter, validate, value) -> str | None:
+    try:
+        parsed = validate(value)
+    except (generate_corpus.ENV.ValidationError, OverflowError):
+        return None
+    return adapter.dump_python(parsed, mode="json")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=REPO / "tests" / "corpus" / "datetimes.json")
+    args = parser.parse_args()
+    generate_corpus.check_pins()
+    generate_corpus.ENV = generate_corpus.Env()
+
+    import msgspec
+    from pydantic import AwareDatetime, TypeAdapter
+
+    from airflow.api_fastapi.common.types import UtcDateTime
+
+    types = {"aware": AwareDatetime, "plain": dt.datetime, "utc": UtcDateTime}
+    adapters = {name: TypeAdapter(ann) for name, ann in types.items()}
+    cases = []
+    for text in texts():
+        case: dict = {"input": text}
+        for name, adapter in adapters.items():
+            case[name] = {
+                "json": verdict(adapter, adapter.validate_json, json.dumps(text)),
+                "python": verdict(adapter, adapter.validate_python, text),
+            }
+        cases.append(case)
+    timestamps = []
+    for secs, nanos in TIMESTAMPS:
+        packed = timestamp_ext(secs, nanos)
+        try:
+            decoded = msgspec.msgpack.decode(packed)
+        except (msgspec.DecodeError, ValueError):  # msgspec refuses years beyond Python's range
+            decoded = None
+        case = {"secs": secs, "nanos": nanos, "msgpack": packed.hex()}
+        for name, adapter in adapters.items():
+            case[name] = None if decoded is None else verdict(adapter, adapter.validate_python, decoded)
+        timestamps.append(case)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"cases": cases, "timestamps": timestamps}, indent=1) + "\n")
+    refused = sum(case["utc"]["json"] is None for case in cases)
+    print(f"{len(cases)} date-times ({refused} refused as UtcDateTime), {len(timestamps)} timestamps -> {args.out}")
+
+
+if __name__ == "__main__":
+    main()
