@@ -412,8 +412,13 @@ fn check_response_frame<U: Union>(frame: &ResponseFrame<U>, payload: &[u8]) -> O
 /// carry NaN and infinities in a float field, which JSON writes as `null`, as pydantic does.
 fn check_body_json<U: Union>(body: &U) -> Option<(String, U)> {
     let json = json_form(body)?;
-    let decoded = decode_json::<U>(&json)
-        .unwrap_or_else(|err| panic!("the JSON of a decoded body must decode: {err}\n{json}"));
+    let decoded = match decode_json::<U>(&json) {
+        Ok(decoded) => decoded,
+        // A frame may nest an `Any` value deeper than JSON text may nest (pydantic's JSON
+        // parser stops at 200 levels too).
+        Err(err) if err.to_string().contains("nested more than") => return None,
+        Err(err) => panic!("the JSON of a decoded body must decode: {err}\n{json}"),
+    };
     assert_eq!(
         to_json(&decoded),
         json,

@@ -153,6 +153,11 @@ impl<'de> de::DeserializeSeed<'de> for Capture<'_> {
     }
 }
 
+/// The newtype name under which a nested union asks for its value to be captured whole
+/// ([`CaptureAll`]): the crate's body decoder then lets bin through to the buffer, since whether
+/// a field may hold bin is decided when the buffer is decoded.
+pub(crate) const CAPTURE_TOKEN: &str = "$airflow_comms::private::Capture";
+
 /// [`Capture`] of a value asked for with `deserialize_newtype_struct`: the newtype is the
 /// wrapper the request put around the value, and its content is captured.
 pub(crate) struct CaptureAll<'a>(pub(crate) &'a mut Vec<u8>);

@@ -10,9 +10,10 @@
 //! - a skipped value (an ignored field) is stepped over without a visitor per item;
 //! - a [`JsonValue`] field is transcoded to JSON text straight from the input, in one pass, with
 //!   no visitor per item;
+//! - an [`AnyValue`](crate::AnyValue) field is built straight from the input without recursion;
 //! - bin (raw bytes) is refused in every typed field (no message has a bytes field, and serde
-//!   would read bin as text or a list of integers, which pydantic's strict reading refuses), and
-//!   let through inside an [`AnyValue`](crate::AnyValue), which holds what msgspec decodes.
+//!   would read bin as text or a list of integers, which pydantic's strict reading refuses); it
+//!   reaches only an `AnyValue` and the buffer a nested union is captured into.
 
 use std::fmt;
 
@@ -58,7 +59,8 @@ pub(crate) struct Deserializer<'de, 'l> {
     depth: usize,
     /// The input from the value of the body map's last `"type"` key on.
     tag: Option<&'de [u8]>,
-    /// Whether the value being read is inside an `AnyValue`, where bin is a value like any other.
+    /// Whether the value being read is captured whole for a nested union (`ext::CAPTURE_TOKEN`),
+    /// where bin is copied like any other value.
     free_form: bool,
 }
 
@@ -336,7 +338,17 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de, '_> {
             return crate::value::hand_over_to(value, visitor);
         }
         if name == ANY_TOKEN {
-            // An AnyValue, or a value inside one: bin is let through (see `value::ANY_TOKEN`).
+            // An AnyValue: built from here without recursion (see `value::ANY_TOKEN`).
+            let value = crate::value::AnyValue::from_msgpack_prefix(
+                &mut self.input,
+                self.limits,
+                self.depth,
+            )
+            .map_err(|err| Error(err.to_string()))?;
+            return crate::value::hand_over_any_to(value, visitor);
+        }
+        if name == crate::ext::CAPTURE_TOKEN {
+            // A value captured whole for a nested union: bin is let through to the buffer.
             let outside = std::mem::replace(&mut self.free_form, true);
             let value = visitor.visit_newtype_struct(&mut *self);
             self.free_form = outside;

@@ -90,10 +90,8 @@ pub fn deserialize_buffered<'de, U: Union, D: serde::Deserializer<'de>>(
         crate::decode::decode_json::<U>(raw.get()).map_err(D::Error::custom)
     } else {
         let mut buffer = Vec::new();
-        // Asked for as a free-form value, so that the crate's body decoder lets bin through to
-        // the buffer: whether a field may hold it is decided when the buffer is decoded.
         deserializer.deserialize_newtype_struct(
-            crate::value::ANY_TOKEN,
+            crate::ext::CAPTURE_TOKEN,
             crate::ext::CaptureAll(&mut buffer),
         )?;
         crate::decode::decode_msgpack::<U>(&buffer).map_err(D::Error::custom)

@@ -26,7 +26,7 @@ use crate::limits::Limits;
 mod any;
 mod binary;
 
-pub(crate) use any::ANY_TOKEN;
+pub(crate) use any::{ANY_TOKEN, hand_over_any_to};
 pub use any::{AnyDict, AnyMap, AnyValue};
 
 /// A JSON object whose values are free-form JSON, in the sender's key order
@@ -207,17 +207,25 @@ pub(crate) fn hand_over_to<'de, V: de::Visitor<'de>, E: de::Error>(
     visitor: V,
 ) -> Result<V::Value, E> {
     HANDED_OVER.with(|slot| slot.set(Some(value)));
-    visitor.visit_map(TokenEntry {
-        pending: true,
-        error: std::marker::PhantomData,
-    })
+    visitor.visit_map(TokenEntry::new(VALUE_TOKEN))
 }
 
-/// The one-entry map a [`JsonValue`] receives once its value is handed over: the token, then
-/// nothing (a unit).
-struct TokenEntry<E> {
+/// The one-entry map a value type receives once its value is handed over: the token it asked
+/// with, then nothing (a unit).
+pub(crate) struct TokenEntry<E> {
+    token: &'static str,
     pending: bool,
     error: std::marker::PhantomData<E>,
+}
+
+impl<E> TokenEntry<E> {
+    pub(crate) fn new(token: &'static str) -> Self {
+        Self {
+            token,
+            pending: true,
+            error: std::marker::PhantomData,
+        }
+    }
 }
 
 impl<'de, E: de::Error> de::MapAccess<'de> for TokenEntry<E> {
@@ -230,7 +238,7 @@ impl<'de, E: de::Error> de::MapAccess<'de> for TokenEntry<E> {
             return Ok(None);
         }
         self.pending = false;
-        seed.deserialize(de::value::BorrowedStrDeserializer::new(VALUE_TOKEN))
+        seed.deserialize(de::value::BorrowedStrDeserializer::new(self.token))
             .map(Some)
     }
     fn next_value_seed<V: de::DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, E> {

@@ -51,7 +51,7 @@ fn deliberate_differences() -> String {
 /// Differences README documents outside the coercion table, each with the words that document
 /// it; a mutant marked with one of these (by the generator, from the mutation it applied) may be
 /// refused while pydantic accepts it.
-/// (A mark may also name a row of the table, such as `msgpack-any-beyond-254`.)
+/// (A mark may also name a row of the table, such as `msgpack-any-beyond-512`.)
 const KNOWN: &[(&str, &str)] = &[
     ("json-nan-infinity", "accepts `NaN` and `Infinity`"),
     ("int-beyond-i64", "are `i64`"),

@@ -794,14 +794,14 @@ class Mutator:
         depth, shape = rng.choice(DEPTHS), rng.choice(["array", "object"])
         self.put(s, Deep(depth, shape, rng.choice([None, 1, "leaf"])))
         # On the frame path pydantic counts the levels of a JsonValue from the value itself and
-        # does not count inside an `Any` value at all, where Rust bounds every free-form value
-        # as a JsonValue (README's msgpack-any-beyond-254); only msgpack mutants carry the label
+        # does not count inside an `Any` value at all, where Rust holds the whole frame to its
+        # own bound (README's msgpack-any-beyond-512); only msgpack mutants carry the label
         # (see generate_channel).
         root = max((r for r in self.slots if not r.in_json and r.kind in ("json", "any")
                     and s.path[:len(r.path)] == r.path), key=lambda r: len(r.path), default=s)
-        inside = depth + len(s.path) - len(root.path)  # containers inside the free-form value
+        in_body = depth + len(s.path)  # containers from the body map down
         return Applied(f"deep-{shape}:{slug(s.path)}:{depth}", BOTH, s.path,
-                       "msgpack-any-beyond-254" if root.kind == "any" and inside > 254 else None)
+                       "msgpack-any-beyond-512" if root.kind == "any" and in_body > 512 else None)
 
     def enum_case(self):
         s = self.pick(lambda s: s.kind in ("enum", "literal") and isinstance(get_at(self.tree, s.path), str))
@@ -1307,7 +1307,7 @@ def generate_channel(channel: str, count: int, args, channel_tags: dict, classes
                 text = None
             if text is not None:
                 record = {"case": f"{channel}/json/{len(out['json'])}", **common, "input": text}
-                json_known = [k for k in known if k != "msgpack-any-beyond-254"]
+                json_known = [k for k in known if k != "msgpack-any-beyond-512"]
                 if json_known:
                     record["known"] = json_known
                 # Rust may refuse a message whose earlier duplicate is invalid (README's
