@@ -10,7 +10,7 @@
 //!
 //! | layer | module | what it holds |
 //! |---|---|---|
-//! | values | [`value`], [`time`], [`enums`] | JSON values, date-times, durations, closed string sets |
+//! | values | [`value`], [`time`], [`enums`] | free-form values (`JsonValue`, `AnyValue`), date-times, durations, closed string sets |
 //! | messages | [`messages`] (built with [`model`]) | one plain struct per message, named after its `type` tag |
 //! | groups | [`groups`] | each request in exactly one access group |
 //! | channels | [`channels`] | per-process unions built from whole groups and single messages |
