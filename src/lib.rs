@@ -99,6 +99,7 @@ pub mod dynamic;
 pub mod frame;
 mod json_entries;
 mod json_scan;
+mod lax;
 pub mod limits;
 mod msgpack;
 mod msgpack_de;

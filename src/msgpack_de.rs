@@ -180,7 +180,8 @@ impl<'de, 'l> Deserializer<'de, 'l> {
                 let len = self.be(1 << (marker - 0xd9))? as usize;
                 visitor.visit_borrowed_str(self.str(len)?)
             }
-            0xc4..=0xc6 if self.free_form => {
+            // Lax mode reads bin as pydantic does (see `lax`): text where text is expected.
+            0xc4..=0xc6 if self.free_form || self.limits.lax() => {
                 let len = self.be(1 << (marker - 0xc4))? as usize;
                 crate::msgpack::check_string(len, self.limits)?;
                 visitor.visit_borrowed_bytes(self.take(len)?)
