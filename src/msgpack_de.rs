@@ -292,6 +292,10 @@ impl<'de> de::MapAccess<'de> for Items<'_, 'de, '_> {
             return Ok(None);
         }
         self.left -= 1;
+        if self.body && matches!(self.de.input.first(), Some(0xc4..=0xc6)) {
+            // The body's keys are strings, as the scan requires (lax mode lets bin through).
+            return Err(crate::msgpack::KEY_NOT_A_STRING.into());
+        }
         let is_tag = self.body && crate::msgpack::is_type_key(self.de.input);
         let key = seed.deserialize(&mut *self.de)?;
         if is_tag {
