@@ -62,6 +62,7 @@ pub fn run(
     channel: ChannelName,
     responses: Option<PathBuf>,
     log: Option<PathBuf>,
+    limits: airflow_comms::Limits,
     command: Vec<String>,
 ) -> Result<ExitCode, Failure> {
     let canned = match &responses {
@@ -84,7 +85,7 @@ pub fn run(
     let mut writer = ours
         .try_clone()
         .map_err(|err| Failure::Io(err.to_string()))?;
-    let mut reader = FrameReader::new(ours);
+    let mut reader = FrameReader::new(ours).with_limits(limits);
 
     let mut problem = None;
     loop {
@@ -103,7 +104,7 @@ pub fn run(
             }
         };
         let mut frame = Vec::new();
-        let entry = match channel.decode_frame(payload) {
+        let entry = match channel.decode_frame_within(&limits, payload) {
             Ok(request) => {
                 let body = request.body.expect("a request frame has a body");
                 let (reply, error) = match canned.get(body.type_tag) {
