@@ -5,7 +5,7 @@
 //! not permit is a compile error (there is no `From` impl) and, on the wire, a
 //! [`DecodeError::NotPermitted`].
 
-use crate::decode::{DecodeError, decode_json};
+use crate::decode::DecodeError;
 use crate::groups::*;
 use crate::messages::dag_processor::{DagFileParseRequest, DagFileParsingResult};
 use crate::messages::hitl::*;
@@ -293,9 +293,22 @@ impl ChannelName {
     /// Decodes one JSON message with this channel and writes it back as compact JSON text
     /// in canonical form (what `model_dump(mode="json", by_alias=True)` gives).
     pub fn canonicalize_json(self, text: &str) -> Result<String, DecodeError> {
-        struct Canonical<'a>(&'a str);
-        fn canonical<C: Channel + Serialize>(text: &str) -> Result<String, DecodeError> {
-            let message = decode_json::<C>(text)?;
+        self.canonicalize_json_within(&crate::Limits::DEFAULT, text)
+    }
+
+    /// [`canonicalize_json`](Self::canonicalize_json) within `limits` (which may ask for
+    /// [lax mode](crate::Limits::with_lax)).
+    pub fn canonicalize_json_within(
+        self,
+        limits: &crate::Limits,
+        text: &str,
+    ) -> Result<String, DecodeError> {
+        struct Canonical<'a>(&'a crate::Limits, &'a str);
+        fn canonical<C: Channel + Serialize>(
+            limits: &crate::Limits,
+            text: &str,
+        ) -> Result<String, DecodeError> {
+            let message = limits.decode_json::<C>(text)?;
             serde_json::to_string(&message).map_err(|err| DecodeError::Malformed {
                 channel: C::NAME,
                 reason: format!("the decoded message could not be written back: {err}"),
@@ -304,13 +317,13 @@ impl ChannelName {
         impl ChannelVisitor for Canonical<'_> {
             type Output = Result<String, DecodeError>;
             fn requests<C: RequestChannel + Serialize>(self) -> Self::Output {
-                canonical::<C>(self.0)
+                canonical::<C>(self.0, self.1)
             }
             fn replies<U: Channel + Serialize>(self) -> Self::Output {
-                canonical::<U>(self.0)
+                canonical::<U>(self.0, self.1)
             }
         }
-        self.visit(Canonical(text))
+        self.visit(Canonical(limits, text))
     }
 }
 

@@ -404,21 +404,46 @@ fn walk_json<'a>(text: &'a str, limits: &Limits) -> Result<Peeked<'a>, serde_jso
     Ok(peeked)
 }
 
-/// Decodes a body from JSON text.
-struct JsonText<'a>(&'a str);
+/// Deserializes `T`, in pydantic's lax mode when `lax` (see [`lax`](crate::lax)).
+#[inline(always)]
+fn deserialize_as<'de, T: de::Deserialize<'de>, D: de::Deserializer<'de>>(
+    lax: bool,
+    deserializer: D,
+) -> Result<T, D::Error> {
+    if lax {
+        T::deserialize(crate::lax::Lax(deserializer))
+    } else {
+        T::deserialize(deserializer)
+    }
+}
+
+/// [`deserialize_as`], tracking the path to the first error.
+fn deserialize_tracked<'de, T: de::Deserialize<'de>, D: de::Deserializer<'de>>(
+    lax: bool,
+    deserializer: D,
+) -> Result<T, serde_path_to_error::Error<D::Error>> {
+    if lax {
+        serde_path_to_error::deserialize(crate::lax::Lax(deserializer))
+    } else {
+        serde_path_to_error::deserialize(deserializer)
+    }
+}
+
+/// Decodes a body from JSON text, in lax mode when `.1`.
+struct JsonText<'a>(&'a str, bool);
 
 impl BodyDecoder for JsonText<'_> {
     type Error = FieldError;
     fn decode<T: DeserializeOwned>(self) -> Result<T, FieldError> {
         // Path tracking costs on every field, so it is only paid for once decoding has failed.
         let mut deserializer = crate::value::checked_json(self.0);
-        let plain = T::deserialize(&mut deserializer).and_then(|value| {
+        let plain = deserialize_as::<T, _>(self.1, &mut deserializer).and_then(|value| {
             deserializer.end()?;
             Ok(value)
         });
         plain.map_err(|plain| {
             let mut deserializer = crate::value::checked_json(self.0);
-            match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+            match deserialize_tracked::<T, _>(self.1, &mut deserializer) {
                 Err(err) => FieldError::from_path_error(err),
                 Ok(_) => FieldError {
                     path: ".".into(),
@@ -435,13 +460,14 @@ struct JsonEntries<'a> {
     text: &'a str,
     entries: &'a [(&'a str, &'a str)],
     compact: bool,
+    lax: bool,
 }
 
 impl BodyDecoder for JsonEntries<'_> {
     type Error = FieldError;
     fn decode<T: DeserializeOwned>(self) -> Result<T, FieldError> {
-        crate::json_entries::from_entries(self.entries, self.compact)
-            .or_else(|_| JsonText(self.text).decode())
+        crate::json_entries::from_entries(self.entries, self.compact, self.lax)
+            .or_else(|_| JsonText(self.text, self.lax).decode())
     }
 }
 
@@ -467,14 +493,15 @@ impl BodyDecoder for MsgpackBytes<'_, '_> {
     fn decode<T: DeserializeOwned>(self) -> Result<T, FieldError> {
         use crate::msgpack_de::Deserializer;
         // Path tracking costs on every field, so it is only paid for once decoding has failed.
+        let lax = self.limits.lax();
         let mut deserializer = Deserializer::new(self.body, self.limits);
-        let plain = T::deserialize(&mut deserializer).and_then(|value| {
+        let plain = deserialize_as::<T, _>(lax, &mut deserializer).and_then(|value| {
             deserializer.end()?;
             Ok(value)
         });
         plain.map_err(|plain| {
             let mut deserializer = Deserializer::new(self.body, self.limits);
-            match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+            match deserialize_tracked::<T, _>(lax, &mut deserializer) {
                 Err(err) => FieldError::from_path_error(err),
                 Ok(_) => FieldError {
                     path: ".".into(),
@@ -505,7 +532,7 @@ impl BodyDecoder for Unscanned<'_, '_> {
     #[inline]
     fn decode<T: DeserializeOwned>(self) -> Result<T, ()> {
         let mut deserializer = crate::msgpack_de::Deserializer::new(self.input, self.limits);
-        let value = T::deserialize(&mut deserializer).map_err(drop)?;
+        let value = deserialize_as::<T, _>(self.limits.lax(), &mut deserializer).map_err(drop)?;
         if !deserializer.tag_is(self.guess) {
             return Err(());
         }
@@ -750,10 +777,13 @@ impl Limits {
                     text,
                     entries,
                     compact,
+                    lax: self.lax(),
                 },
             ),
-            _ if compact => crate::value::from_compact_text(|| dispatch(peeked, JsonText(text))),
-            _ => dispatch(peeked, JsonText(text)),
+            _ if compact => {
+                crate::value::from_compact_text(|| dispatch(peeked, JsonText(text, self.lax())))
+            }
+            _ => dispatch(peeked, JsonText(text, self.lax())),
         }
     }
 
@@ -922,7 +952,7 @@ mod tests {
             channel: U::NAME,
             reason: err.to_string(),
         })?;
-        dispatch(peeked, JsonText(text))
+        dispatch(peeked, JsonText(text, false))
     }
 
     /// Reading fields from the scanned entries (`json_entries`) gives what one serde_json pass

@@ -20,8 +20,8 @@ use serde::Serialize;
 use crate::channels::{Channel, ChannelName, ChannelVisitor, Direction, RequestChannel};
 use crate::decode::{DecodeError, decode_json};
 use crate::frame::{
-    ContextCarrier, FrameError, FrameId, RequestFrame, ResponseFrame, decode_request,
-    decode_response, encode_request, encode_response,
+    ContextCarrier, FrameError, FrameId, RequestFrame, ResponseFrame, encode_request,
+    encode_response,
 };
 use crate::messages::responses::ErrorResponse;
 
@@ -73,11 +73,21 @@ impl ChannelName {
     /// Decodes a frame payload (the bytes after the length prefix): a request frame for a request
     /// channel, a response frame for a reply direction.
     pub fn decode_frame(self, payload: &[u8]) -> Result<DecodedFrame, FrameError> {
-        struct Decode<'a>(&'a [u8]);
+        self.decode_frame_within(&crate::Limits::DEFAULT, payload)
+    }
+
+    /// [`decode_frame`](Self::decode_frame) within `limits` (which may ask for
+    /// [lax mode](crate::Limits::with_lax)).
+    pub fn decode_frame_within(
+        self,
+        limits: &crate::Limits,
+        payload: &[u8],
+    ) -> Result<DecodedFrame, FrameError> {
+        struct Decode<'a>(&'a [u8], &'a crate::Limits);
         impl ChannelVisitor for Decode<'_> {
             type Output = Result<DecodedFrame, FrameError>;
             fn requests<C: RequestChannel + Serialize>(self) -> Self::Output {
-                let frame = decode_request::<C>(self.0)?;
+                let frame = self.1.decode_request::<C>(self.0)?;
                 Ok(DecodedFrame {
                     id: frame.id,
                     body: Some(to_json(frame.id, &frame.body)?),
@@ -86,7 +96,7 @@ impl ChannelName {
                 })
             }
             fn replies<U: Channel + Serialize>(self) -> Self::Output {
-                let frame = decode_response::<U>(self.0)?;
+                let frame = self.1.decode_response::<U>(self.0)?;
                 if let Some(Err(err)) = frame.error.as_ref().map(serde_json::to_value) {
                     // Its `detail` holds what JSON cannot say: callers get the error as JSON.
                     return Err(FrameError::Encode {
@@ -106,7 +116,7 @@ impl ChannelName {
                 })
             }
         }
-        self.visit(Decode(payload))
+        self.visit(Decode(payload, limits))
     }
 
     /// Decodes the JSON message `json` with this channel and appends it to `out` as a frame with

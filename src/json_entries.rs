@@ -16,12 +16,18 @@ use serde::de::{self, DeserializeSeed, Visitor};
 use crate::value::{JsonValue, VALUE_TOKEN};
 
 /// Deserializes the object whose entries are `entries`; `compact` says the body held no
-/// whitespace between tokens.
+/// whitespace between tokens; `lax` reads it in pydantic's lax mode (see [`crate::lax`]).
 pub(crate) fn from_entries<T: de::DeserializeOwned>(
     entries: &[(&str, &str)],
     compact: bool,
+    lax: bool,
 ) -> Result<T, serde_json::Error> {
-    T::deserialize(Object { entries, compact })
+    let object = Object { entries, compact };
+    if lax {
+        T::deserialize(crate::lax::Lax(object))
+    } else {
+        T::deserialize(object)
+    }
 }
 
 /// The body: a map of its entries.

@@ -100,6 +100,7 @@ pub mod frame;
 mod frame_id;
 mod json_entries;
 mod json_scan;
+mod lax;
 pub mod limits;
 mod msgpack;
 mod msgpack_de;

@@ -30,6 +30,7 @@ pub struct Limits {
     max_value_depth: usize,
     max_string_len: usize,
     max_collection_len: usize,
+    lax: bool,
 }
 
 impl Limits {
@@ -54,7 +55,11 @@ impl Limits {
         max_value_depth: 254,
         max_string_len: usize::MAX,
         max_collection_len: usize::MAX,
+        lax: false,
     };
+
+    /// [`DEFAULT`](Self::DEFAULT) in pydantic's lax mode: see [`with_lax`](Self::with_lax).
+    pub const LAX: Self = Self::DEFAULT.with_lax(true);
 
     /// The largest frame payload accepted (the length prefix excluded). A longer announced
     /// length is refused before anything is allocated for it.
@@ -93,6 +98,41 @@ impl Limits {
     /// The most items (array elements or map entries) accepted in one array or map.
     pub const fn max_collection_len(&self) -> usize {
         self.max_collection_len
+    }
+
+    /// Whether bodies are decoded in pydantic's lax mode; see [`with_lax`](Self::with_lax).
+    pub const fn lax(&self) -> bool {
+        self.lax
+    }
+
+    /// Decodes bodies in pydantic's lax mode (`true`) or strictly (`false`, the default).
+    ///
+    /// Strict decoding accepts what the SDK writes, and refuses the other forms pydantic's
+    /// lax mode coerces (README.md, "Deliberate differences", lists them): a hand-written
+    /// client sending `"3"` for an integer is told so. Lax decoding accepts those forms too,
+    /// with pydantic's result, as a drop-in replacement for the Python supervisor must:
+    /// numbers and booleans from text and from each other, unix timestamps and plain dates for
+    /// date-times, `"01:00:00"` for durations, msgpack bin holding text, a trigger event entry
+    /// as an object, and (in JSON) a model's duplicate keys where an earlier value is invalid.
+    /// What pydantic refuses is refused in both modes. Limits apply the same way.
+    ///
+    /// ```
+    /// use airflow_comms::{Limits, TaskToSupervisor};
+    ///
+    /// let text = r#"{"ti_id": "01970000-0000-7000-8000-155e15b91600", "try_number": "2",
+    ///                "type": "GetTaskRescheduleStartDate"}"#;
+    /// assert!(Limits::DEFAULT.decode_json::<TaskToSupervisor>(text).is_err());
+    /// let TaskToSupervisor::GetTaskRescheduleStartDate(message) =
+    ///     Limits::LAX.decode_json::<TaskToSupervisor>(text).unwrap()
+    /// else {
+    ///     unreachable!()
+    /// };
+    /// assert_eq!(message.try_number, 2);
+    /// ```
+    #[must_use]
+    pub const fn with_lax(mut self, lax: bool) -> Self {
+        self.lax = lax;
+        self
     }
 
     /// Sets [`max_frame_len`](Self::max_frame_len).

@@ -153,7 +153,12 @@ impl Visitor<'_> for UuidSeed {
         uuid::Uuid::try_parse(v).map_err(E::custom)
     }
     fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<uuid::Uuid, E> {
-        uuid::Uuid::from_slice(v).map_err(E::custom)
+        // Only lax mode hands bytes over (msgpack bin): 16 raw bytes, or text in any other
+        // length, as pydantic reads them (`uuid-from-bin`).
+        match std::str::from_utf8(v) {
+            Ok(text) if v.len() != 16 => self.visit_str(text),
+            _ => uuid::Uuid::from_slice(v).map_err(E::custom),
+        }
     }
 }
 
@@ -438,7 +443,13 @@ macro_rules! model {
                         })
                     }
                 }
-                deserializer.deserialize_map(ModelVisitor)
+                // A struct (not a map) by name, so that lax mode can tell a model from a dict:
+                // only a model's duplicate keys are resolved before validation (see `lax`).
+                deserializer.deserialize_struct(
+                    stringify!($name),
+                    <$name as $crate::model::Model>::FIELDS,
+                    ModelVisitor,
+                )
             }
         }
 

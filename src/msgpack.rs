@@ -43,7 +43,8 @@ impl fmt::Display for ScanError {
 }
 
 const TRUNCATED: ScanError = ScanError::Invalid("the msgpack value is cut short");
-const KEY_NOT_A_STRING: ScanError = ScanError::Invalid("a key of the message is not a string");
+pub(crate) const KEY_NOT_A_STRING: ScanError =
+    ScanError::Invalid("a key of the message is not a string");
 
 impl ScanError {
     /// Whether the error is in the body's content (a string that is not UTF-8, a key that is not

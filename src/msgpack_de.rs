@@ -184,7 +184,8 @@ impl<'de, 'l> Deserializer<'de, 'l> {
                 let len = self.be(1 << (marker - 0xd9))? as usize;
                 visitor.visit_borrowed_str(self.str(len)?)
             }
-            0xc4..=0xc6 if self.free_form => {
+            // Lax mode reads bin as pydantic does (see `lax`): text where text is expected.
+            0xc4..=0xc6 if self.free_form || self.limits.lax() => {
                 let len = self.be(1 << (marker - 0xc4))? as usize;
                 crate::msgpack::check_string(len, self.limits)?;
                 visitor.visit_borrowed_bytes(self.take(len)?)
@@ -295,6 +296,10 @@ impl<'de> de::MapAccess<'de> for Items<'_, 'de, '_> {
             return Ok(None);
         }
         self.left -= 1;
+        if self.body && matches!(self.de.input.first(), Some(0xc4..=0xc6)) {
+            // The body's keys are strings, as the scan requires (lax mode lets bin through).
+            return Err(crate::msgpack::KEY_NOT_A_STRING.into());
+        }
         let is_tag = self.body && crate::msgpack::is_type_key(self.de.input);
         let key = seed.deserialize(&mut *self.de)?;
         if is_tag {

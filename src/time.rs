@@ -581,7 +581,11 @@ macro_rules! serde_datetime {
 
         impl<'de> Deserialize<'de> for $ty {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                deserializer.deserialize_any(DateTimeVisitor(std::marker::PhantomData))
+                crate::lax::deserialize_announced(
+                    deserializer,
+                    crate::lax::DATETIME_TOKEN,
+                    DateTimeVisitor(std::marker::PhantomData),
+                )
             }
         }
     )*};
@@ -621,7 +625,7 @@ impl<'de> Deserialize<'de> for TimeDelta {
                 TimeDelta::from_seconds_f64(v).map_err(E::custom)
             }
         }
-        deserializer.deserialize_any(DurationVisitor)
+        crate::lax::deserialize_announced(deserializer, crate::lax::DURATION_TOKEN, DurationVisitor)
     }
 }
 

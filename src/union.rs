@@ -83,18 +83,43 @@ pub trait UnionVisitor {
 pub fn deserialize_buffered<'de, U: Union, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<U, D::Error> {
+    // Announced by name, so that a union inside a body read in lax mode is read in lax mode
+    // too (see `lax::UNION_TOKEN`).
+    struct Buffered<U>(std::marker::PhantomData<U>);
+    impl<'de, U: Union> serde::de::Visitor<'de> for Buffered<U> {
+        type Value = U;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "a {} message", U::NAME)
+        }
+        fn visit_newtype_struct<D: serde::Deserializer<'de>>(self, d: D) -> Result<U, D::Error> {
+            buffered(d, &crate::Limits::DEFAULT)
+        }
+        fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<U, D::Error> {
+            buffered(d, &crate::Limits::LAX)
+        }
+    }
+    deserializer
+        .deserialize_newtype_struct(crate::lax::UNION_TOKEN, Buffered(std::marker::PhantomData))
+}
+
+fn buffered<'de, U: Union, D: serde::Deserializer<'de>>(
+    deserializer: D,
+    limits: &crate::Limits,
+) -> Result<U, D::Error> {
     use serde::de::Error;
     if deserializer.is_human_readable() {
         let raw =
             <Box<serde_json::value::RawValue> as serde::Deserialize>::deserialize(deserializer)?;
-        crate::decode::decode_json::<U>(raw.get()).map_err(D::Error::custom)
+        limits.decode_json::<U>(raw.get()).map_err(D::Error::custom)
     } else {
         let mut buffer = Vec::new();
         deserializer.deserialize_newtype_struct(
             crate::ext::CAPTURE_TOKEN,
             crate::ext::CaptureAll(&mut buffer),
         )?;
-        crate::decode::decode_msgpack::<U>(&buffer).map_err(D::Error::custom)
+        limits
+            .decode_msgpack::<U>(&buffer)
+            .map_err(D::Error::custom)
     }
 }
 

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use airflow_comms::{ChannelName, DecodeErrorKind};
+use airflow_comms::{ChannelName, DecodeErrorKind, Limits};
 use serde_json::Value;
 
 mod common;
@@ -226,4 +226,70 @@ fn truncated_and_corrupted_inputs_never_panic() {
         }
     }
     assert!(decoded > 100_000, "only {decoded} variants decoded");
+}
+
+/// Lax mode (`Limits::LAX`): every case pydantic accepts (canonical, with defaults omitted, or
+/// through a lax coercion) decodes to pydantic's exact output, and every case pydantic rejects
+/// is rejected with the same error kind. Counted per coercion class.
+#[test]
+fn lax_mode_matches_pydantic_on_every_case() {
+    let mut per_class: BTreeMap<String, usize> = BTreeMap::new();
+    let mut failures = Vec::new();
+    let (mut accepted, mut rejected) = (0, 0);
+    for &channel in ChannelName::ALL {
+        for case in load(channel) {
+            let got = channel
+                .canonicalize_json_within(&Limits::LAX, &case.input)
+                .map(|text| {
+                    serde_json::from_str::<Value>(&text).expect("canonical output is JSON")
+                });
+            let label = format!("{channel} {}", case.case);
+            match (case.verdict.as_str(), got) {
+                ("accept", Ok(value)) => {
+                    match same_json(case.expected.as_ref().expect("expected"), &value, "$") {
+                        Ok(()) => {
+                            accepted += 1;
+                            let class = match case.form.as_deref() {
+                                Some("lax") => case.coercion.clone().expect("a coercion label"),
+                                form => form.unwrap_or("canonical").to_owned(),
+                            };
+                            *per_class.entry(class).or_default() += 1;
+                        }
+                        Err(diff) => failures.push(format!("{label}: output differs: {diff}")),
+                    }
+                }
+                ("accept", Err(err)) => failures.push(format!(
+                    "{label}: pydantic accepts, lax Rust refuses: {err}"
+                )),
+                ("reject", Ok(value)) => failures.push(format!(
+                    "{label}: pydantic rejects, lax Rust accepts: {value}"
+                )),
+                ("reject", Err(err)) => {
+                    let want = DecodeErrorKind::from_str(case.kind.as_deref().expect("kind"))
+                        .expect("a known error kind");
+                    if err.kind() == want {
+                        rejected += 1;
+                    } else {
+                        failures.push(format!(
+                            "{label}: expected {want}, got {}: {err}",
+                            err.kind()
+                        ));
+                    }
+                }
+                (verdict, _) => panic!("{label}: unknown verdict {verdict}"),
+            }
+        }
+    }
+    eprintln!(
+        "lax mode: {accepted} accepts matched, {rejected} rejects mirrored; accepts by class:"
+    );
+    for (class, n) in &per_class {
+        eprintln!("  {class}: {n}");
+    }
+    assert!(
+        failures.is_empty(),
+        "{} lax-mode failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -15,7 +15,7 @@ use airflow_comms::frame::{
     encode_request, encode_response,
 };
 use airflow_comms::{
-    CallbackToSupervisor, DagProcessorToManager, TaskToSupervisor, ToDagProcessor, ToTask,
+    CallbackToSupervisor, DagProcessorToManager, Limits, TaskToSupervisor, ToDagProcessor, ToTask,
     ToTriggerRunner, TriggerToSupervisor, Union,
 };
 use serde::Serialize;
@@ -606,4 +606,106 @@ fn frame_errors_name_ids_beyond_i64() {
         assert_eq!(err.frame_id(), Some(id), "{err:?}");
         assert!(err.to_string().contains("-9223372036854775808"), "{err}");
     }
+}
+
+/// Lax mode (`Limits::LAX`) on the SDK's frames: every frame it wrote decodes to the message
+/// the SDK decodes, and every irregular frame gets the SDK's verdict, the lax coercions
+/// (`LAX_EDGES`) included, with the SDK's output.
+#[test]
+fn frames_in_lax_mode_match_the_sdk() {
+    fn all<U: Union + Serialize>(file: &str, request: bool, failures: &mut Vec<String>) -> usize {
+        let cases = lines(file);
+        for case in &cases {
+            let label = format!("{file} {}", case["case"].as_str().unwrap());
+            let bytes = unhex(case["frame"].as_str().unwrap());
+            let body = if request {
+                Limits::LAX
+                    .decode_request::<U>(payload(&bytes))
+                    .map(|frame| to_json(&frame.body))
+            } else {
+                Limits::LAX
+                    .decode_response::<U>(payload(&bytes))
+                    .map(|frame| to_json(frame.body.as_ref().expect("a reply body")))
+            };
+            match body {
+                Ok(body) if body == case["expected"] => {}
+                Ok(body) => failures.push(format!("{label}: {body} != {}", case["expected"])),
+                Err(err) => failures.push(format!("{label}: lax mode refuses it: {err}")),
+            }
+        }
+        cases.len()
+    }
+    let mut failures = Vec::new();
+    let mut frames = all::<TaskToSupervisor>("task.jsonl", true, &mut failures);
+    frames += all::<CallbackToSupervisor>("callback.jsonl", true, &mut failures);
+    frames += all::<TriggerToSupervisor>("trigger.jsonl", true, &mut failures);
+    frames += all::<DagProcessorToManager>("dag-processor.jsonl", true, &mut failures);
+    frames += all::<ToTask>("to-task.jsonl", false, &mut failures);
+    frames += all::<ToTask>("to-task-sparse.jsonl", false, &mut failures);
+    frames += all::<ToTriggerRunner>("to-trigger-runner.jsonl", false, &mut failures);
+    frames += all::<ToDagProcessor>("to-dag-processor.jsonl", false, &mut failures);
+
+    let mut lax_accepted = Vec::new();
+    for case in lines("request-edges.jsonl") {
+        let label = case["case"].as_str().unwrap().to_owned();
+        let coercion = LAX_EDGES.iter().find(|(c, _)| *c == label).map(|(_, c)| *c);
+        let bytes = unhex(case["frame"].as_str().unwrap());
+        let got = Limits::LAX.decode_request::<TaskToSupervisor>(&bytes[4..]);
+        match (case["accepted"].as_bool().unwrap(), got) {
+            (true, Ok(frame)) if to_json(&frame.body) == case["expected"] => {
+                lax_accepted.extend(coercion);
+            }
+            (true, Ok(frame)) => failures.push(format!(
+                "{label}: {} != {}",
+                to_json(&frame.body),
+                case["expected"]
+            )),
+            (true, Err(err)) => failures.push(format!("{label}: lax mode refuses it: {err}")),
+            (false, Ok(frame)) => failures.push(format!(
+                "{label}: SDK refuses ({}), lax mode accepts {}",
+                case["python_error"],
+                to_json(&frame.body)
+            )),
+            (false, Err(_)) => {}
+        }
+    }
+    for case in lines("response-edges.jsonl") {
+        let label = case["case"].as_str().unwrap().to_owned();
+        let bytes = unhex(case["frame"].as_str().unwrap());
+        let got: Result<ResponseFrame<ToTask>, FrameError> =
+            Limits::LAX.decode_response(&bytes[4..]);
+        match (case["accepted"].as_bool().unwrap(), got) {
+            (true, Ok(frame)) => {
+                let body = frame.body.as_ref().map_or(Value::Null, to_json);
+                let error = frame.error.as_ref().map_or(Value::Null, to_json);
+                if body != case["expected_body"] || error != case["expected_error"] {
+                    failures.push(format!(
+                        "{label}: body {body}, error {error}; SDK: {} / {}",
+                        case["expected_body"], case["expected_error"]
+                    ));
+                }
+            }
+            (true, Err(err)) => failures.push(format!("{label}: lax mode refuses it: {err}")),
+            (false, Ok(frame)) => failures.push(format!(
+                "{label}: SDK refuses ({}), lax mode accepts {frame:?}",
+                case["python_error"]
+            )),
+            (false, Err(_)) => {}
+        }
+    }
+    eprintln!(
+        "lax mode: {frames} SDK frames decoded; irregular frames accepted by coercion: {lax_accepted:?}"
+    );
+    assert!(frames > 1000, "{frames}");
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    // Every lax coercion the edges hold was accepted.
+    let mut want: Vec<&str> = LAX_EDGES.iter().map(|(_, c)| *c).collect();
+    want.sort_unstable();
+    lax_accepted.sort_unstable();
+    assert_eq!(lax_accepted, want);
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use airflow_comms::frame::FrameReader;
-use airflow_comms::{ChannelName, DecodeError};
+use airflow_comms::{ChannelName, DecodeError, Limits};
 use serde_json::{Value, json};
 
 use crate::output::{Lines, decode_error, frame_error, read_input};
@@ -14,13 +14,14 @@ pub fn run(
     channel: ChannelName,
     input: InputFormat,
     pretty: bool,
+    limits: Limits,
     file: Option<PathBuf>,
 ) -> Result<ExitCode, Failure> {
     let bytes = read_input(file.as_ref())?;
     let mut lines = Lines::new(pretty);
     let all_ok = match input {
-        InputFormat::Json => json_lines(channel, &bytes, &mut lines)?,
-        InputFormat::Frames => frames(channel, &bytes, &mut lines)?,
+        InputFormat::Json => json_lines(channel, &limits, &bytes, &mut lines)?,
+        InputFormat::Frames => frames(channel, &limits, &bytes, &mut lines)?,
     };
     lines.finish()?;
     Ok(if all_ok {
@@ -30,14 +31,19 @@ pub fn run(
     })
 }
 
-fn json_lines(channel: ChannelName, bytes: &[u8], lines: &mut Lines) -> Result<bool, Failure> {
+fn json_lines(
+    channel: ChannelName,
+    limits: &Limits,
+    bytes: &[u8],
+    lines: &mut Lines,
+) -> Result<bool, Failure> {
     let mut all_ok = true;
     for line in bytes.split(|&b| b == b'\n') {
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
         let result = match std::str::from_utf8(line) {
-            Ok(text) => channel.canonicalize_json(text),
+            Ok(text) => channel.canonicalize_json_within(limits, text),
             Err(err) => Err(DecodeError::Malformed {
                 channel: channel.type_name(),
                 reason: format!("the line is not UTF-8: {err}"),
@@ -54,12 +60,17 @@ fn json_lines(channel: ChannelName, bytes: &[u8], lines: &mut Lines) -> Result<b
     Ok(all_ok)
 }
 
-fn frames(channel: ChannelName, bytes: &[u8], lines: &mut Lines) -> Result<bool, Failure> {
-    let mut reader = FrameReader::new(bytes);
+fn frames(
+    channel: ChannelName,
+    limits: &Limits,
+    bytes: &[u8],
+    lines: &mut Lines,
+) -> Result<bool, Failure> {
+    let mut reader = FrameReader::new(bytes).with_limits(*limits);
     let mut all_ok = true;
     loop {
         let decoded = match reader.read_payload() {
-            Ok(Some(payload)) => channel.decode_frame(payload),
+            Ok(Some(payload)) => channel.decode_frame_within(limits, payload),
             Ok(None) => break,
             Err(err) if err.is_stream_fatal() => {
                 // The stream itself is broken (cut short, or a length over the limit): nothing

@@ -41,6 +41,10 @@ enum Command {
         /// Indent the output for reading.
         #[arg(long)]
         pretty: bool,
+        /// Decode in pydantic's lax mode: also accept the forms pydantic coerces (`"3"` for an
+        /// integer, a unix timestamp for a date-time, ...), as the Python supervisor does.
+        #[arg(long)]
+        lax: bool,
         /// The input file; standard input when absent.
         file: Option<PathBuf>,
     },
@@ -90,6 +94,9 @@ enum Command {
         /// Where to write the exchanges as JSON Lines; standard error when absent.
         #[arg(long)]
         log: Option<PathBuf>,
+        /// Decode the child's requests in pydantic's lax mode (see `decode --lax`).
+        #[arg(long)]
+        lax: bool,
         /// The command to run, with fd 0 connected to the supervisor.
         #[arg(last = true, required = true, num_args = 1..)]
         command: Vec<String>,
@@ -162,6 +169,11 @@ enum Failure {
     Io(String),
 }
 
+/// The decoding limits: the defaults, in lax mode when asked.
+fn limits(lax: bool) -> airflow_comms::Limits {
+    airflow_comms::Limits::DEFAULT.with_lax(lax)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -169,8 +181,9 @@ fn main() -> ExitCode {
             channel,
             input,
             pretty,
+            lax,
             file,
-        } => decode::run(channel, input, pretty, file),
+        } => decode::run(channel, input, pretty, limits(lax), file),
         Command::Encode {
             channel,
             output,
@@ -182,8 +195,9 @@ fn main() -> ExitCode {
             channel,
             responses,
             log,
+            lax,
             command,
-        } => supervise::run(channel, responses, log, command),
+        } => supervise::run(channel, responses, log, limits(lax), command),
     };
     match result {
         Ok(code) => code,

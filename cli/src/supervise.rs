@@ -65,6 +65,7 @@ pub fn run(
     channel: ChannelName,
     responses: Option<PathBuf>,
     log: Option<PathBuf>,
+    limits: airflow_comms::Limits,
     command: Vec<String>,
 ) -> Result<ExitCode, Failure> {
     let canned = match &responses {
@@ -87,12 +88,12 @@ pub fn run(
     let mut writer = ours
         .try_clone()
         .map_err(|err| Failure::Io(err.to_string()))?;
-    let mut reader = FrameReader::new(ours);
+    let mut reader = FrameReader::new(ours).with_limits(limits);
 
     let mut problem = None;
     loop {
         let decoded = match reader.read_payload() {
-            Ok(Some(payload)) => channel.decode_frame(payload),
+            Ok(Some(payload)) => channel.decode_frame_within(&limits, payload),
             Ok(None) => break,
             Err(err) if err.is_stream_fatal() => {
                 // The stream is broken; nothing more can be answered.

@@ -421,6 +421,132 @@ fn supervised_child() {
     }
 }
 
+/// Acts as a hand-written client when `AIRFLOW_COMMS_TEST_LAX_CHILD` is set: sends a
+/// `GetConnection` whose `conn_id` is msgpack bin (which pydantic's lax mode reads as text) and
+/// prints the reply it gets.
+#[test]
+fn lax_child() {
+    if std::env::var_os("AIRFLOW_COMMS_TEST_LAX_CHILD").is_none() {
+        return;
+    }
+    use std::os::fd::FromRawFd;
+    // SAFETY: fd 0 is the socket the supervisor gave this process; nothing else owns it here.
+    let socket = unsafe { std::os::unix::net::UnixStream::from_raw_fd(0) };
+    let mut body = vec![0x93, 0x00, 0x82, 0xa7];
+    body.extend(b"conn_id");
+    body.extend([0xc4, 0x09]);
+    body.extend(b"warehouse");
+    body.push(0xa4);
+    body.extend(b"type");
+    body.push(0xad);
+    body.extend(b"GetConnection");
+    body.push(0xc0);
+    let mut frame = (body.len() as u32).to_be_bytes().to_vec();
+    frame.extend(body);
+    (&socket).write_all(&frame).unwrap();
+    let reply = FrameReader::new(socket)
+        .read_response::<ToTask>()
+        .unwrap()
+        .unwrap();
+    println!(
+        "CHILD {}",
+        json!({"body": reply.body.as_ref().map(|b| b.type_tag()), "error": reply.error.map(|e| e.error.to_string())})
+    );
+}
+
+#[test]
+fn supervise_lax_reads_what_pydantic_lax_mode_reads() {
+    let scratch = tempfile::tempdir().unwrap();
+    let responses = scratch.path().join("responses.json");
+    std::fs::write(
+        &responses,
+        r#"{"GetConnection": {"conn_id": "warehouse", "conn_type": "postgres", "host": null, "schema": null, "login": null, "password": null, "port": null, "extra": null, "type": "ConnectionResult"}}"#,
+    )
+    .unwrap();
+    let me = std::env::current_exe().unwrap();
+    let run = |lax: bool| {
+        let log = scratch.path().join(format!("log-{lax}.jsonl"));
+        let mut command = Command::new(env!("CARGO_BIN_EXE_airflow-comms"));
+        command.args(["supervise", "--channel", "task", "--responses"]);
+        command.arg(&responses).arg("--log").arg(&log);
+        if lax {
+            command.arg("--lax");
+        }
+        let out = command
+            .arg("--")
+            .arg(&me)
+            .args(["--exact", "lax_child", "--nocapture", "--test-threads=1"])
+            .env("AIRFLOW_COMMS_TEST_LAX_CHILD", "1")
+            .output()
+            .unwrap();
+        let child: Vec<Value> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .filter_map(|l| l.split_once("CHILD ").map(|(_, json)| json))
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let exchanges: Vec<Value> = std::fs::read_to_string(&log)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        (child, exchanges)
+    };
+    let (child, exchanges) = run(true);
+    assert_eq!(
+        child,
+        [json!({"body": "ConnectionResult", "error": null})],
+        "{exchanges:?}"
+    );
+    assert_eq!(
+        exchanges[0]["request"],
+        json!({"conn_id": "warehouse", "type": "GetConnection"})
+    );
+    // Strict (the default): bin is refused where text is expected.
+    let (child, exchanges) = run(false);
+    assert_eq!(child.len(), 1);
+    assert_ne!(child[0]["body"], "ConnectionResult");
+    assert!(
+        exchanges[0]["refused"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("bin")),
+        "{exchanges:?}"
+    );
+}
+
+/// `decode --lax` accepts every lax-mode case of the corpus with pydantic's output, where
+/// strict decoding refuses some of them.
+#[test]
+fn decode_lax_accepts_pydantic_lax_coercions() {
+    let corpus = std::fs::read_to_string(repo().join("tests/corpus/task.jsonl")).unwrap();
+    let cases: Vec<Value> = corpus
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|case| case["form"] == "lax" && case["verdict"] == "accept")
+        .collect();
+    assert!(cases.len() > 50, "{}", cases.len());
+    let input: String = cases
+        .iter()
+        .map(|case| format!("{}\n", case["input"].as_str().unwrap()))
+        .collect();
+    let out = cli(&["decode", "--channel", "task", "--lax"], input.as_bytes());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let got = lines(&out);
+    assert_eq!(got.len(), cases.len());
+    for (got, case) in got.iter().zip(&cases) {
+        assert_eq!(got["ok"], case["expected"], "{}", case["case"]);
+    }
+    // Strictly, some are refused (README lists them), and the exit status says so.
+    let out = cli(&["decode", "--channel", "task"], input.as_bytes());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(lines(&out).iter().any(|line| line.get("error").is_some()));
+}
+
 #[test]
 fn supervise_answers_permitted_and_refused_requests_and_exits_with_the_child() {
     // Removed when the test ends, passing or not.

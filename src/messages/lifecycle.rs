@@ -171,6 +171,13 @@ impl<'de> Deserialize<'de> for TaskRef {
             fn visit_string<E: de::Error>(self, v: String) -> Result<TaskRef, E> {
                 Ok(TaskRef::TaskId(v))
             }
+            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<TaskRef, E> {
+                // Only lax mode hands bytes over (msgpack bin): text, as pydantic reads it.
+                match std::str::from_utf8(v) {
+                    Ok(text) => self.visit_str(text),
+                    Err(_) => Err(E::invalid_type(de::Unexpected::Bytes(v), &self)),
+                }
+            }
             fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<TaskRef, A::Error> {
                 let (id, index) =
                     <(String, i64)>::deserialize(de::value::SeqAccessDeserializer::new(seq))?;

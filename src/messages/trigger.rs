@@ -194,7 +194,8 @@ impl<'de> Deserialize<'de> for TriggerEventEntry {
                 })
             }
         }
-        deserializer.deserialize_seq(EntryVisitor)
+        // A tuple struct by name, so that lax mode can read an object too (see `lax`).
+        deserializer.deserialize_tuple_struct(crate::lax::TRIGGER_EVENT_ENTRY, 3, EntryVisitor)
     }
 }
 

@@ -1135,7 +1135,11 @@ mod tests {
         encode_request(&decoded, &mut again).unwrap();
         assert_eq!(again, deepest);
         // Writing it as JSON recurses once per level, within the stack a test thread has.
-        assert!(serde_json::to_string(&decoded.body).unwrap().contains("[[[null]]]"));
+        assert!(
+            serde_json::to_string(&decoded.body)
+                .unwrap()
+                .contains("[[[null]]]")
+        );
         let err = decode_request::<TaskToSupervisor>(&frame_with(max + 1)[4..]).unwrap_err();
         assert!(err.to_string().contains("nested more than"), "{err}");
 
