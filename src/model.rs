@@ -342,7 +342,7 @@ macro_rules! model {
                 enum Key { $($field(Option<&'static str>),)* Tag, Unknown(Option<String>) }
 
                 struct KeyVisitor;
-                impl serde::de::Visitor<'_> for KeyVisitor {
+                impl<'de> serde::de::Visitor<'de> for KeyVisitor {
                     type Value = Key;
                     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                         f.write_str("a field name")
@@ -361,6 +361,27 @@ macro_rules! model {
                         // A msgpack bin key names no field (pydantic does not match it either):
                         // an unknown key, refused only where unknown keys are.
                         Ok(Key::Unknown(FORBID.then(|| format!("{:?}", String::from_utf8_lossy(v)))))
+                    }
+                    // So does any other key msgspec hands pydantic inside a message: an
+                    // integer, a float, a boolean, nil, an array (a tuple there).
+                    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Key, E> {
+                        Ok(Key::Unknown(FORBID.then(|| v.to_string())))
+                    }
+                    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Key, E> {
+                        Ok(Key::Unknown(FORBID.then(|| v.to_string())))
+                    }
+                    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Key, E> {
+                        Ok(Key::Unknown(FORBID.then(|| v.to_string())))
+                    }
+                    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Key, E> {
+                        Ok(Key::Unknown(FORBID.then(|| v.to_string())))
+                    }
+                    fn visit_unit<E: serde::de::Error>(self) -> Result<Key, E> {
+                        Ok(Key::Unknown(FORBID.then(|| "None".to_owned())))
+                    }
+                    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Key, A::Error> {
+                        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                        Ok(Key::Unknown(FORBID.then(|| "a tuple".to_owned())))
                     }
                 }
                 impl<'de> serde::Deserialize<'de> for Key {

@@ -296,8 +296,9 @@ impl<'de> de::MapAccess<'de> for Items<'_, 'de, '_> {
             return Ok(None);
         }
         self.left -= 1;
-        if self.body && matches!(self.de.input.first(), Some(0xc4..=0xc6)) {
-            // The body's keys are strings, as the scan requires (lax mode lets bin through).
+        if self.body && !matches!(self.de.input.first(), None | Some(0xa0..=0xbf | 0xd9..=0xdb)) {
+            // The body's keys are strings, as the scan requires and msgspec requires of a
+            // `dict[str, Any]`; a model deeper down reads any other key as an unknown one.
             return Err(crate::msgpack::KEY_NOT_A_STRING.into());
         }
         let is_tag = self.body && crate::msgpack::is_type_key(self.de.input);

@@ -431,7 +431,25 @@ fn check(mutant: &Mutant, section: &str, limits: &Limits, report: &mut Report) {
                         .iter()
                         .any(|(name, words)| name == class && section.contains(words))
             });
-            match coercion.map(|(_, class)| class).or(known) {
+            // pydantic could not dump the value, so its coercions carry no label; lax mode
+            // accepting the mutant says a lax coercion is what strict mode refused.
+            let lax_only = (form == "undumpable" && !limits.lax() && {
+                let lax = match mutant.encoding.as_str() {
+                    "json" => decode_json(
+                        mutant.channel,
+                        &Limits::LAX,
+                        mutant.text("input").expect("input"),
+                    ),
+                    _ => decode_frame(
+                        mutant.channel,
+                        &Limits::LAX,
+                        &unhex(mutant.text("frame").expect("frame")),
+                    ),
+                };
+                !matches!(lax, Outcome::Refused(_))
+            })
+            .then_some("a lax coercion in a value pydantic could not dump");
+            match coercion.map(|(_, class)| class).or(known).or(lax_only) {
                 Some(class) => {
                     counts.documented += 1;
                     *report.documented.entry(class.to_owned()).or_default() += 1;

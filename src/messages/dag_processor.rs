@@ -38,7 +38,7 @@ model! {
         pub serialized_dags: Vec<LazyDeserializedDAG>,
         /// DAG warnings, as free-form values (objects with `dag_id`, `warning_type` and
         /// `message` in 3.3.2); `None` when not reported.
-        pub warnings: Option<Vec<JsonValue>> = None,
+        pub warnings: Option<Vec<AnyValue>> = None,
         /// File path to error text (usually a traceback) for each file that failed to import or
         /// to serialize; `None` when not reported.
         pub import_errors: Option<IndexMap<String, String>> = None,

@@ -55,7 +55,8 @@ BEFORE_1970 = dt.datetime(1960, 1, 1, 12, tzinfo=dt.timezone.utc)
 # ---------------------------------------------------------------------------------------------
 
 def free_form_kind(annotation: Any) -> str | None:
-    """How a field is free-form: "any", "dict" (bare), "str-dict", "list-str-dict", or None.
+    """How a field is free-form: "any", "dict" (bare), "str-dict", "list-str-dict", "list-any"
+    (a bare ``list``), or None.
 
     ``Optional[...]`` and ``... | str`` are looked through.  A type mentioning pydantic's
     ``JsonValue`` is JSON-only, not Any-typed.
@@ -73,6 +74,8 @@ def free_form_kind(annotation: Any) -> str | None:
         return "dict"
     if origin is list and len(args) == 1 and free_form_kind(args[0]) == "str-dict":
         return "list-str-dict"
+    if annotation is list or (origin is list and args in ((Any,), ())):
+        return "list-any"
     if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
         kinds = {free_form_kind(a) for a in args if a not in (type(None), str)}
         kinds.discard(None)
@@ -159,6 +162,7 @@ RICH = {
     "str-dict": rich_str_dict,
     "dict": rich_dict,
     "list-str-dict": lambda: [rich_str_dict(), {"second": BEFORE_1970}],
+    "list-any": lambda: [rich_any(), MIDNIGHT, b"bytes"],
 }
 
 
@@ -232,8 +236,10 @@ def judge(case: str, channel: str, frame: bytes, fields: list[str]) -> dict:
 
 
 def corpus_messages(channel: str) -> list[tuple[str, Any]]:
-    """One accepted message of each type in the channel's frame corpus, as the SDK reads it."""
+    """One accepted message of each type in the channel's frame corpus, as the SDK reads it: the
+    first of those that hold the most Any-typed fields."""
     seen: dict[str, Any] = {}
+    reach: dict[str, int] = {}
     with open(FRAMES / f"{channel}.jsonl", encoding="utf-8") as fh:
         for raw in fh:
             rec = json.loads(raw)
@@ -242,13 +248,29 @@ def corpus_messages(channel: str) -> list[tuple[str, Any]]:
                 _, msg, _ = _GF.supervisor_read(frame, channel)
             else:
                 _, msg, _, _ = _GF.child_read(frame, channel)
-            if msg is None or type(msg).__name__ in seen:
+            if msg is None:
                 continue
             probe: list[str] = []
             enrich(msg, "", probe)
-            if probe:
-                seen[type(msg).__name__] = msg
+            tag = type(msg).__name__
+            if len(set(probe)) > reach.get(tag, 0):
+                seen[tag], reach[tag] = msg, len(set(probe))
     return sorted(seen.items())
+
+
+def all_messages(channel: str) -> list[tuple[str, Any]]:
+    """Every accepted message of the channel's frame corpus, as the SDK reads it, in order."""
+    out = []
+    with open(FRAMES / f"{channel}.jsonl", encoding="utf-8") as fh:
+        for raw in fh:
+            frame = bytes.fromhex(json.loads(raw)["frame"])
+            if channel in _GF.REQUEST_CHANNELS:
+                _, msg, _ = _GF.supervisor_read(frame, channel)
+            else:
+                _, msg, _, _ = _GF.child_read(frame, channel)
+            if msg is not None:
+                out.append((type(msg).__name__, msg))
+    return out
 
 
 def trigger_runner_frames() -> list[tuple[str, bytes, list[str]]]:
@@ -353,6 +375,30 @@ def main() -> int:
             body["to_create"][0]["ti"]["executor_config"] = rich_dict()
             frame = bytes(_GF.SDK.ResponseFrame(id=n, body=body).as_bytes())
             lines.append(judge("to-trigger-runner/input-only-field", "to-trigger-runner", frame, ["TaskInstanceDTO.executor_config"]))
+
+    # A key that is not a string inside a nested model: an unknown key, ignored or refused as
+    # the model's policy says (msgspec hands pydantic any key inside the body).
+    for channel, tag, path in [
+        ("to-task", "AssetEventsResult", ("asset_events", 0)),
+        ("task", "SucceedTask", ("task_outlets", 0)),
+    ]:
+        for found, msg in corpus_messages(channel) + [(t, m) for t, m in all_messages(channel)]:
+            if found != tag:
+                continue
+            body = msg.model_dump()
+            inner = body
+            try:
+                for step in path:
+                    inner = inner[step]
+            except (KeyError, IndexError, TypeError):
+                continue
+            inner[7] = "an integer key"
+            n += 1
+            frame_obj = (_GF.SDK.RequestFrame(id=n, body=body, context_carrier=None)
+                         if channel in _GF.REQUEST_CHANNELS else _GF.SDK.ResponseFrame(id=n, body=body))
+            lines.append(judge(f"{channel}/{tag}/integer-key-in-nested-model", channel,
+                               bytes(frame_obj.as_bytes()), []))
+            break
 
     fields = any_typed_fields()
     covered = {f for line in lines if line["accepted"] for f in line["fields"]}
