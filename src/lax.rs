@@ -544,7 +544,26 @@ macro_rules! converting {
 }
 
 converting!(DateTimeDe, ToDateTime);
-converting!(DurationDe, ToDuration);
+
+/// A duration, read as [`ToDuration`] converts it; on a frame (`validate_python`) a boolean is
+/// also a number of seconds, as Python's `bool` is an `int`, while JSON refuses it.
+struct DurationDe<D>(D);
+
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for DurationDe<D> {
+    type Error = D::Error;
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        let frame = !self.0.is_human_readable();
+        self.0.deserialize_any(ToDuration(visitor, frame))
+    }
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+        byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map struct
+        enum identifier ignored_any
+    }
+    fn is_human_readable(&self) -> bool {
+        self.0.is_human_readable()
+    }
+}
 
 /// How pydantic reads unix timestamps: seconds, or milliseconds beyond 2e10 in magnitude, in
 /// UTC.
@@ -661,7 +680,8 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for ToDateTime<V> {
 
 /// A duration: also from pydantic's other spellings, `"01:00:00"`, `"1 day, 01:00:00"`, `"1d"`
 /// (`duration-clock-string`), handed to the duration's own visitor as ISO 8601 text.
-struct ToDuration<V>(V);
+/// `.1`: the value came on a frame, where pydantic reads Python objects.
+struct ToDuration<V>(V, bool);
 
 impl<'de, V: Visitor<'de>> Visitor<'de> for ToDuration<V> {
     type Value = V::Value;
@@ -684,8 +704,14 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for ToDuration<V> {
     fn visit_string<E: de::Error>(self, v: String) -> Result<V::Value, E> {
         self.visit_str(&v)
     }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<V::Value, E> {
+        match self.1 {
+            true => self.0.visit_u64(u64::from(v)),
+            false => self.0.visit_bool(v),
+        }
+    }
     bytes_as_text!();
-    forward_visits!(bool i64 u64 i128 u128 f64 none unit enum some newtype_struct seq map);
+    forward_visits!(i64 u64 i128 u128 f64 none unit enum some newtype_struct seq map);
 }
 
 /// A named tuple, from an array or (as pydantic also reads it) from an object holding exactly

@@ -66,6 +66,7 @@ const LAX_EDGES: &[(&str, &str)] = &[
     ("datetime/int-epoch", "datetime-from-unix-seconds"),
     ("body/str-as-bin", "str-from-bin"),
     ("uuid/bin16", "uuid-from-bin"),
+    ("duration/bool", "duration-from-bool"),
 ];
 
 fn readme_lists(label: &str) -> bool {

@@ -554,6 +554,9 @@ def request_edges() -> list[tuple[str, bytes]]:
         ("uuid/str36", [7, {"ti_id": str(TI_ID), "type": "GetPrevSuccessfulDagRun"}, None]),
         ("uuid/hex32", [7, {"ti_id": TI_ID.hex, "type": "GetPrevSuccessfulDagRun"}, None]),
         ("uuid/bin15", [7, {"ti_id": TI_ID.bytes[:15], "type": "GetPrevSuccessfulDagRun"}, None]),
+        # Python's bool is an int: a timedelta field takes it as seconds on the frame path.
+        ("duration/bool", [7, {"state": "awaiting_input", "timeout": True, "next_method": "resume",
+                               "type": "AwaitInputTask"}, None]),
     ]
     out = [(name, with_prefix(enc(obj))) for name, obj in cases]
     # Trailing bytes inside the declared length: msgspec refuses them.

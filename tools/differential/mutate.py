@@ -1061,6 +1061,8 @@ def coercion_label(inp, exp) -> str:
         return f"datetime-from-{ti}"
     if te == "string" and ti in ("int", "float") and GC.parse_duration(exp, GC.DURATION_ANY) is not None:
         return "duration-from-seconds"
+    if te == "string" and ti == "bool" and GC.parse_duration(exp, GC.DURATION_ANY) is not None:
+        return "duration-from-bool"
     if te == "string" and ti == "string":
         if GC.parse_duration(exp, GC.DURATION_ANY) is not None:
             return "duration-clock-string" if ":" in inp else "duration-other-spelling"
@@ -1315,6 +1317,9 @@ def generate_channel(channel: str, count: int, args, channel_tags: dict, classes
                 # as it would read if the first duplicate won.
                 alt = next((a.first_wins for a in applied if a.first_wins is not None), None)
                 dup = alt is not None and not judge.canonical_json(json_text(alt))
+                # Two different `type` tags: Rust reads the last as the tag, as pydantic does,
+                # and refuses the model when the earlier one does not match it.
+                dup = dup or any(a.name == "duplicate-key-other-valid:type" for a in applied)
                 out["json"].append(judge.json_case(record, text, dup))
         if "msgpack" in encodings and len(out["json"]) + len(out["msgpack"]) < count:
             frame_id = len(out["msgpack"])
