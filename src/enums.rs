@@ -7,8 +7,11 @@
 use serde::Serialize;
 
 /// Defines a closed string enum whose serde and strum spellings are the given wire strings.
+/// `python: Enum` or `python: Literal` says what the Python side types it as: pydantic's lax
+/// mode reads msgpack bin holding text as an `Enum` member, never as a `Literal` value.
 macro_rules! string_enum {
     (
+        python: $python:ident,
         $(#[doc = $doc:literal])*
         pub enum $name:ident {
             $( $(#[doc = $vdoc:literal])* $variant:ident = $wire:literal, )*
@@ -42,7 +45,11 @@ macro_rules! string_enum {
                         v.parse().map_err(|_| E::unknown_variant(v, $name::VALUES))
                     }
                 }
-                deserializer.deserialize_str(WireValue)
+                // An identifier is left as sent by lax mode; a `str` may be bin read as text.
+                match stringify!($python) {
+                    "Literal" => deserializer.deserialize_identifier(WireValue),
+                    _ => deserializer.deserialize_str(WireValue),
+                }
             }
         }
 
@@ -77,6 +84,7 @@ macro_rules! string_enum {
 }
 
 string_enum! {
+    python: Enum,
     /// Every state a task instance can be in (`TaskInstanceState`, the same in the SDK and core).
     pub enum TaskInstanceState {
         /// The task vanished from the DAG.
@@ -109,6 +117,7 @@ string_enum! {
 }
 
 string_enum! {
+    python: Literal,
     /// The states a [`TaskState`](crate::TaskState) message may report: the terminal states that
     /// do not go through a dedicated message.
     pub enum TaskStateOutcome {
@@ -132,6 +141,7 @@ impl From<TaskStateOutcome> for TaskInstanceState {
 }
 
 string_enum! {
+    python: Enum,
     /// The state a trigger's task-end event ends its task in.
     pub enum TaskEndState {
         /// `TaskSuccessEvent`.
@@ -144,6 +154,7 @@ string_enum! {
 }
 
 string_enum! {
+    python: Enum,
     /// The state of a DAG run (`DagRunState`).
     pub enum DagRunState {
         /// Waiting to start.
@@ -158,6 +169,7 @@ string_enum! {
 }
 
 string_enum! {
+    python: Enum,
     /// What created a DAG run (`DagRunType`).
     pub enum DagRunType {
         /// A backfill.
@@ -176,6 +188,7 @@ string_enum! {
 }
 
 string_enum! {
+    python: Enum,
     /// The kind of failure an [`ErrorResponse`](crate::ErrorResponse) reports (`ErrorType`).
     pub enum ErrorType {
         /// The requested connection does not exist.
@@ -209,6 +222,7 @@ impl Default for ErrorType {
 }
 
 string_enum! {
+    python: Literal,
     /// Which notification an [`EmailRequest`](crate::EmailRequest) asks for.
     pub enum EmailType {
         /// The task failed.
@@ -226,6 +240,7 @@ impl Default for EmailType {
 }
 
 string_enum! {
+    python: Enum,
     /// The terminal state a callback reports (`CallbackTerminalState`).
     pub enum CallbackTerminalState {
         /// The callback ran to completion.

@@ -54,7 +54,8 @@ pub struct ExpectStr(pub &'static str);
 impl<'de> DeserializeSeed<'de> for ExpectStr {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_str(self)
+        // As an identifier: lax mode leaves it as sent, as pydantic reads no bytes as a literal.
+        deserializer.deserialize_identifier(self)
     }
 }
 

@@ -374,6 +374,7 @@ impl JsonValue {
                 .min(limits.max_value_depth()),
             max_string: limits.max_string_len(),
             max_items: limits.max_collection_len(),
+            bin_keys: limits.lax(),
         };
         let mut rest = *input;
         // The text is rarely shorter than the msgpack it comes from, but `rest` may hold much
@@ -498,6 +499,8 @@ struct Bounds {
     room: usize,
     max_string: usize,
     max_items: usize,
+    /// Lax mode: a map key that is bin holding UTF-8 is that text (`map-key-from-bytes`).
+    bin_keys: bool,
 }
 
 /// An array or map [`write_msgpack_as_json`] has opened: how many of its items are not yet
@@ -722,6 +725,7 @@ fn write_key(input: &mut &[u8], out: &mut Vec<u8>, bounds: &Bounds) -> Result<()
     let len = match marker {
         0xa0..=0xbf => usize::from(marker & 0x1f),
         0xd9..=0xdb => take_len(input, marker - 0xd9)?,
+        0xc4..=0xc6 if bounds.bin_keys => take_len(input, marker - 0xc4)?,
         _ => return Err(Refusal::KeyNotString),
     };
     write_string(input, out, len, true, bounds)
@@ -1324,6 +1328,7 @@ mod tests {
             room: 4,
             max_string: usize::MAX,
             max_items: usize::MAX,
+            bin_keys: false,
         };
         write_msgpack_as_json(&mut input, &mut out, &bounds).unwrap();
         assert_eq!(bytes.len() - input.len(), value_len);
