@@ -7,8 +7,9 @@
 use serde::Serialize;
 
 /// Defines a closed string enum whose serde and strum spellings are the given wire strings.
-/// `python: Enum` or `python: Literal` says what the Python side types it as: pydantic's lax
-/// mode reads msgpack bin holding text as an `Enum` member, never as a `Literal` value.
+/// `python: StrEnum`, `Enum` or `Literal` says what the Python side types it as: pydantic's lax
+/// mode reads msgpack bin holding text as a member of an enum that subclasses `str`, never as a
+/// plain `Enum` member or a `Literal` value.
 macro_rules! string_enum {
     (
         python: $python:ident,
@@ -47,8 +48,8 @@ macro_rules! string_enum {
                 }
                 // An identifier is left as sent by lax mode; a `str` may be bin read as text.
                 match stringify!($python) {
-                    "Literal" => deserializer.deserialize_identifier(WireValue),
-                    _ => deserializer.deserialize_str(WireValue),
+                    "StrEnum" => deserializer.deserialize_str(WireValue),
+                    _ => deserializer.deserialize_identifier(WireValue),
                 }
             }
         }
@@ -84,7 +85,7 @@ macro_rules! string_enum {
 }
 
 string_enum! {
-    python: Enum,
+    python: StrEnum,
     /// Every state a task instance can be in (`TaskInstanceState`, the same in the SDK and core).
     pub enum TaskInstanceState {
         /// The task vanished from the DAG.
@@ -141,7 +142,7 @@ impl From<TaskStateOutcome> for TaskInstanceState {
 }
 
 string_enum! {
-    python: Enum,
+    python: StrEnum,
     /// The state a trigger's task-end event ends its task in.
     pub enum TaskEndState {
         /// `TaskSuccessEvent`.
@@ -154,7 +155,7 @@ string_enum! {
 }
 
 string_enum! {
-    python: Enum,
+    python: StrEnum,
     /// The state of a DAG run (`DagRunState`).
     pub enum DagRunState {
         /// Waiting to start.
@@ -169,7 +170,7 @@ string_enum! {
 }
 
 string_enum! {
-    python: Enum,
+    python: StrEnum,
     /// What created a DAG run (`DagRunType`).
     pub enum DagRunType {
         /// A backfill.

@@ -242,6 +242,32 @@ impl Serialize for TriggerEvent {
     }
 }
 
+/// A key of a trigger event object. Python builds the event with the keys as keyword arguments,
+/// so only a string will do: read as an identifier, which lax mode leaves as sent.
+struct EventKey<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for EventKey<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = EventKey<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string key (keyword arguments must be strings)")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<EventKey<'de>, E> {
+                Ok(EventKey(std::borrow::Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<EventKey<'de>, E> {
+                Ok(EventKey(std::borrow::Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<EventKey<'de>, E> {
+                Ok(EventKey(std::borrow::Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_identifier(KeyVisitor)
+    }
+}
+
 impl<'de> Deserialize<'de> for TriggerEvent {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct EventVisitor;
@@ -254,7 +280,7 @@ impl<'de> Deserialize<'de> for TriggerEvent {
                 let mut payload: Option<AnyValue> = None;
                 let mut state: Option<TaskInstanceState> = None;
                 let mut xcoms: Option<JsonValue> = None;
-                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                while let Some(EventKey(key)) = map.next_key()? {
                     match &*key {
                         "payload" => payload = Some(map.next_value()?),
                         "task_instance_state" => state = Some(map.next_value()?),
