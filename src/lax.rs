@@ -31,6 +31,12 @@ pub(crate) const TRIGGER_EVENT_ENTRY: &str = "TriggerEventEntry";
 /// The fields of that named tuple, in order.
 const TRIGGER_EVENT_ENTRY_FIELDS: &[&str] = &["trigger_id", "event", "persist_seq"];
 
+/// The fields, in order, of the named tuple that a tuple struct called `name` mirrors, which
+/// lax mode also reads from an object of those fields (`namedtuple-from-object`).
+pub(crate) fn named_tuple_fields(name: &str) -> Option<&'static [&'static str]> {
+    (name == TRIGGER_EVENT_ENTRY).then_some(TRIGGER_EVENT_ENTRY_FIELDS)
+}
+
 /// Forwards the listed `visit_*` methods of a wrapping visitor to the wrapped one, `self.0`.
 macro_rules! forward_visits {
     ($($kind:ident)*) => {$( forward_visits!(@one $kind); )*};
@@ -178,12 +184,12 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Lax<D> {
         len: usize,
         visitor: V,
     ) -> Result<V::Value, D::Error> {
-        if name == TRIGGER_EVENT_ENTRY {
-            // pydantic reads a named tuple from an object of its fields too.
-            return self.0.deserialize_any(NamedTuple {
-                visitor,
-                fields: TRIGGER_EVENT_ENTRY_FIELDS,
-            });
+        if let Some(fields) = named_tuple_fields(name)
+            && self.0.is_human_readable()
+        {
+            // pydantic reads a named tuple from an object of its fields too. The msgpack
+            // deserializer does so itself in lax mode (it can step over values unread).
+            return self.0.deserialize_any(NamedTuple { visitor, fields });
         }
         self.0.deserialize_tuple_struct(name, len, Within(visitor))
     }
@@ -714,9 +720,10 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for ToDuration<V> {
     forward_visits!(i64 u64 i128 u128 f64 none unit enum some newtype_struct seq map);
 }
 
-/// A named tuple, from an array or (as pydantic also reads it) from an object holding exactly
-/// its fields (`namedtuple-from-object`). The object is read as it streams, so its keys must
-/// come in field order; the error says so otherwise.
+/// A named tuple, from a JSON array or (as pydantic also reads it) from a JSON object holding
+/// exactly its fields, in any order (`namedtuple-from-object`; a repeated field takes its last
+/// value). The object's values are kept as text until every key is known, then read in field
+/// order.
 struct NamedTuple<V> {
     visitor: V,
     fields: &'static [&'static str],
@@ -730,11 +737,22 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for NamedTuple<V> {
     fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<V::Value, A::Error> {
         self.visitor.visit_seq(Access(seq))
     }
-    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
-        self.visitor.visit_seq(Fields {
-            map,
-            fields: self.fields,
-            next: 0,
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<V::Value, A::Error> {
+        let mut values: Vec<Option<&'de serde_json::value::RawValue>> =
+            vec![None; self.fields.len()];
+        while let Some(key) = map.next_key::<String>()? {
+            match self.fields.iter().position(|field| *field == key) {
+                Some(at) => values[at] = Some(map.next_value()?),
+                None => return Err(de::Error::unknown_field(&key, self.fields)),
+            }
+        }
+        let mut items = Vec::with_capacity(values.len());
+        for (field, value) in self.fields.iter().zip(values) {
+            items.push(value.ok_or_else(|| de::Error::missing_field(field))?);
+        }
+        self.visitor.visit_seq(RawItems {
+            items: items.into_iter(),
+            error: std::marker::PhantomData,
         })
     }
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<V::Value, E> {
@@ -763,40 +781,40 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for NamedTuple<V> {
     }
 }
 
-/// The values of an object's fields, as the items of the named tuple they make up.
-struct Fields<A> {
-    map: A,
-    fields: &'static [&'static str],
-    next: usize,
+/// JSON values kept as text, read in lax mode as the items of an array.
+struct RawItems<'de, E> {
+    items: std::vec::IntoIter<&'de serde_json::value::RawValue>,
+    error: std::marker::PhantomData<E>,
 }
 
-impl<'de, A: de::MapAccess<'de>> de::SeqAccess<'de> for Fields<A> {
-    type Error = A::Error;
+impl<'de, E: de::Error> de::SeqAccess<'de> for RawItems<'de, E> {
+    type Error = E;
     fn next_element_seed<T: DeserializeSeed<'de>>(
         &mut self,
         seed: T,
-    ) -> Result<Option<T::Value>, A::Error> {
-        let want = self.fields.get(self.next).copied();
-        match (self.map.next_key::<String>()?, want) {
-            (None, None) => Ok(None),
-            (None, Some(field)) => Err(de::Error::missing_field(field)),
-            (Some(key), Some(field)) if key == field => {
-                self.next += 1;
-                self.map.next_value_seed(Seed(seed)).map(Some)
-            }
-            (Some(key), Some(_)) if self.fields.contains(&key.as_str()) => {
-                Err(de::Error::custom(format_args!(
-                    "lax mode reads this object as a named tuple only with its keys in the \
-                     order {:?}: `{key}` came early",
-                    self.fields
-                )))
-            }
-            (Some(key), _) => Err(de::Error::unknown_field(&key, self.fields)),
+    ) -> Result<Option<T::Value>, E> {
+        match self.items.next() {
+            Some(raw) => read_raw(raw, seed).map(Some),
+            None => Ok(None),
         }
     }
     fn size_hint(&self) -> Option<usize> {
-        Some(self.fields.len() - self.next)
+        Some(self.items.len())
     }
+}
+
+/// Reads a JSON value kept as text with `seed`, in lax mode.
+fn read_raw<'de, T: DeserializeSeed<'de>, E: de::Error>(
+    raw: &'de serde_json::value::RawValue,
+    seed: T,
+) -> Result<T::Value, E> {
+    // The whole body was checked against the limits before any field was decoded, so the
+    // value may be read without serde_json's own nesting limit.
+    let mut json = crate::value::checked_json(raw.get());
+    Seed(seed)
+        .deserialize(&mut json)
+        .and_then(|value| json.end().map(|()| value))
+        .map_err(E::custom)
 }
 
 /// Reads a JSON object's entries as text, keeps the last value of each key, and hands the
@@ -849,14 +867,7 @@ impl<'de, E: de::Error> de::MapAccess<'de> for Buffered<'de, E> {
             .value
             .take()
             .ok_or_else(|| E::custom("a value was asked for before its key"))?;
-        // The whole body was checked against the limits before any field was decoded, so the
-        // value may be read without serde_json's own nesting limit.
-        let mut json = crate::value::checked_json(raw.get());
-        let value = Seed(seed)
-            .deserialize(&mut json)
-            .and_then(|value| json.end().map(|()| value))
-            .map_err(E::custom)?;
-        Ok(value)
+        read_raw(raw, seed)
     }
     fn size_hint(&self) -> Option<usize> {
         Some(self.entries.len())

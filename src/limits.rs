@@ -113,7 +113,8 @@ impl Limits {
     /// with pydantic's result, as a drop-in replacement for the Python supervisor must:
     /// numbers and booleans from text and from each other, unix timestamps and plain dates for
     /// date-times, `"01:00:00"` for durations, msgpack bin holding text, a trigger event entry
-    /// as an object, and (in JSON) a model's duplicate keys where an earlier value is invalid.
+    /// as an object, and duplicate keys where an earlier value is invalid (a model's in JSON,
+    /// any map's on a frame).
     /// What pydantic refuses is refused in both modes. Limits apply the same way.
     ///
     /// ```

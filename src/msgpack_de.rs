@@ -237,6 +237,18 @@ impl<'de, 'l> Deserializer<'de, 'l> {
         // A map read outside any other is the body itself.
         let body = self.depth == 0;
         self.open(len)?;
+        if self.limits.lax()
+            && let Some(entries) = self.deduplicated(len)?
+        {
+            let value = visitor.visit_map(Replay {
+                parent: self,
+                entries: entries.into_iter(),
+                value: None,
+                body,
+            });
+            self.depth -= 1;
+            return value;
+        }
         let mut access = Items {
             de: self,
             left: len,
@@ -248,6 +260,91 @@ impl<'de, 'l> Deserializer<'de, 'l> {
         match left {
             0 => Ok(value),
             _ => Err(de::Error::invalid_length(len, &"fewer entries in the map")),
+        }
+    }
+
+    /// The entries of a map of `len` entries (opened already) as msgspec builds its dict: a
+    /// repeated key keeps its first place and takes its last value. `None` (nothing read) when
+    /// no key repeats; otherwise the map is stepped over, each key and value checked as the
+    /// body scan checks them.
+    ///
+    /// Lax mode reads maps so (`duplicate-key-last-wins`): pydantic validates the dict msgspec
+    /// built, so an earlier duplicate is never validated. Strict mode validates each value as
+    /// it is read (README, "Deliberate differences").
+    fn deduplicated(&mut self, len: usize) -> Result<Option<Vec<Entry<'de>>>, Error> {
+        let mut rest = self.input;
+        let mut entries: Vec<Entry<'de>> = Vec::with_capacity(len.min(64));
+        let mut repeated = false;
+        for _ in 0..len {
+            let key = crate::msgpack::split_value(&mut rest, Scan::Body, self.limits, self.depth)?;
+            let value =
+                crate::msgpack::split_value(&mut rest, Scan::Body, self.limits, self.depth)?;
+            match entries.iter_mut().find(|(seen, _)| same_key(seen, key)) {
+                Some(entry) => {
+                    entry.1 = value;
+                    repeated = true;
+                }
+                None => entries.push((key, value)),
+            }
+        }
+        if !repeated {
+            return Ok(None);
+        }
+        self.input = rest;
+        Ok(Some(entries))
+    }
+
+    /// A named tuple read from a map of its fields, in any order (`namedtuple-from-object`,
+    /// lax mode only): the fields' values, in field order, as the items of an array.
+    fn named_tuple_from_map<V: Visitor<'de>>(
+        &mut self,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        let marker = self.byte()?;
+        let len = match marker {
+            0x80..=0x8f => usize::from(marker & 0x0f),
+            0xde => self.be(2)? as usize,
+            _ => self.be(4)? as usize,
+        };
+        self.open(len)?;
+        let mut values: Vec<Option<&'de [u8]>> = vec![None; fields.len()];
+        for _ in 0..len {
+            let key = self.skip()?;
+            let value = self.skip()?;
+            let name = crate::msgpack::read_str(&mut &key[..]).ok().flatten();
+            match name.and_then(|name| fields.iter().position(|field| *field == name)) {
+                // A repeated field takes its last value, as in the dict msgspec builds.
+                Some(at) => values[at] = Some(value),
+                None => {
+                    return Err(de::Error::unknown_field(
+                        name.unwrap_or("(not a string)"),
+                        fields,
+                    ));
+                }
+            }
+        }
+        let mut items = Vec::with_capacity(fields.len());
+        for (field, value) in fields.iter().zip(values) {
+            items.push(value.ok_or_else(|| <Error as de::Error>::missing_field(field))?);
+        }
+        let value = visitor.visit_seq(ReplayItems {
+            parent: self,
+            items: items.into_iter(),
+        });
+        self.depth -= usize::from(len > 0);
+        value
+    }
+
+    /// A deserializer for `input`, a value taken from inside this one: same limits, depth and
+    /// mode.
+    fn inner(&self, input: &'de [u8]) -> Self {
+        Self {
+            input,
+            limits: self.limits,
+            depth: self.depth,
+            tag: None,
+            free_form: self.free_form,
         }
     }
 
@@ -313,6 +410,86 @@ impl<'de> de::MapAccess<'de> for Items<'_, 'de, '_> {
     }
     fn size_hint(&self) -> Option<usize> {
         Some(self.left)
+    }
+}
+
+/// Values taken from a map, read as the items of an array (see
+/// [`Deserializer::named_tuple_from_map`]).
+struct ReplayItems<'a, 'de, 'l> {
+    parent: &'a mut Deserializer<'de, 'l>,
+    items: std::vec::IntoIter<&'de [u8]>,
+}
+
+impl<'de> de::SeqAccess<'de> for ReplayItems<'_, 'de, '_> {
+    type Error = Error;
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Error> {
+        let Some(item) = self.items.next() else {
+            return Ok(None);
+        };
+        let mut de = self.parent.inner(item);
+        seed.deserialize(&mut de).map(Some)
+    }
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.items.len())
+    }
+}
+
+/// Whether two encoded map keys are the same key to Python: strings by their text (msgpack has
+/// several encodings of one string), anything else by its bytes.
+fn same_key(a: &[u8], b: &[u8]) -> bool {
+    fn text(mut key: &[u8]) -> Option<&str> {
+        crate::msgpack::read_str(&mut key).ok().flatten()
+    }
+    match (text(a), text(b)) {
+        (Some(a), Some(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+/// A map entry as encoded: its key and its value.
+type Entry<'de> = (&'de [u8], &'de [u8]);
+
+/// The entries [`Deserializer::deduplicated`] kept, each read by a deserializer of its own.
+struct Replay<'a, 'de, 'l> {
+    parent: &'a mut Deserializer<'de, 'l>,
+    entries: std::vec::IntoIter<Entry<'de>>,
+    value: Option<&'de [u8]>,
+    /// Whether this is the body map, whose `"type"` value is noted.
+    body: bool,
+}
+
+impl<'de> de::MapAccess<'de> for Replay<'_, 'de, '_> {
+    type Error = Error;
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
+        let Some((key, value)) = self.entries.next() else {
+            return Ok(None);
+        };
+        if self.body && !matches!(key.first(), Some(0xa0..=0xbf | 0xd9..=0xdb)) {
+            return Err(crate::msgpack::KEY_NOT_A_STRING.into());
+        }
+        if self.body && crate::msgpack::is_type_key(key) {
+            self.parent.tag = Some(value);
+        }
+        self.value = Some(value);
+        let mut de = self.parent.inner(key);
+        seed.deserialize(&mut de).map(Some)
+    }
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
+        let value = self
+            .value
+            .take()
+            .ok_or_else(|| Error("a map value was asked for before its key".into()))?;
+        let mut de = self.parent.inner(value);
+        seed.deserialize(&mut de)
+    }
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.entries.len())
     }
 }
 
@@ -386,7 +563,23 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de, '_> {
 
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf unit
-        unit_struct seq tuple tuple_struct map struct identifier
+        unit_struct seq tuple map struct identifier
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        if self.limits.lax()
+            && let Some(fields) = crate::lax::named_tuple_fields(name)
+            && let Some(&marker) = self.input.first()
+            && matches!(marker, 0x80..=0x8f | 0xde | 0xdf)
+        {
+            return self.named_tuple_from_map(fields, visitor);
+        }
+        self.any(visitor)
     }
 }
 

@@ -1198,6 +1198,9 @@ class TypeCases:
                 self.mutate("namedtuple-from-object", s.path + (0,),
                             lambda m, p, old: set_at(m, p, dict(zip(names, old))), "lax", True,
                             coercion="namedtuple-from-object")
+                self.mutate("namedtuple-from-object-reordered", s.path + (0,),
+                            lambda m, p, old: set_at(m, p, dict(reversed(list(zip(names, old))))),
+                            "lax", True, coercion="namedtuple-from-object")
             if ik in ("tuple", "union"):
                 value = get_at(self.canonical["full"], s.path)
                 pairs = [j for j, e in enumerate(value or []) if isinstance(e, list) and len(e) == 2

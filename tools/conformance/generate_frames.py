@@ -465,7 +465,8 @@ def ext_ts(nanos: int, secs: int, size: int):
     return SDK.msgspec.msgpack.Ext(-1, data)
 
 
-def request_edges() -> list[tuple[str, bytes]]:
+def request_edges() -> list[tuple[str, bytes, str]]:
+    """Irregular request frames: (case, frame, channel whose supervisor judges it)."""
     enc = SDK.msgspec.msgpack.encode
     get_conn = {"conn_id": "postgres_default", "type": "GetConnection"}
 
@@ -558,10 +559,51 @@ def request_edges() -> list[tuple[str, bytes]]:
         ("duration/bool", [7, {"state": "awaiting_input", "timeout": True, "next_method": "resume",
                                "type": "AwaitInputTask"}, None]),
     ]
-    out = [(name, with_prefix(enc(obj))) for name, obj in cases]
+    out = [(name, with_prefix(enc(obj)), "task") for name, obj in cases]
     # Trailing bytes inside the declared length: msgspec refuses them.
-    out.append(("shape/trailing-byte", with_prefix(enc([7, get_conn, None]) + b"\xc0")))
+    out.append(("shape/trailing-byte", with_prefix(enc([7, get_conn, None]) + b"\xc0"), "task"))
+
+    # Maps with a repeated key, which no Python encoder writes: msgspec builds a dict, where the
+    # key keeps its first place and takes its last value, before pydantic sees it.
+    def raw_map(*pairs) -> bytes:
+        assert len(pairs) < 16
+        return bytes([0x80 | len(pairs)]) + b"".join(
+            enc(k) + (v if isinstance(v, Raw) else enc(v)) for k, v in pairs)
+
+    def request(body: bytes, channel: str = "task") -> tuple[bytes, str]:
+        return with_prefix(b"\x93" + enc(7) + body + enc(None)), channel
+
+    outlet = raw_map(("name", 5), ("uri", "s3://bucket/sales"), ("name", "sales"), ("type", "Asset"))
+    event = {"payload": {"status": "success", "count": 3}}
+    for name, (frame, channel) in [
+        ("body/duplicate-key-both-valid", request(raw_map(
+            ("conn_id", "first"), ("type", "GetConnection"), ("conn_id", "postgres_default")))),
+        ("body/duplicate-key-earlier-invalid", request(raw_map(
+            ("conn_id", 5), ("type", "GetConnection"), ("conn_id", "postgres_default")))),
+        ("body/duplicate-key-later-invalid", request(raw_map(
+            ("conn_id", "postgres_default"), ("type", "GetConnection"), ("conn_id", 5)))),
+        ("body/duplicate-type-key", request(raw_map(
+            ("type", "GetVariable"), ("conn_id", "postgres_default"), ("type", "GetConnection")))),
+        ("body/duplicate-nested-key-earlier-invalid", request(raw_map(
+            ("state", "success"), ("end_date", "2026-11-22T10:00:00Z"), ("task_outlets", Raw(b"\x91" + outlet)),
+            ("outlet_events", []), ("type", "SucceedTask")))),
+        ("trigger/event-entry-as-map-in-order", request(enc({"type": "TriggerStateChanges", "events": [
+            {"trigger_id": 17, "event": event, "persist_seq": 5}], "finished": None, "failures": None}), "trigger")),
+        ("trigger/event-entry-as-map-out-of-order", request(enc({"type": "TriggerStateChanges", "events": [
+            {"persist_seq": None, "event": event, "trigger_id": 17}], "finished": None, "failures": None}),
+            "trigger")),
+        ("trigger/event-entry-as-map-missing-field", request(enc({"type": "TriggerStateChanges", "events": [
+            {"event": event, "trigger_id": 17}], "finished": None, "failures": None}), "trigger")),
+        ("trigger/event-entry-as-map-unknown-field", request(enc({"type": "TriggerStateChanges", "events": [
+            {"trigger_id": 17, "event": event, "persist_seq": 5, "extra": 1}], "finished": None,
+            "failures": None}), "trigger")),
+    ]:
+        out.append((name, frame, channel))
     return out
+
+
+class Raw(bytes):
+    """Bytes spliced into a hand-built map as an already encoded value."""
 
 
 def response_edges() -> list[tuple[str, bytes]]:
@@ -671,9 +713,9 @@ def id_exchanges() -> list[dict]:
     return out
 
 
-def judge_request_edge(name: str, frame: bytes) -> dict:
-    _, msg, err = supervisor_read(frame, "task")
-    return {"case": name, "frame": frame.hex(), "accepted": err is None,
+def judge_request_edge(name: str, frame: bytes, channel: str) -> dict:
+    _, msg, err = supervisor_read(frame, channel)
+    return {"case": name, "channel": channel, "frame": frame.hex(), "accepted": err is None,
             "expected": json_dump(msg) if msg is not None else None, "python_error": err}
 
 
@@ -719,7 +761,7 @@ def main() -> int:
 
     for fname, edges, judge in (("request-edges.jsonl", request_edges(), judge_request_edge),
                                 ("response-edges.jsonl", response_edges(), judge_response_edge)):
-        records = [judge(name, frame) for name, frame in edges]
+        records = [judge(*edge) for edge in edges]
         write_lines(args.out / fname, [dumps(r) for r in records])
         files[fname] = {"frames": len(records), "accepted": sum(r["accepted"] for r in records),
                         "rejected": sum(not r["accepted"] for r in records)}
