@@ -103,10 +103,11 @@ pub enum ClientError {
 /// What a frame read while waiting for the reply to request `id` means: `Some` result for the
 /// caller, or `None` for a late reply to a request given up earlier (skipped; read on).
 /// `read` is the frame's payload, or the error of reading it.
-fn on_frame<R: Reply>(
+fn on_frame<R>(
     given_up: &mut HashSet<FrameId>,
     id: FrameId,
     read: Result<&[u8], FrameError>,
+    decode: &mut Option<impl FnOnce(Option<&[u8]>) -> Result<R, DecodeError>>,
 ) -> Option<Result<R, ClientError>> {
     let raw = match read.and_then(split_response) {
         Ok(raw) => raw,
@@ -139,7 +140,8 @@ fn on_frame<R: Reply>(
     if let Some(error) = raw.error {
         return Some(Err(ClientError::Failed { id, error }));
     }
-    Some(R::from_body(raw.body).map_err(|error| ClientError::InvalidReply { id, error }))
+    let decode = decode.take()?;
+    Some(decode(raw.body).map_err(|error| ClientError::InvalidReply { id, error }))
 }
 
 /// A blocking client for channel `C` over a stream (fd 0 of a child process).
@@ -196,6 +198,22 @@ impl<C: Channel, S: Read + Write> Client<C, S> {
         M: Request,
         C: Permits<M>,
     {
+        self.send_with(message, M::Response::from_body)
+    }
+
+    /// Sends `message` and reads its reply's body with `decode` instead of the request's own
+    /// [`Reply`] type: for a reply read another way, such as
+    /// [`decode_xcom_value`](crate::decode::decode_xcom_value), which reads an XCom straight
+    /// into a Rust type.
+    pub fn send_with<M, R>(
+        &mut self,
+        message: M,
+        decode: impl FnOnce(Option<&[u8]>) -> Result<R, DecodeError>,
+    ) -> Result<R, ClientError>
+    where
+        M: Request,
+        C: Permits<M>,
+    {
         let id = self.next_id;
         self.next_id = id.wrapping_next();
         self.write_buffer.clear();
@@ -209,6 +227,7 @@ impl<C: Channel, S: Read + Write> Client<C, S> {
             .write_all(&self.write_buffer)
             .map_err(FrameError::from)?;
         self.stream.flush().map_err(FrameError::from)?;
+        let mut decode = Some(decode);
         loop {
             let read = match read_payload_into(
                 &mut self.stream,
@@ -219,7 +238,7 @@ impl<C: Channel, S: Read + Write> Client<C, S> {
                 Ok(false) => return Err(ClientError::Closed(id)),
                 Err(err) => Err(err),
             };
-            if let Some(result) = on_frame(&mut self.given_up, id, read) {
+            if let Some(result) = on_frame(&mut self.given_up, id, read, &mut decode) {
                 return result;
             }
         }
@@ -301,6 +320,21 @@ mod tokio_client {
             M: Request,
             C: Permits<M>,
         {
+            self.send_with(message, M::Response::from_body).await
+        }
+
+        /// Sends `message` and reads its reply's body with `decode`; see
+        /// [`Client::send_with`].
+        pub async fn send_with<M, R>(
+            &mut self,
+            message: M,
+            decode: impl FnOnce(Option<&[u8]>) -> Result<R, DecodeError>,
+        ) -> Result<R, ClientError>
+        where
+            M: Request,
+            C: Permits<M>,
+        {
+            let mut decode = Some(decode);
             let id = self.next_id;
             self.next_id = id.wrapping_next();
             self.buffer.clear();
@@ -323,7 +357,7 @@ mod tokio_client {
                     Ok(false) => return Err(ClientError::Closed(id)),
                     Err(err) => Err(err),
                 };
-                if let Some(result) = on_frame(&mut self.given_up, id, read) {
+                if let Some(result) = on_frame(&mut self.given_up, id, read, &mut decode) {
                     return result;
                 }
             }

@@ -751,7 +751,60 @@ pub fn decode_msgpack_message<M: crate::model::Message>(body: &[u8]) -> Result<M
     Limits::DEFAULT.decode_msgpack_message(body)
 }
 
+/// Reads the body of an `XComResult` reply (the answer to `GetXCom`) with its `value` decoded
+/// straight into `T`, within [`Limits::DEFAULT`]; `None` when the value is nil (no such XCom).
+///
+/// [`XComResult`](crate::XComResult) keeps the value as JSON text, which a reader then parses
+/// again; this reads the msgpack once, into the type the caller wants. Use it with
+/// [`Client::send_with`](crate::client::Client::send_with). Bin is refused in the value, as in a
+/// `JsonValue`.
+pub fn decode_xcom_value<T: DeserializeOwned>(
+    body: Option<&[u8]>,
+) -> Result<Option<T>, DecodeError> {
+    Limits::DEFAULT.decode_xcom_value(body)
+}
+
 impl Limits {
+    /// [`decode_xcom_value`] within these limits.
+    pub fn decode_xcom_value<T: DeserializeOwned>(
+        &self,
+        body: Option<&[u8]>,
+    ) -> Result<Option<T>, DecodeError> {
+        const TYPE: &str = "XComResult";
+        #[derive(serde::Deserialize)]
+        struct Body<T> {
+            #[serde(rename = "type")]
+            tag: String,
+            value: Option<T>,
+        }
+        let invalid = |path: String, message: String| DecodeError::Invalid {
+            channel: TYPE,
+            type_tag: TYPE.into(),
+            path,
+            message,
+        };
+        let body = body.ok_or_else(|| DecodeError::Malformed {
+            channel: TYPE,
+            reason: "expected a reply body, got an empty reply".into(),
+        })?;
+        let mut deserializer = crate::msgpack_de::Deserializer::new(body, self);
+        let decoded: Body<T> =
+            serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+                let path = err.path().to_string();
+                invalid(path, err.into_inner().to_string())
+            })?;
+        deserializer
+            .end()
+            .map_err(|err| invalid(".".into(), err.to_string()))?;
+        if decoded.tag != TYPE {
+            return Err(invalid(
+                "type".into(),
+                format!("expected an {TYPE} reply, got `{}`", decoded.tag),
+            ));
+        }
+        Ok(decoded.value)
+    }
+
     /// [`decode_json`] within these limits.
     pub fn decode_json<U: Union>(&self, text: &str) -> Result<U, DecodeError> {
         use crate::json_scan::{Entries, Scanned, Tag, scan_object_entries};

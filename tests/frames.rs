@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use airflow_comms::frame::{
     FrameError, FrameId, RequestFrame, ResponseFrame, decode_request, decode_response,
-    encode_request, encode_response,
+    encode_request, encode_response, split_response,
 };
 use airflow_comms::{
     CallbackToSupervisor, DagProcessorToManager, Limits, TaskToSupervisor, ToDagProcessor, ToTask,
@@ -729,4 +729,44 @@ fn frames_in_lax_mode_match_the_sdk() {
     want.sort_unstable();
     lax_accepted.sort_unstable();
     assert_eq!(lax_accepted, want);
+}
+
+/// `decode_xcom_value` reads every `XComResult` the SDK's supervisor wrote straight into a Rust
+/// type, with the value the SDK's child decodes (nil: no XCom).
+#[test]
+fn xcom_values_read_straight_into_rust_types_as_the_sdk_reads_them() {
+    use airflow_comms::decode::decode_xcom_value;
+    let mut checked = 0;
+    for case in lines("to-task.jsonl") {
+        if case["expected"]["type"] != "XComResult" {
+            continue;
+        }
+        let label = case["case"].as_str().unwrap();
+        let bytes = unhex(case["frame"].as_str().unwrap());
+        let raw = split_response(payload(&bytes)).unwrap();
+        let value: Option<Value> =
+            decode_xcom_value(raw.body).unwrap_or_else(|err| panic!("{label}: {err}"));
+        assert_eq!(
+            value.unwrap_or(Value::Null),
+            case["expected"]["value"],
+            "{label}"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 3, "{checked}");
+    // Into a typed value, and the errors a caller gets.
+    let mut body = Vec::new();
+    let reply = airflow_comms::XComResult {
+        key: "return_value".into(),
+        value: airflow_comms::JsonValue::from_json_text("[1, -2, 3]").unwrap(),
+    };
+    encode_response(&ResponseFrame::<ToTask>::reply(7, reply), &mut body).unwrap();
+    let raw = split_response(&body[4..]).unwrap();
+    assert_eq!(
+        decode_xcom_value::<Vec<i64>>(raw.body).unwrap(),
+        Some(vec![1, -2, 3])
+    );
+    let err = decode_xcom_value::<Vec<String>>(raw.body).unwrap_err();
+    assert!(err.to_string().contains("value[0]"), "{err}");
+    assert!(decode_xcom_value::<Value>(None).is_err());
 }

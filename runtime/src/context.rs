@@ -3,6 +3,7 @@
 use std::io::{Read, Write};
 
 use airflow_comms::client::Client;
+use airflow_comms::decode::decode_xcom_value;
 use airflow_comms::request::{ConnectionReply, Request, VariableReply};
 use airflow_comms::union::Permits;
 use airflow_comms::{
@@ -155,29 +156,26 @@ impl TaskContext {
     }
 
     /// The XCom `key` of task `task_id` in this DAG run (the unmapped task instance), read as a
-    /// `T`; `None` when there is none (or it is `null`).
+    /// `T` straight from the supervisor's reply; `None` when there is none (or it is `null`).
     pub fn xcom_pull<T: DeserializeOwned>(
         &mut self,
         task_id: &str,
         key: &str,
     ) -> Result<Option<T>, CommsError> {
-        let result = self.read(GetXCom {
+        let request = GetXCom {
             key: key.into(),
             dag_id: self.startup.ti.dag_id.clone(),
             run_id: self.startup.ti.run_id.clone(),
             task_id: task_id.into(),
             map_index: None,
             include_prior_dates: false,
-        })?;
-        if result.value.is_null() {
-            return Ok(None);
-        }
-        serde_json::from_str(result.value.as_json_text())
-            .map(Some)
-            .map_err(|source| CommsError::Json {
+        };
+        // Read straight from the frame into `T`, without the JSON text `XComResult` keeps.
+        self.client
+            .send_with(request, decode_xcom_value::<T>)
+            .map_err(|source| CommsError::Client {
                 request: GetXCom::TYPE,
-                what: format!("XCom {key:?} of task {task_id:?}"),
-                source,
+                source: Box::new(source),
             })
     }
 
