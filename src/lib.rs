@@ -19,6 +19,7 @@
 //! | typed client, dispatch | [`client`], [`dispatch`], [`policy`] | the process side, the supervisor side, run-time narrowing |
 //! | run time | [`dynamic`], [`pipeline`] | channels chosen by name, pipelined request ids |
 //! | schemas | [`schema`] | JSON Schemas generated from the channel types |
+//! | bundles | [`bundle`] | executable bundles (bundle-spec 1.0): pack, read and verify, the manifest |
 //!
 //! The `airflow-comms` command line (the `cli/` package) is built on the public API only.
 //! Features: `tokio` (async codecs and client), `arbitrary` (arbitrary values of every message,
@@ -80,6 +81,7 @@
 pub mod arb;
 #[macro_use]
 pub mod model;
+pub mod bundle;
 pub mod enums;
 mod ext;
 pub mod messages;

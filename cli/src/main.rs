@@ -1,9 +1,10 @@
-//! `airflow-comms`: decode, encode and inspect Apache Airflow's supervisor comms protocol, and
-//! run a process under a mock supervisor.
+//! `airflow-comms`: decode, encode and inspect Apache Airflow's supervisor comms protocol, run a
+//! process under a mock supervisor, and pack executable bundles.
 //!
 //! Every protocol decision is the `airflow-comms` library's; this crate parses arguments, reads
 //! and writes files, and formats output.
 
+mod bundle;
 mod decode;
 mod encode;
 mod output;
@@ -13,6 +14,7 @@ mod supervise;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use airflow_comms::ChannelName;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -100,6 +102,41 @@ enum Command {
         /// The command to run, with fd 0 connected to the supervisor.
         #[arg(last = true, required = true, num_args = 1..)]
         command: Vec<String>,
+    },
+    /// Pack and inspect executable bundles, the files Airflow 3.3's ExecutableCoordinator runs
+    /// native tasks from (bundle-spec 1.0).
+    Bundle {
+        #[command(subcommand)]
+        command: BundleCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BundleCommand {
+    /// Append the DAG source, the manifest and the trailer to an executable. The manifest is what
+    /// `BINARY --airflow-metadata` prints, rewritten with sorted keys, quoted strings and
+    /// `digests`. The same inputs give the same bytes.
+    Pack {
+        /// The executable (a runtime that answers `--airflow-metadata`).
+        binary: PathBuf,
+        /// Where to write the bundle (mode 0755; an existing file is replaced atomically).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// The DAG source file to embed; the manifest's `source` becomes its file name.
+        #[arg(long, value_name = "FILE")]
+        source: Option<PathBuf>,
+        /// Seconds `BINARY --airflow-metadata` may take.
+        #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+        timeout: f64,
+    },
+    /// Check a bundle as Airflow does (trailer, region bounds, SHA-256, manifest) and print its
+    /// trailer, manifest and source as JSON.
+    Inspect {
+        /// Indent the output for reading.
+        #[arg(long)]
+        pretty: bool,
+        /// The bundle.
+        file: PathBuf,
     },
 }
 
@@ -198,6 +235,17 @@ fn main() -> ExitCode {
             lax,
             command,
         } => supervise::run(channel, responses, log, limits(lax), command),
+        Command::Bundle { command } => match command {
+            BundleCommand::Pack {
+                binary,
+                out,
+                source,
+                timeout,
+            } => Duration::try_from_secs_f64(timeout)
+                .map_err(|_| Failure::Usage(format!("--timeout {timeout} is not a duration")))
+                .and_then(|timeout| bundle::pack(binary, out, source, timeout)),
+            BundleCommand::Inspect { pretty, file } => bundle::inspect(file, pretty),
+        },
     };
     match result {
         Ok(code) => code,
