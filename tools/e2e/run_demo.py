@@ -8,8 +8,8 @@ with `--comm=`/`--logs=`, and the real supervisor speaks to it.
 
 The Execution API is served in-process: the SDK's own `airflow.sdk.api.client.Client` over an
 `httpx.MockTransport` (FakeExecutionAPI) that records every call, validates each request body
-with the SDK's own payload model, and answers with the bodies and status codes of the real
-server's routes (`airflow/api_fastapi/execution_api/routes/`).
+with the Execution API server's own model (apache-airflow-core's), and answers with the bodies
+and status codes of the server's routes (`airflow/api_fastapi/execution_api/routes/`).
 
 Per scenario the harness asserts:
 - the API calls, in order, heartbeats aside: `PATCH .../run` first, then exactly the expected
@@ -154,8 +154,9 @@ class Scenario:
 
     @property
     def should_retry(self) -> bool:
-        # The server's rule (execution_api/routes/task_instances.py `_is_eligible_to_retry`),
-        # for a TI that was queued, not restarting.
+        # The server's rule for a TI that was queued, not restarting (`_is_eligible_to_retry` in
+        # airflow/api_fastapi/execution_api/routes/task_instances.py; importing the routes costs
+        # seconds and a database configuration, so the one line is restated).
         return self.max_tries != 0 and self.try_number <= self.max_tries
 
 
@@ -425,11 +426,21 @@ def build_scenarios() -> tuple[list[Scenario], dict[str, Any]]:
 # ---------------------------------------------------------------------------------------------
 
 
+@dataclass
+class Request:
+    """A request the supervisor decoded, and when (time.monotonic()) it came and was answered."""
+
+    type: str
+    body: dict
+    received: float
+    answered: float | None = None
+
+
 class Observed:
     """What one run let us see besides the API calls: requests, supervisor log, timings."""
 
     def __init__(self) -> None:
-        self.requests: list[tuple[str, dict, float]] = []  # (type, body, time.monotonic())
+        self.requests: list[Request] = []
         self.supervisor_log: list[dict] = []
         self.launched_at: float | None = None
         self.process = None
@@ -447,11 +458,18 @@ def install_observers() -> None:
     original_handle = ActivitySubprocess._handle_request
 
     def handle_request(self, msg, log, req_id):
+        received = time.monotonic()
         try:
-            CURRENT.requests.append((type(msg).__name__, msg.model_dump(mode="json"), time.monotonic()))
+            body = msg.model_dump(mode="json")
         except Exception as exc:  # recording must never change what the supervisor does
-            CURRENT.requests.append((type(msg).__name__, {"<unrecorded>": repr(exc)}, time.monotonic()))
-        return original_handle(self, msg, log, req_id)
+            body = {"<unrecorded>": repr(exc)}
+        request = Request(type(msg).__name__, body, received)
+        CURRENT.requests.append(request)
+        try:
+            return original_handle(self, msg, log, req_id)
+        finally:
+            # The answer frame has been written to the socket when the handler returns.
+            request.answered = time.monotonic()
 
     ActivitySubprocess._handle_request = handle_request
 
@@ -505,6 +523,8 @@ class Result:
     terminal_s: float | None = None  # launch -> the runtime's terminal message reached the supervisor
     launch_to_exit_s: float | None = None  # launch -> child reaped by the supervisor
     supervise_s: float | None = None  # the whole supervise_task call
+    pull_supervisor_s: float | None = None  # GetXCom received -> its answer written
+    pull_runtime_s: float | None = None  # GetXCom answer written -> the runtime's next request
     log_path: str | None = None
 
     @property
@@ -652,8 +672,14 @@ def judge_calls(scenario: Scenario, result: Result, api: FakeExecutionAPI, wall_
 def judge_requests(scenario: Scenario, result: Result) -> None:
     fail = result.failures.append
     obs = CURRENT
-    masks = [body for name, body, _ in obs.requests if name == "MaskSecret"]
-    terminal = [at for name, _, at in obs.requests if name in ("SucceedTask", "RetryTask", "TaskState")]
+    masks = [r.body for r in obs.requests if r.type == "MaskSecret"]
+    terminal = [r.received for r in obs.requests if r.type in ("SucceedTask", "RetryTask", "TaskState")]
+    # The big pull: the supervisor's share (API call, validation, frame) and the runtime's
+    # (reading the answer, decoding, summing, until its next request arrives).
+    for first, after in zip(obs.requests, obs.requests[1:]):
+        if first.type == "GetXCom" and first.answered is not None:
+            result.pull_supervisor_s = first.answered - first.received
+            result.pull_runtime_s = after.received - first.answered
     if terminal and obs.launched_at is not None:
         result.terminal_s = terminal[0] - obs.launched_at
     if len(terminal) != 1:
@@ -725,7 +751,7 @@ def dump_artifacts(scenario: Scenario, api: FakeExecutionAPI, work: Path) -> Non
             }
             for c in api.calls
         ],
-        "requests": [{"type": name, "body": short(body, 2000)} for name, body, _ in CURRENT.requests],
+        "requests": [{"type": r.type, "body": short(r.body, 2000)} for r in CURRENT.requests],
         "supervisor_log": CURRENT.supervisor_log,
     }
     out.write_text(json.dumps(doc, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
@@ -866,6 +892,11 @@ def main(argv: list[str] | None = None) -> int:
                 f"supervise={fmt_s(result.supervise_s)}s heartbeats={result.heartbeats}",
                 flush=True,
             )
+            if result.pull_supervisor_s is not None:
+                print(
+                    f"     XCom pull: supervisor {fmt_s(result.pull_supervisor_s)}s (GetXCom received -> answer "
+                    f"written), runtime {fmt_s(result.pull_runtime_s)}s (answer written -> next request)"
+                )
             for line in result.failures:
                 print(f"     {line}")
 
