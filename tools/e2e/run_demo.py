@@ -767,8 +767,6 @@ def locate_bundle(arg: Path, work: Path) -> Path:
     so that nothing else beside it (another bundle of the same DAG) can be picked instead."""
     if arg.is_dir():
         return arg.resolve()
-    if not arg.is_file():
-        raise SystemExit(f"error: {arg} is neither a bundle file nor a directory")
     root = work / "bundles"
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy2(arg, root / arg.name)
@@ -847,6 +845,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
     args = parser.parse_args(argv)
 
+    if not (args.bundle.is_dir() or args.bundle.is_file()):
+        parser.error(f"{args.bundle} is neither a bundle file nor a directory")
     work = args.work_dir.resolve() if args.work_dir else Path(tempfile.mkdtemp(prefix="airflow-comms-e2e-"))
     work.mkdir(parents=True, exist_ok=True)
     root = locate_bundle(args.bundle, work)
@@ -880,6 +880,9 @@ def main(argv: list[str] | None = None) -> int:
         bundle_result = Result("bundle", "-", "Airflow's reader finds the bundle; the manifest lists the demo tasks")
         bundle_result.failures.extend(problems)
         results.append(bundle_result)
+        print("FAIL bundle")
+        for line in problems:
+            print(f"     {line}")
     if not problems or desc:
         for scenario in scenarios:
             result = run_scenario(scenario, models, work)
