@@ -257,6 +257,7 @@ mod tokio_client {
         stream: S,
         next_id: FrameId,
         given_up: HashSet<FrameId>,
+        context_carrier: Option<ContextCarrier>,
         max_frame_len: u32,
         buffer: Vec<u8>,
         channel: PhantomData<fn() -> C>,
@@ -269,6 +270,7 @@ mod tokio_client {
                 stream,
                 next_id: FrameId::from(0),
                 given_up: HashSet::new(),
+                context_carrier: None,
                 max_frame_len: DEFAULT_MAX_FRAME_LEN,
                 buffer: Vec::new(),
                 channel: PhantomData,
@@ -287,6 +289,12 @@ mod tokio_client {
             self
         }
 
+        /// Sets the trace context sent with every request (W3C `traceparent` / `tracestate`).
+        pub fn with_context_carrier(mut self, carrier: Option<ContextCarrier>) -> Self {
+            self.context_carrier = carrier;
+            self
+        }
+
         /// Sends `message` and waits for its reply; see [`Client::send`].
         pub async fn send<M>(&mut self, message: M) -> Result<M::Response, ClientError>
         where
@@ -300,7 +308,7 @@ mod tokio_client {
                 &RequestFrame {
                     id,
                     body: C::from_message(message),
-                    context_carrier: None,
+                    context_carrier: self.context_carrier.clone(),
                 },
                 &mut self.buffer,
             )?;
@@ -310,43 +318,64 @@ mod tokio_client {
                 .map_err(FrameError::from)?;
             self.stream.flush().await.map_err(FrameError::from)?;
             loop {
-                let mut prefix = [0u8; 4];
-                match self.stream.read_exact(&mut prefix).await {
-                    Ok(_) => {}
-                    Err(err) if err.kind() == std::io::ErrorKind::UnexpectedEof => {
-                        return Err(ClientError::Closed(id));
-                    }
-                    Err(err) => return Err(FrameError::from(err).into()),
-                }
-                let len = u32::from_be_bytes(prefix);
-                if len > self.max_frame_len {
-                    return Err(FrameError::TooLarge {
-                        announced: len,
-                        max: self.max_frame_len,
-                    }
-                    .into());
-                }
-                let read = if len == 0 {
-                    Err(FrameError::zero_length())
-                } else {
-                    self.buffer.clear();
-                    self.buffer.resize(len as usize, 0);
-                    self.stream
-                        .read_exact(&mut self.buffer)
-                        .await
-                        .map_err(|err| match err.kind() {
-                            std::io::ErrorKind::UnexpectedEof => FrameError::Truncated {
-                                expected: 4 + u64::from(len),
-                                got: 4,
-                            },
-                            _ => FrameError::from(err),
-                        })?;
-                    Ok(self.buffer.as_slice())
+                let read = match self.read_payload().await {
+                    Ok(true) => Ok(self.buffer.as_slice()),
+                    Ok(false) => return Err(ClientError::Closed(id)),
+                    Err(err) => Err(err),
                 };
                 if let Some(result) = on_frame(&mut self.given_up, id, read) {
                     return result;
                 }
             }
+        }
+
+        /// Reads a frame the supervisor sends unprompted, such as `StartupDetails` (id 0) on
+        /// the task channel; `Ok(None)` when the connection is closed. After an error that is
+        /// not stream-fatal, the next call reads the next frame. See [`Client::receive`].
+        pub async fn receive<U: Union>(&mut self) -> Result<Option<ResponseFrame<U>>, FrameError> {
+            if !self.read_payload().await? {
+                return Ok(None);
+            }
+            crate::frame::decode_response(&self.buffer).map(Some)
+        }
+
+        /// The underlying stream.
+        pub fn into_inner(self) -> S {
+            self.stream
+        }
+
+        /// Reads one frame's payload into the buffer: `Ok(false)` at the end of the stream
+        /// before a frame starts. A frame of length 0 is an error that is not stream-fatal.
+        async fn read_payload(&mut self) -> Result<bool, FrameError> {
+            let mut prefix = [0u8; 4];
+            match self.stream.read_exact(&mut prefix).await {
+                Ok(_) => {}
+                Err(err) if err.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(false),
+                Err(err) => return Err(FrameError::from(err)),
+            }
+            let len = u32::from_be_bytes(prefix);
+            if len > self.max_frame_len {
+                return Err(FrameError::TooLarge {
+                    announced: len,
+                    max: self.max_frame_len,
+                });
+            }
+            if len == 0 {
+                return Err(FrameError::zero_length());
+            }
+            self.buffer.clear();
+            self.buffer.resize(len as usize, 0);
+            self.stream
+                .read_exact(&mut self.buffer)
+                .await
+                .map_err(|err| match err.kind() {
+                    std::io::ErrorKind::UnexpectedEof => FrameError::Truncated {
+                        expected: 4 + u64::from(len),
+                        got: 4,
+                    },
+                    _ => FrameError::from(err),
+                })?;
+            Ok(true)
         }
     }
 }

@@ -216,3 +216,70 @@ async fn the_async_client_sends_typed_requests_and_gets_typed_replies() {
     }
     supervisor.await.unwrap();
 }
+
+/// The task side's first step over TCP: receive `StartupDetails` (unprompted), skip a frame
+/// of length 0, then send requests with the trace context set.
+#[tokio::test(flavor = "current_thread")]
+async fn the_async_client_receives_the_first_frame_over_tcp() {
+    use airflow_comms::client::AsyncClient;
+    use airflow_comms::frame::ContextCarrier;
+    use airflow_comms::{GetVariable, VariableResult};
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let corpus =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/frames/to-task.jsonl");
+    let hex = std::fs::read_to_string(corpus)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .find(|case| case["case"] == "StartupDetails/full")
+        .map(|case| case["frame"].as_str().unwrap().to_owned())
+        .unwrap();
+    let startup: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect();
+    let supervisor = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let mut frames =
+            tokio_util::codec::Framed::new(stream, SupervisorCodec::<TaskToSupervisor>::new());
+        frames.get_mut().write_all(&startup).await.unwrap();
+        frames.get_mut().write_all(&[0, 0, 0, 0]).await.unwrap();
+        let request = frames.next().await.unwrap().unwrap().unwrap();
+        assert_eq!(request.id, 0);
+        let carrier = request.context_carrier.clone().expect("the trace context");
+        frames
+            .send(ResponseFrame::<ToTask>::reply(
+                request.id,
+                VariableResult {
+                    key: "k".into(),
+                    value: None,
+                },
+            ))
+            .await
+            .unwrap();
+        carrier
+    });
+    let stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let carrier: ContextCarrier =
+        serde_json::from_value(serde_json::json!({"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}))
+            .unwrap();
+    let mut client =
+        AsyncClient::<TaskToSupervisor, _>::new(stream).with_context_carrier(Some(carrier.clone()));
+    // The corpus frame carries the id the SDK wrote it with; the supervisor uses 0.
+    let first = client.receive::<ToTask>().await.unwrap().unwrap();
+    assert!(matches!(first.body, Some(ToTask::StartupDetails(_))));
+    let zero = client.receive::<ToTask>().await.unwrap_err();
+    assert!(
+        matches!(zero, FrameError::Malformed { .. }) && !zero.is_stream_fatal(),
+        "{zero:?}"
+    );
+    let reply = client.send(GetVariable { key: "k".into() }).await.unwrap();
+    assert!(matches!(
+        reply,
+        airflow_comms::request::VariableReply::VariableResult(_)
+    ));
+    assert_eq!(supervisor.await.unwrap(), carrier);
+    assert!(client.receive::<ToTask>().await.unwrap().is_none());
+}

@@ -9,10 +9,11 @@ use std::panic::AssertUnwindSafe;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use airflow_comms::bundle::{self, Manifest, Sdk};
 use airflow_comms::client::Client;
 use airflow_comms::{
-    JsonValue, RetryTask, SUPERVISOR_SCHEMA_VERSION, StartupDetails, SucceedTask, SuccessState,
-    TaskState, TaskStateOutcome, ToTask, UpForRetryState,
+    JsonValue, RetryTask, StartupDetails, SucceedTask, SuccessState, TaskState, TaskStateOutcome,
+    ToTask, UpForRetryState,
 };
 use serde::Serialize;
 use tracing_subscriber::layer::SubscriberExt;
@@ -100,7 +101,6 @@ impl Dag {
 #[derive(Debug, Default)]
 pub struct Runtime {
     dags: BTreeMap<String, Dag>,
-    order: Vec<String>,
     source: Option<String>,
 }
 
@@ -119,51 +119,33 @@ impl Runtime {
 
     /// Adds (or extends) DAG `dag_id` with the tasks `build` adds.
     pub fn dag(mut self, dag_id: &str, build: impl FnOnce(Dag) -> Dag) -> Self {
-        let dag = self.dags.remove(dag_id).unwrap_or_else(|| {
-            self.order.push(dag_id.to_owned());
-            Dag::default()
-        });
+        let dag = self.dags.remove(dag_id).unwrap_or_default();
         self.dags.insert(dag_id.to_owned(), build(dag));
         self
     }
 
     /// The bundle manifest (`airflow-metadata.yaml`, bundle-spec 1.0) of these tasks: what
-    /// `--airflow-metadata` prints. Every scalar is a double-quoted string, so YAML 1.1 readers
-    /// (PyYAML) read no date or number into it.
-    pub fn manifest(&self) -> String {
-        let quoted = |text: &str| serde_json::Value::from(text).to_string();
-        let mut yaml = String::new();
-        yaml.push_str("airflow_bundle_metadata_version: \"1.0\"\n");
-        yaml.push_str("sdk:\n");
-        yaml.push_str("  language: \"rust\"\n");
-        yaml.push_str(&format!(
-            "  version: {}\n",
-            quoted(env!("CARGO_PKG_VERSION"))
-        ));
-        yaml.push_str(&format!(
-            "  supervisor_schema_version: {}\n",
-            quoted(SUPERVISOR_SCHEMA_VERSION)
-        ));
-        let source = self.source.as_deref().unwrap_or("main.rs");
-        yaml.push_str(&format!("source: {}\n", quoted(source)));
-        if self.order.is_empty() {
-            yaml.push_str("dags: {}\n");
-        } else {
-            yaml.push_str("dags:\n");
-        }
-        for dag_id in &self.order {
-            let dag = &self.dags[dag_id];
-            yaml.push_str(&format!("  {}:\n", quoted(dag_id)));
-            if dag.tasks.is_empty() {
-                yaml.push_str("    tasks: []\n");
-                continue;
-            }
-            yaml.push_str("    tasks:\n");
-            for (task_id, _) in &dag.tasks {
-                yaml.push_str(&format!("      - {}\n", quoted(task_id)));
-            }
-        }
-        yaml
+    /// `--airflow-metadata` prints, and what `airflow-comms bundle pack` embeds.
+    pub fn manifest(&self) -> Manifest {
+        let dags = self
+            .dags
+            .iter()
+            .map(|(dag_id, dag)| {
+                let tasks = dag.tasks.iter().map(|(id, _)| id.clone()).collect();
+                (
+                    dag_id.clone(),
+                    bundle::Dag {
+                        tasks,
+                        ..bundle::Dag::default()
+                    },
+                )
+            })
+            .collect();
+        Manifest::new(
+            Sdk::rust(env!("CARGO_PKG_VERSION")),
+            self.source.as_deref().unwrap_or("main.rs"),
+            dags,
+        )
     }
 
     /// Runs as the process's arguments say: prints the manifest (`--airflow-metadata`), or
@@ -184,7 +166,7 @@ impl Runtime {
         match launch {
             Launch::PrintMetadata => {
                 let mut out = std::io::stdout().lock();
-                match out.write_all(self.manifest().as_bytes()) {
+                match out.write_all(self.manifest().to_yaml().as_bytes()) {
                     Ok(()) => ExitCode::SUCCESS,
                     Err(_) => ExitCode::FAILURE,
                 }
@@ -256,7 +238,7 @@ impl Runtime {
         let Some(dag) = self.dags.get(&dag_id) else {
             tracing::error!(
                 target: "airflow_comms_runtime",
-                dag_id, task_id, known_dags = ?self.order,
+                dag_id, task_id, known_dags = ?self.dags.keys().collect::<Vec<_>>(),
                 "this binary has no DAG {dag_id:?}"
             );
             return Outcome::Unknown;

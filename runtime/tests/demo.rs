@@ -432,3 +432,27 @@ fn sigterm_cancels_the_task_and_the_process_ends() {
     assert!(run.logged("error", "cancelled"));
     assert!(started.elapsed() < Duration::from_secs(30));
 }
+
+#[test]
+fn the_manifest_lists_every_demo_task_and_reads_back() {
+    let manifest = demo::runtime().manifest();
+    let yaml = manifest.to_yaml();
+    let back = airflow_comms::bundle::Manifest::from_yaml(&yaml).unwrap();
+    assert_eq!(back, manifest);
+    assert_eq!(back.sdk.language, "rust");
+    assert_eq!(
+        back.sdk.supervisor_schema_version,
+        airflow_comms::SUPERVISOR_SCHEMA_VERSION
+    );
+    assert_eq!(
+        back.dags["rust_demo"].tasks,
+        [
+            "greet",
+            "connect",
+            "sum_upstream",
+            "always_fails",
+            "skip_me"
+        ]
+    );
+    assert!(back.warnings().is_empty(), "{:?}", back.warnings());
+}
