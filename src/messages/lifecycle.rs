@@ -42,9 +42,12 @@ model! {
         pub state: SuccessState = SuccessState,
         /// When the task finished.
         pub end_date: AwareDateTime,
-        /// The assets the task produced.
+        /// The assets the task produced. Send `Some(vec![])` when there are none, as the Python
+        /// task runner does: the supervisor accepts `None`, but the Execution API server requires
+        /// a list and refuses the state update, which leaves the task running.
         pub task_outlets: Option<Vec<AssetProfile>> = None,
-        /// Asset events emitted for the outlets, as free-form objects.
+        /// Asset events emitted for the outlets, as free-form objects; `Some(vec![])` when there
+        /// are none, for the same reason.
         pub outlet_events: Option<Vec<AnyMap>> = None,
         /// The rendered map index label, for mapped tasks.
         pub rendered_map_index: Option<String> = None,
