@@ -72,7 +72,7 @@ fn set_xcom(size: usize) -> Vec<u8> {
     let mut length = 0;
     let mut i = 0u64;
     while length < size {
-        let row = serde_json::json!({"id": i, "customer": format!("customer-{i:05}"), "amount": 12.5 + i as f64, "paid": i % 3 == 0, "tags": ["eu", "b2b"]});
+        let row = serde_json::json!({"id": i, "customer": format!("customer-{i:05}"), "amount": 12.5 + i as f64, "paid": i.is_multiple_of(3), "tags": ["eu", "b2b"]});
         length += row.to_string().len() + 1;
         rows.push(row);
         i += 1;

@@ -667,10 +667,10 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for ToDateTime<V> {
         self.timestamp(parsed)
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<V::Value, E> {
-        if v.parse::<crate::time::NaiveOrAwareDateTime>().is_err() {
-            if let Some(text) = lax_datetime_text(v) {
-                return self.0.visit_str(&text);
-            }
+        if v.parse::<crate::time::NaiveOrAwareDateTime>().is_err()
+            && let Some(text) = lax_datetime_text(v)
+        {
+            return self.0.visit_str(&text);
         }
         self.0.visit_str(v)
     }
@@ -695,12 +695,12 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for ToDuration<V> {
         self.0.expecting(f)
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<V::Value, E> {
-        if v.parse::<crate::time::TimeDelta>().is_err() {
-            if let Ok(d) = speedate::Duration::parse_str(v) {
-                let sign = if d.positive { "" } else { "-" };
-                let text = format!("{sign}P{}DT{}.{:06}S", d.day, d.second, d.microsecond);
-                return self.0.visit_str(&text);
-            }
+        if v.parse::<crate::time::TimeDelta>().is_err()
+            && let Ok(d) = speedate::Duration::parse_str(v)
+        {
+            let sign = if d.positive { "" } else { "-" };
+            let text = format!("{sign}P{}DT{}.{:06}S", d.day, d.second, d.microsecond);
+            return self.0.visit_str(&text);
         }
         self.0.visit_str(v)
     }

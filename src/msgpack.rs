@@ -175,10 +175,10 @@ pub(crate) fn guess_tag(input: &[u8]) -> Option<Guess<'_>> {
             _ => None,
         }
     }
-    if let [0x80..=0x8f, ..] = input {
-        if let Some(guess) = tag_at(input, 1) {
-            return Some(guess);
-        }
+    if let [0x80..=0x8f, ..] = input
+        && let Some(guess) = tag_at(input, 1)
+    {
+        return Some(guess);
     }
     // The tag as the last value. Tags are ASCII, so the string's marker is the last byte from
     // 0x80 up: found eight bytes at a time, then `"type"` must come before it.
@@ -190,10 +190,11 @@ pub(crate) fn guess_tag(input: &[u8]) -> Option<Guess<'_>> {
         if high != 0 {
             let marker = word_end - 8 + (63 - high.leading_zeros() as usize) / 8;
             let len = end - marker - 1;
-            if len < 32 && input[marker] == 0xa0 | len as u8 {
-                if let Some(guess) = marker.checked_sub(5).and_then(|at| tag_at(input, at)) {
-                    return Some(guess);
-                }
+            if len < 32
+                && input[marker] == 0xa0 | len as u8
+                && let Some(guess) = marker.checked_sub(5).and_then(|at| tag_at(input, at))
+            {
+                return Some(guess);
             }
             break;
         }

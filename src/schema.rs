@@ -156,10 +156,10 @@ pub(crate) fn description(doc: &[&str]) -> String {
             Some(end) => {
                 out.push_str(&after[..end + 1]);
                 rest = &after[end + 2..];
-                if rest.starts_with('(') {
-                    if let Some(close) = rest.find(')') {
-                        rest = &rest[close + 1..];
-                    }
+                if rest.starts_with('(')
+                    && let Some(close) = rest.find(')')
+                {
+                    rest = &rest[close + 1..];
                 }
             }
             None => {

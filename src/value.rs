@@ -747,16 +747,16 @@ fn write_string(
     // Most strings are short ASCII with nothing to escape: checked a word at a time and written
     // as one fixed-size block cut to length afterwards (no byte loop, no `memcpy` call, one
     // capacity check). The bytes after the string are read along, never written.
-    if let Some(window) = input.first_chunk::<SHORT>() {
-        if is_plain(window, len) {
-            let mut literal = [b'"'; SHORT + 3];
-            literal[1..SHORT + 1].copy_from_slice(window);
-            literal[len + 1] = b'"';
-            literal[len + 2] = b':';
-            write_cut(out, &literal, len + 2 + usize::from(key));
-            *input = &input[len..];
-            return Ok(());
-        }
+    if let Some(window) = input.first_chunk::<SHORT>()
+        && is_plain(window, len)
+    {
+        let mut literal = [b'"'; SHORT + 3];
+        literal[1..SHORT + 1].copy_from_slice(window);
+        literal[len + 1] = b'"';
+        literal[len + 2] = b':';
+        write_cut(out, &literal, len + 2 + usize::from(key));
+        *input = &input[len..];
+        return Ok(());
     }
     write_any_string(take(input, len)?, out)?;
     if key {

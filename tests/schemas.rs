@@ -477,10 +477,10 @@ fn our_facts(model: &Value, defs: &Value) -> Facts {
                     .get("oneOf")
                     .or_else(|| group.get("anyOf"))
                     .and_then(Value::as_array);
-                if let Some(alternatives) = alternatives {
-                    if alternatives.iter().all(|a| a.get("required").is_some()) {
-                        r.push(alternatives[0]["required"][0].as_str().unwrap().to_owned());
-                    }
+                if let Some(alternatives) = alternatives
+                    && alternatives.iter().all(|a| a.get("required").is_some())
+                {
+                    r.push(alternatives[0]["required"][0].as_str().unwrap().to_owned());
                 }
             }
             r.sort();
@@ -531,10 +531,10 @@ fn differences(name: &str, ours: &Facts, theirs: &Facts) -> Vec<String> {
         ));
     }
     for (key, (consts, enums)) in &ours.properties {
-        if let Some((their_consts, their_enums)) = theirs.properties.get(key) {
-            if consts != their_consts || enums != their_enums {
-                out.push(format!("{name}.{key}: allowed values {consts:?}/{enums:?} vs {their_consts:?}/{their_enums:?}"));
-            }
+        if let Some((their_consts, their_enums)) = theirs.properties.get(key)
+            && (consts != their_consts || enums != their_enums)
+        {
+            out.push(format!("{name}.{key}: allowed values {consts:?}/{enums:?} vs {their_consts:?}/{their_enums:?}"));
         }
     }
     out
@@ -580,15 +580,15 @@ fn schemas_agree_with_pydantics_own() {
                 ));
                 counts.0 += 1;
                 // The SDK's shipped schema.json is pydantic's validation schema.
-                if mode == SchemaMode::Validation {
-                    if let Some(shipped) = facts["schema_json"]["models"].get(name) {
-                        diffs.extend(differences(
-                            &format!("schema.json {name}"),
-                            &our,
-                            &their_facts(shipped),
-                        ));
-                        counts.2 += 1;
-                    }
+                if mode == SchemaMode::Validation
+                    && let Some(shipped) = facts["schema_json"]["models"].get(name)
+                {
+                    diffs.extend(differences(
+                        &format!("schema.json {name}"),
+                        &our,
+                        &their_facts(shipped),
+                    ));
+                    counts.2 += 1;
                 }
             }
             // Nested models, where both sides name them alike.

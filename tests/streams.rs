@@ -150,7 +150,7 @@ fn mixed_stream() -> (Vec<u8>, Vec<Expect>) {
         state ^= state << 13;
         state ^= state >> 7;
         state ^= state << 17;
-        if state % 4 == 0 {
+        if state.is_multiple_of(4) {
             let (frame, expect) = bad_frame(bad % BAD_KINDS, id);
             stream.extend(frame);
             expected.push(expect);

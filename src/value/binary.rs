@@ -71,10 +71,11 @@ pub(super) fn shape(json: &str) -> Result<Vec<usize>, &str> {
                 first
             }
         };
-        if starts_item && first {
-            if let Some(&count) = open.last() {
-                counts[count] = 1;
-            }
+        if starts_item
+            && first
+            && let Some(&count) = open.last()
+        {
+            counts[count] = 1;
         }
         first = false;
         if matches!(byte, b'[' | b'{') {
