@@ -787,12 +787,24 @@ impl Limits {
             channel: TYPE,
             reason: "expected a reply body, got an empty reply".into(),
         })?;
+        // Path tracking costs about as much as the decode itself on a large value (bench
+        // `runtime/benches/xcom.rs`), so the first pass runs without it. Decoding is a pure
+        // function of the bytes, so a second pass that tracks the path fails at the same place
+        // and only the error case pays for it.
         let mut deserializer = crate::msgpack_de::Deserializer::new(body, self);
-        let decoded: Body<T> =
-            serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
-                let path = err.path().to_string();
-                invalid(path, err.into_inner().to_string())
-            })?;
+        let decoded = match <Body<T> as serde::Deserialize>::deserialize(&mut deserializer) {
+            Ok(decoded) => decoded,
+            Err(first) => {
+                let mut again = crate::msgpack_de::Deserializer::new(body, self);
+                return Err(
+                    match serde_path_to_error::deserialize::<_, Body<T>>(&mut again) {
+                        Err(err) => invalid(err.path().to_string(), err.into_inner().to_string()),
+                        // Cannot happen for a deterministic `T`; keep the first error if it does.
+                        Ok(_) => invalid(".".into(), first.to_string()),
+                    },
+                );
+            }
+        };
         deserializer
             .end()
             .map_err(|err| invalid(".".into(), err.to_string()))?;

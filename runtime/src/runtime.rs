@@ -253,7 +253,7 @@ impl Runtime {
         };
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| body(ctx)));
         match result {
-            Ok(Ok(value)) => Outcome::Value(value),
+            Ok(Ok(value)) => Outcome::Succeeded(value),
             Ok(Err(err)) if err.is_skip() => {
                 tracing::info!(target: "airflow_comms_runtime", "{err}");
                 Outcome::Skipped
@@ -270,7 +270,8 @@ impl Runtime {
 
 /// How a task ended.
 enum Outcome {
-    Value(JsonValue),
+    /// The task returned this value; a non-null one is pushed as `return_value`.
+    Succeeded(JsonValue),
     Skipped,
     Failed,
     /// The binary does not hold the task: a retry would not help.
@@ -280,48 +281,56 @@ enum Outcome {
 /// Pushes the return value and sends exactly one terminal message.
 fn finish(ctx: &mut TaskContext, outcome: Outcome) -> ExitCode {
     let now = || airflow_comms::AwareDateTime::from(chrono::Utc::now());
-    let outcome = match outcome {
-        Outcome::Value(value) if !value.is_null() => {
-            match ctx.write(airflow_comms::SetXCom {
-                key: RETURN_VALUE.into(),
-                value,
-                dag_id: ctx.dag_id().into(),
-                run_id: ctx.run_id().into(),
-                task_id: ctx.task_id().into(),
-                map_index: ctx.ti().map_index,
-                dag_result: false,
-                mapped_length: None,
-            }) {
-                Ok(()) => Outcome::Value(JsonValue::null()),
-                Err(err) => {
-                    tracing::error!(target: "airflow_comms_runtime", "cannot push the return value: {err}");
-                    Outcome::Failed
-                }
+    /// The terminal message to send.
+    enum End {
+        Success,
+        Skipped,
+        Failed { may_retry: bool },
+    }
+    let end = match outcome {
+        Outcome::Succeeded(value) if value.is_null() => End::Success,
+        // A value that cannot be pushed turns the success into a failure.
+        Outcome::Succeeded(value) => match ctx.write(airflow_comms::SetXCom {
+            key: RETURN_VALUE.into(),
+            value,
+            dag_id: ctx.dag_id().into(),
+            run_id: ctx.run_id().into(),
+            task_id: ctx.task_id().into(),
+            map_index: ctx.ti().map_index,
+            dag_result: false,
+            mapped_length: None,
+        }) {
+            Ok(()) => End::Success,
+            Err(err) => {
+                tracing::error!(target: "airflow_comms_runtime", "cannot push the return value: {err}");
+                End::Failed { may_retry: true }
             }
-        }
-        other => other,
+        },
+        Outcome::Skipped => End::Skipped,
+        Outcome::Failed => End::Failed { may_retry: true },
+        Outcome::Unknown => End::Failed { may_retry: false },
     };
-    let sent = match outcome {
-        Outcome::Value(_) => ctx.request(SucceedTask {
+    let sent = match end {
+        End::Success => ctx.request(SucceedTask {
             state: SuccessState,
             end_date: now(),
             task_outlets: Some(Vec::new()),
             outlet_events: Some(Vec::new()),
             rendered_map_index: None,
         }),
-        Outcome::Skipped => ctx.request(TaskState {
+        End::Skipped => ctx.request(TaskState {
             state: TaskStateOutcome::Skipped,
             end_date: Some(now().into()),
             rendered_map_index: None,
         }),
-        Outcome::Failed if ctx.should_retry() => ctx.request(RetryTask {
+        End::Failed { may_retry: true } if ctx.should_retry() => ctx.request(RetryTask {
             state: UpForRetryState,
             end_date: now(),
             rendered_map_index: None,
             retry_delay_seconds: None,
             retry_reason: None,
         }),
-        Outcome::Failed | Outcome::Unknown => ctx.request(TaskState {
+        End::Failed { .. } => ctx.request(TaskState {
             state: TaskStateOutcome::Failed,
             end_date: Some(now().into()),
             rendered_map_index: None,
