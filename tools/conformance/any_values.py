@@ -31,18 +31,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import json
 import math
 import pathlib
 import sys
 import typing
 from typing import Any
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-import generate_frames as _GF  # noqa: E402
+import generate_frames as _GF  # noqa: E402  (same directory: the SDK's frame readers)
+from common import (  # noqa: E402  (tools/common.py)
+    CHANNEL_NAMES, CHANNELS, FRAMES, REQUEST_CHANNELS, check_pins, dumps_line, load_union, read_jsonl,
+)
 
-REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
-FRAMES = REPO_ROOT / "tests" / "corpus" / "frames"
 DEFAULT_OUT = FRAMES / "any-values.jsonl"
 
 WHEN = dt.datetime(2026, 11, 21, 3, 4, 5, 123456, tzinfo=dt.timezone.utc)
@@ -106,8 +107,8 @@ def models_of(tp: Any, out: dict[type, None]) -> None:
 
 def any_typed_fields() -> list[str]:
     models: dict[type, None] = {}
-    for _, mod, attr in _GF.CHANNELS:
-        models_of(getattr(__import__(mod, fromlist=[attr]), attr), models)
+    for ch in CHANNELS:
+        models_of(load_union(ch.name), models)
     found = set()
     for model in models:
         if model.__pydantic_decorators__.model_serializers:
@@ -213,7 +214,7 @@ def reply_bytes(n: int, message) -> bytes:
 def judge(case: str, channel: str, frame: bytes, fields: list[str]) -> dict:
     """What the SDK's own reader makes of `frame`."""
     line: dict[str, Any] = {"case": case, "channel": channel, "fields": fields, "frame": frame.hex()}
-    if channel in _GF.REQUEST_CHANNELS:
+    if channel in REQUEST_CHANNELS:
         req, msg, error = _GF.supervisor_read(frame, channel)
         again = None if msg is None else request_bytes(req.id, msg)
     else:
@@ -235,42 +236,37 @@ def judge(case: str, channel: str, frame: bytes, fields: list[str]) -> dict:
     return line
 
 
+def read_back(channel: str) -> list[Any]:
+    """Every accepted message of the channel's frame corpus, as the SDK reads it, in order."""
+    out = []
+    for rec in read_jsonl(FRAMES / f"{channel}.jsonl"):
+        frame = bytes.fromhex(rec["frame"])
+        if channel in REQUEST_CHANNELS:
+            _, msg, _ = _GF.supervisor_read(frame, channel)
+        else:
+            _, msg, _, _ = _GF.child_read(frame, channel)
+        if msg is not None:
+            out.append(msg)
+    return out
+
+
 def corpus_messages(channel: str) -> list[tuple[str, Any]]:
     """One accepted message of each type in the channel's frame corpus, as the SDK reads it: the
     first of those that hold the most Any-typed fields."""
     seen: dict[str, Any] = {}
     reach: dict[str, int] = {}
-    with open(FRAMES / f"{channel}.jsonl", encoding="utf-8") as fh:
-        for raw in fh:
-            rec = json.loads(raw)
-            frame = bytes.fromhex(rec["frame"])
-            if channel in _GF.REQUEST_CHANNELS:
-                _, msg, _ = _GF.supervisor_read(frame, channel)
-            else:
-                _, msg, _, _ = _GF.child_read(frame, channel)
-            if msg is None:
-                continue
-            probe: list[str] = []
-            enrich(msg, "", probe)
-            tag = type(msg).__name__
-            if len(set(probe)) > reach.get(tag, 0):
-                seen[tag], reach[tag] = msg, len(set(probe))
+    for msg in read_back(channel):
+        probe: list[str] = []
+        enrich(msg, "", probe)
+        tag = type(msg).__name__
+        if len(set(probe)) > reach.get(tag, 0):
+            seen[tag], reach[tag] = msg, len(set(probe))
     return sorted(seen.items())
 
 
 def all_messages(channel: str) -> list[tuple[str, Any]]:
     """Every accepted message of the channel's frame corpus, as the SDK reads it, in order."""
-    out = []
-    with open(FRAMES / f"{channel}.jsonl", encoding="utf-8") as fh:
-        for raw in fh:
-            frame = bytes.fromhex(json.loads(raw)["frame"])
-            if channel in _GF.REQUEST_CHANNELS:
-                _, msg, _ = _GF.supervisor_read(frame, channel)
-            else:
-                _, msg, _, _ = _GF.child_read(frame, channel)
-            if msg is not None:
-                out.append((type(msg).__name__, msg))
-    return out
+    return [(type(msg).__name__, msg) for msg in read_back(channel)]
 
 
 def trigger_runner_frames() -> list[tuple[str, bytes, list[str]]]:
@@ -350,19 +346,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=pathlib.Path, default=DEFAULT_OUT)
     args = parser.parse_args()
-    _GF.check_pins()
+    check_pins("any_values", _GF.EXTRA_PINS)
     _GF.SDK = _GF.Sdk()
 
     lines = []
     n = 0
     for case, frame, fields in trigger_runner_frames():
         lines.append(judge(case, "trigger", frame, fields))
-    for channel, _, _ in _GF.CHANNELS:
+    for channel in CHANNEL_NAMES:
         for tag, msg in corpus_messages(channel):
             n += 1
             touched: list[str] = []
             rich = enrich(msg, "", touched)
-            frame = request_bytes(n, rich) if channel in _GF.REQUEST_CHANNELS else reply_bytes(n, rich)
+            frame = request_bytes(n, rich) if channel in REQUEST_CHANNELS else reply_bytes(n, rich)
             lines.append(judge(f"{channel}/{tag}", channel, frame, sorted(set(touched))))
     for case, frame in hostile_frames():
         lines.append(judge(case, "trigger", frame, ["TriggerEvent.payload"]))
@@ -395,7 +391,7 @@ def main() -> int:
             inner[7] = "an integer key"
             n += 1
             frame_obj = (_GF.SDK.RequestFrame(id=n, body=body, context_carrier=None)
-                         if channel in _GF.REQUEST_CHANNELS else _GF.SDK.ResponseFrame(id=n, body=body))
+                         if channel in REQUEST_CHANNELS else _GF.SDK.ResponseFrame(id=n, body=body))
             lines.append(judge(f"{channel}/{tag}/integer-key-in-nested-model", channel,
                                bytes(frame_obj.as_bytes()), []))
             break
@@ -405,7 +401,7 @@ def main() -> int:
     missing = [f for f in fields if f not in covered]
     lines.append({"any_typed_fields": fields, "not_covered": missing})
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text("".join(_GF.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    args.out.write_text("".join(dumps_line(line) + "\n" for line in lines), encoding="utf-8")
     print(f"{len(lines) - 1} frames, {len(fields)} Any-typed fields, not covered: {missing}", file=sys.stderr)
     return 0
 

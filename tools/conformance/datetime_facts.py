@@ -27,11 +27,13 @@ import argparse
 import datetime as dt
 import json
 import struct
+import sys
 from pathlib import Path
 
-import generate_corpus  # same directory: version pins
+from pydantic import ValidationError
 
-REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from common import CORPUS, check_pins  # noqa: E402  (tools/common.py)
 
 DAYS = ["0001-01-01", "0001-01-02", "9999-12-30", "9999-12-31"]
 TIMES = ["00:00:00", "00:00:59.999999", "00:59:59.999999", "01:00:00", "22:59:59.999999", "23:00:00",
@@ -56,17 +58,16 @@ def timestamp_ext(secs: int, nanos: int) -> bytes:
 def verdict(adapter, validate, value) -> str | None:
     try:
         parsed = validate(value)
-    except (generate_corpus.ENV.ValidationError, OverflowError):
+    except (ValidationError, OverflowError):
         return None
     return adapter.dump_python(parsed, mode="json")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=REPO / "tests" / "corpus" / "datetimes.json")
+    parser.add_argument("--out", type=Path, default=CORPUS / "datetimes.json")
     args = parser.parse_args()
-    generate_corpus.check_pins()
-    generate_corpus.ENV = generate_corpus.Env()
+    check_pins("datetime_facts")
 
     import msgspec
     from pydantic import AwareDatetime, TypeAdapter

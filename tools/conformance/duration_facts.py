@@ -20,13 +20,14 @@ import argparse
 import datetime as dt
 import json
 import random
+import sys
 from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
 
-import generate_corpus  # noqa: F401  (same directory: checks the pinned versions)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from common import CORPUS, check_pins  # noqa: E402  (tools/common.py)
 
-REPO = Path(__file__).resolve().parents[2]
 SEED = 20261126
 RANDOM_CASES = 3000
 
@@ -91,8 +92,9 @@ def verdict(validate, value) -> str | None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=REPO / "tests" / "corpus" / "durations.json")
+    parser.add_argument("--out", type=Path, default=CORPUS / "durations.json")
     args = parser.parse_args()
+    check_pins("duration_facts")
 
     rng = random.Random(SEED)
     inputs: list = list(EDGES) + list(NUMBERS)

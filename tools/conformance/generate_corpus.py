@@ -34,7 +34,6 @@ import copy
 import dataclasses
 import datetime as dt
 import enum
-import importlib
 import importlib.metadata
 import json
 import pathlib
@@ -47,36 +46,11 @@ import zlib
 from decimal import Decimal
 from typing import Any
 
-PINS = {"apache-airflow-task-sdk": "1.3.2", "apache-airflow-core": "3.3.2"}
-
-# (channel name, module, union attribute).  The channel names are the corpus file names.
-CHANNELS = [
-    ("task", "airflow.sdk.execution_time.comms", "ToSupervisor"),
-    ("callback", "airflow.sdk.execution_time.callback_supervisor", "CallbackToSupervisor"),
-    ("trigger", "airflow.jobs.triggerer_job_runner", "ToTriggerSupervisor"),
-    ("dag-processor", "airflow.dag_processing.processor", "ToManager"),
-    ("to-task", "airflow.sdk.execution_time.comms", "ToTask"),
-    ("to-trigger-runner", "airflow.jobs.triggerer_job_runner", "ToTriggerRunner"),
-    ("to-dag-processor", "airflow.dag_processing.processor", "ToDagProcessor"),
-]
-
-
-def check_pins() -> None:
-    """Refuse to run against anything but the pinned Airflow: the corpus is only valid for it."""
-    bad = []
-    for dist, want in PINS.items():
-        try:
-            have = importlib.metadata.version(dist)
-        except importlib.metadata.PackageNotFoundError:
-            have = None
-        if have != want:
-            bad.append(f"{dist}: need {want}, found {have}")
-    if bad:
-        sys.exit("generate_corpus: wrong Airflow versions installed:\n  " + "\n  ".join(bad))
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from common import (  # noqa: E402  (tools/common.py)
+    CHANNELS, MISSING, PINS, Surprise, check_pins, dumps, dumps_line, get_at, json_equal, load_union, with_at,
+    without_at,
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -374,8 +348,8 @@ class Env:
         self.BaseTaskEndEvent = BaseTaskEndEvent
         self.TriggerEvent = TriggerEvent
         self.unions = {}
-        for channel, module, attr in CHANNELS:
-            self.unions[channel] = getattr(importlib.import_module(module), attr)
+        for ch in CHANNELS:
+            self.unions[ch.name] = load_union(ch.name)
 
 
 ENV: Env
@@ -777,19 +751,6 @@ def parse_duration(s, rx):
     return -total if neg else total
 
 
-def json_equal(a, b) -> bool:
-    """Equality of JSON values that does not let 1 == 1.0 == True or 0.0 == -0.0 slip through."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b))
-    if isinstance(a, float):
-        return repr(a) == repr(b)
-    return a == b
-
-
 def differences(inp, exp, out: set) -> None:
     if isinstance(inp, dict) and isinstance(exp, dict):
         for k in inp:
@@ -838,30 +799,6 @@ def classify(inp, exp) -> tuple[str, list]:
 # ---------------------------------------------------------------------------------------------
 # Path helpers for mutations
 # ---------------------------------------------------------------------------------------------
-
-MISSING = object()
-
-
-def get_at(value, path):
-    for p in path:
-        try:
-            value = value[p]
-        except (KeyError, IndexError, TypeError):
-            return MISSING
-    return value
-
-
-def set_at(value, path, new):
-    value = copy.deepcopy(value)
-    get_at(value, path[:-1])[path[-1]] = new
-    return value
-
-
-def del_at(value, path):
-    value = copy.deepcopy(value)
-    del get_at(value, path[:-1])[path[-1]]
-    return value
-
 
 def path_slug(path):
     return ".".join(str(p) for p in path)
@@ -1086,7 +1023,7 @@ class TypeCases:
         if strs:
             s = strs[0]
             long = (get_at(full, s.path) + " ") * (4096 // (len(get_at(full, s.path)) + 1) + 1) + "✓"
-            self.add(f"long-string-{path_slug(s.path)}", set_at(full, s.path, long), "canonical")
+            self.add(f"long-string-{path_slug(s.path)}", with_at(full, s.path, long), "canonical")
         # Unknown keys where the model ignores them (top level and nested).
         ignore = [m for m in g.models if m.model.model_config.get("extra") != "forbid"
                   and get_at(full, m.path) is not MISSING]
@@ -1103,19 +1040,19 @@ class TypeCases:
         if dts:
             v = full
             for s in dts:
-                v = set_at(v, s.path, get_at(full, s.path)[:-1] + "+00:00")
+                v = with_at(v, s.path, get_at(full, s.path)[:-1] + "+00:00")
             self.add("utc-as-plus-00-00", v, "defaults")
             s = dts[0]
-            v = set_at(full, s.path, get_at(full, s.path).replace("Z", ".5Z"))
+            v = with_at(full, s.path, get_at(full, s.path).replace("Z", ".5Z"))
             self.add(f"short-fraction-{path_slug(s.path)}", v, "observed")
         tds = [s for s in g.sites if s.kind == "timedelta" and isinstance(get_at(full, s.path), str)]
         for s in tds[:1]:
             secs = parse_duration(get_at(full, s.path), DURATION_ANY)
-            self.add(f"duration-msgspec-seconds-{s.key}", set_at(full, s.path, f"PT{int(secs)}S"), "defaults")
-            self.add(f"duration-days-{s.key}", set_at(full, s.path, "P2DT10800S"), "defaults")
+            self.add(f"duration-msgspec-seconds-{s.key}", with_at(full, s.path, f"PT{int(secs)}S"), "defaults")
+            self.add(f"duration-days-{s.key}", with_at(full, s.path, "P2DT10800S"), "defaults")
         sets = [s for s in g.sites if s.kind == "set"]
         for s in sets[:1]:
-            self.add(f"set-unsorted-duplicates-{s.key}", set_at(full, s.path, [5, 1, 3, 1]), "defaults")
+            self.add(f"set-unsorted-duplicates-{s.key}", with_at(full, s.path, [5, 1, 3, 1]), "defaults")
         # Duplicate key: JSON leaves this undefined; pydantic keeps the last value.
         others = [c for c in (self.canonical["unicode"], self.canonical["minimal"])]
         keys = [k for k in full if k != "type"]
@@ -1186,7 +1123,7 @@ class TypeCases:
             if variants:
                 seen_kinds.add(s.kind)
             for slug, new in variants:
-                self.mutate(slug, s.path, lambda m, p, old, new=new: set_at(m, p, new), "lax", True, coercion=slug)
+                self.mutate(slug, s.path, lambda m, p, old, new=new: with_at(m, p, new), "lax", True, coercion=slug)
         for s in self.present_sites():
             item = list_item(s.ann)
             if item is None:
@@ -1196,10 +1133,10 @@ class TypeCases:
                 # NamedTuple entries (trigger events) also validate from an object of named fields.
                 names = strip_annotated(item)[0]._fields
                 self.mutate("namedtuple-from-object", s.path + (0,),
-                            lambda m, p, old: set_at(m, p, dict(zip(names, old))), "lax", True,
+                            lambda m, p, old: with_at(m, p, dict(zip(names, old))), "lax", True,
                             coercion="namedtuple-from-object")
                 self.mutate("namedtuple-from-object-reordered", s.path + (0,),
-                            lambda m, p, old: set_at(m, p, dict(reversed(list(zip(names, old))))),
+                            lambda m, p, old: with_at(m, p, dict(reversed(list(zip(names, old))))),
                             "lax", True, coercion="namedtuple-from-object")
             if ik in ("tuple", "union"):
                 value = get_at(self.canonical["full"], s.path)
@@ -1207,7 +1144,7 @@ class TypeCases:
                          and isinstance(e[1], int) and not isinstance(e[1], bool)]
                 if pairs:
                     self.mutate("tuple-int-from-string", s.path + (pairs[0],),
-                                lambda m, p, old: set_at(m, p, [old[0], str(old[1])]), "lax", True,
+                                lambda m, p, old: with_at(m, p, [old[0], str(old[1])]), "lax", True,
                                 coercion="int-from-string")
 
     def rejects(self):
@@ -1223,16 +1160,16 @@ class TypeCases:
         # Missing required fields: every top-level one, the first of each nested model.
         for s in present:
             if s.required and (len(s.path) == 1 or first_required[s.model] is s):
-                self.mutate("missing", s.path, lambda m, p, old: del_at(m, p))
+                self.mutate("missing", s.path, lambda m, p, old: without_at(m, p))
         # Null where null is not allowed.
         for s in present:
             if s.required and not s.nullable and s.kind not in ("json", "any", "union") and (
                     len(s.path) == 1 or first_not_null[s.model] is s):
-                self.mutate("null", s.path, lambda m, p, old: set_at(m, p, None))
+                self.mutate("null", s.path, lambda m, p, old: with_at(m, p, None))
         # null is not "use the default": optional fields that are not nullable refuse it.
         for s in present:
             if not s.required and not s.nullable and s.kind not in ("json", "any", "union", "literal"):
-                self.mutate("null-for-defaulted", s.path, lambda m, p, old: set_at(m, p, None),
+                self.mutate("null-for-defaulted", s.path, lambda m, p, old: with_at(m, p, None),
                             need_value=True)
         # Wrong JSON types: every variant for the first field of each kind, one for every other
         # top-level field and for nested fields of the trickier kinds.
@@ -1247,17 +1184,17 @@ class TypeCases:
             else:
                 chosen = []
             for slug, v in chosen:
-                self.mutate(slug, s.path, lambda m, p, old, v=v: set_at(m, p, v))
+                self.mutate(slug, s.path, lambda m, p, old, v=v: with_at(m, p, v))
         # Naive datetimes where an aware one is required, and enum values in the wrong case.
         for s in present:
             if s.kind in ("aware_dt", "utc_dt"):
-                self.mutate("naive-datetime", s.path, lambda m, p, old: isinstance(old, str) and set_at(
+                self.mutate("naive-datetime", s.path, lambda m, p, old: isinstance(old, str) and with_at(
                     m, p, re.sub(r"(Z|[+-]\d{2}:\d{2})$", "", old)) or None, need_value=True)
             if s.kind in ("enum", "literal"):
                 self.mutate("uppercase-enum", s.path, lambda m, p, old: isinstance(old, str) and old.upper() != old
-                            and set_at(m, p, old.upper()) or None, need_value=True)
+                            and with_at(m, p, old.upper()) or None, need_value=True)
                 self.mutate("lowercase-enum", s.path, lambda m, p, old: isinstance(old, str) and old.lower() != old
-                            and set_at(m, p, old.lower()) or None, need_value=True)
+                            and with_at(m, p, old.lower()) or None, need_value=True)
         # Unknown keys on every model that forbids them.
         done = set()
         for ms in self.gens["full"].models:
@@ -1271,11 +1208,11 @@ class TypeCases:
             base = strip_annotated(s.ann)[0]
             maps = [m for m in (typing.get_args(base) if is_union(base) else [base]) if kind_of(m) == "dict"]
             if maps and all(len(typing.get_args(m)) == 2 and kind_of(typing.get_args(m)[1]) == "str" for m in maps):
-                self.mutate("int-value-in-string-map", s.path, lambda m, p, old: set_at(m, p, {"etl/a.py": 1}))
+                self.mutate("int-value-in-string-map", s.path, lambda m, p, old: with_at(m, p, {"etl/a.py": 1}))
         # min_length constraints.
         for s in present:
             if min_length(s.meta):
-                self.mutate("too-short", s.path, lambda m, p, old: set_at(m, p, []))
+                self.mutate("too-short", s.path, lambda m, p, old: with_at(m, p, []))
         # Aliased fields must be sent under the alias, not the Python attribute name.
         for s in present:
             if s.key != s.name:
@@ -1313,31 +1250,31 @@ class TypeCases:
             first_tuple = next((j for j, e in enumerate(value) if isinstance(e, list)), None)
             if ik == "namedtuple":
                 t = s.path + (0,)
-                self.mutate("tuple-too-short", t, lambda m, p, old: set_at(m, p, old[:-1]))
-                self.mutate("tuple-too-long", t, lambda m, p, old: set_at(m, p, old + [1]))
+                self.mutate("tuple-too-short", t, lambda m, p, old: with_at(m, p, old[:-1]))
+                self.mutate("tuple-too-long", t, lambda m, p, old: with_at(m, p, old + [1]))
                 e = s.path + (0, 1)
-                self.mutate("event-unknown-state", e, lambda m, p, old: set_at(
+                self.mutate("event-unknown-state", e, lambda m, p, old: with_at(
                     m, p, {"task_instance_state": "running", "xcoms": None}))
-                self.mutate("event-empty-object", e, lambda m, p, old: set_at(m, p, {}))
-                self.mutate("event-end-with-payload", e, lambda m, p, old: set_at(
+                self.mutate("event-empty-object", e, lambda m, p, old: with_at(m, p, {}))
+                self.mutate("event-end-with-payload", e, lambda m, p, old: with_at(
                     m, p, {"task_instance_state": "skipped", "xcoms": None, "payload": "x"}))
-                self.mutate("event-array", e, lambda m, p, old: set_at(m, p, ["payload"]))
+                self.mutate("event-array", e, lambda m, p, old: with_at(m, p, ["payload"]))
             elif ik == "union":
                 ub, umeta = strip_annotated(item)
                 inner = [m for m in typing.get_args(ub) if m is not type(None)]
                 if any(kind_of(m) == "tuple" for m in inner) and first_tuple is not None:
                     t = s.path + (first_tuple,)
-                    self.mutate("tuple-too-long", t, lambda m, p, old: set_at(m, p, old + [1]))
-                    self.mutate("tuple-too-short", t, lambda m, p, old: set_at(m, p, old[:1]))
-                    self.mutate("tuple-swapped", t, lambda m, p, old: set_at(m, p, old[::-1]))
+                    self.mutate("tuple-too-long", t, lambda m, p, old: with_at(m, p, old + [1]))
+                    self.mutate("tuple-too-short", t, lambda m, p, old: with_at(m, p, old[:1]))
+                    self.mutate("tuple-swapped", t, lambda m, p, old: with_at(m, p, old[::-1]))
                 if any(getattr(m, "discriminator", None) for m in umeta) and isinstance(value[0], dict):
                     t = s.path + (0, "type")
-                    self.mutate("unknown-nested-tag", t, lambda m, p, old: set_at(m, p, "NoSuchCallbackRequest"))
-                    self.mutate("missing-nested-tag", t, lambda m, p, old: del_at(m, p))
+                    self.mutate("unknown-nested-tag", t, lambda m, p, old: with_at(m, p, "NoSuchCallbackRequest"))
+                    self.mutate("missing-nested-tag", t, lambda m, p, old: without_at(m, p))
             elif ik == "tuple" and first_tuple is not None:
                 t = s.path + (first_tuple,)
-                self.mutate("tuple-too-long", t, lambda m, p, old: set_at(m, p, old + [1]))
-                self.mutate("tuple-wrong-element", t, lambda m, p, old: set_at(m, p, ["x", "y"]))
+                self.mutate("tuple-too-long", t, lambda m, p, old: with_at(m, p, old + [1]))
+                self.mutate("tuple-wrong-element", t, lambda m, p, old: with_at(m, p, ["x", "y"]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1368,10 +1305,6 @@ def reject_kind(text: str, channel_tags: set, all_tags: set, error: dict) -> str
     if tag not in channel_tags:
         return "not_permitted"
     return "invalid"
-
-
-class Surprise(Exception):
-    pass
 
 
 def run_case(adapter, case: str, prop: Proposal, channel_tags, all_tags, stats) -> dict:
@@ -1497,7 +1430,7 @@ def main() -> int:
     parser.add_argument("--out", type=pathlib.Path, default=repo_root / "tests" / "corpus")
     args = parser.parse_args()
 
-    check_pins()
+    check_pins("generate_corpus")
     global ENV
     ENV = Env()
 
@@ -1551,7 +1484,7 @@ def main() -> int:
             raise SystemExit(f"{channel}: duplicate case names {dup}")
         # U+2028/U+2029 are legal raw in JSON strings but are line breaks to str.splitlines() and
         # some editors; escaping them keeps one case per physical line without changing values.
-        lines = [dumps(r).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") for r in records]
+        lines = [dumps_line(r) for r in records]
         for line in lines:
             if re.search(r"0x[0-9a-f]{8,}", line):
                 raise SystemExit(f"{channel}: a memory address leaked into the corpus: {line[:200]}")

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib
 import importlib.metadata
 import io
 import json
@@ -36,19 +35,14 @@ import uuid
 import zlib
 from typing import Any
 
-REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
-JSON_CORPUS = REPO_ROOT / "tests" / "corpus"
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from common import (  # noqa: E402  (tools/common.py)
+    CHANNEL_NAMES, CHANNELS, REPO, REQUEST_CHANNELS, QuietLog, Surprise, check_pins, corpus_cases, dumps_line,
+    load_union,
+)
 
-
-# The sibling generator (this directory is on sys.path when a script here runs), so that
-# the channel table and pins have a single source.
-import generate_corpus as _GC  # noqa: E402
-CHANNELS = _GC.CHANNELS
 # Frames depend on msgspec's encoder as much as on Airflow's models, so msgspec is pinned too.
-PINS = {**_GC.PINS, "msgspec": "0.22.0"}
-
-# Child -> supervisor channels; the others (to-*) are supervisor -> child.
-REQUEST_CHANNELS = ("task", "callback", "trigger", "dag-processor")
+EXTRA_PINS = {"msgspec": "0.22.0"}
 
 # Reply types that a supervisor sends with dump options other than a plain model_dump() (the
 # "dump options" column of the reference's section 3, and the DAG processor's _handle_request,
@@ -77,29 +71,6 @@ CARRIER_EVERY, CARRIER_FIRST = 16, 3
 TRACESTATES = ["rojo=00f067aa0ba902b7", "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7"]
 
 
-def check_pins() -> None:
-    """Refuse to run against anything but the pinned packages: the frames are only valid for them."""
-    bad = []
-    for dist, want in PINS.items():
-        try:
-            have = importlib.metadata.version(dist)
-        except importlib.metadata.PackageNotFoundError:
-            have = None
-        if have != want:
-            bad.append(f"{dist}: need {want}, found {have}")
-    if bad:
-        sys.exit("generate_frames: wrong package versions installed:\n  " + "\n  ".join(bad))
-
-
-class Surprise(Exception):
-    """The SDK did something this generator's model of the protocol does not expect."""
-
-
-def dumps(value: Any) -> str:
-    # Same line discipline as the JSON corpus: U+2028/U+2029 escaped so one case stays one line.
-    return _GC.dumps(value).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-
-
 def with_prefix(payload: bytes) -> bytes:
     """The 4-byte big-endian length prefix, for hand-built payloads (real frames use as_bytes())."""
     return len(payload).to_bytes(4, "big") + payload
@@ -122,7 +93,7 @@ class Sdk:
         self.supervisor = supervisor
         self.RequestFrame = comms._RequestFrame
         self.ResponseFrame = comms._ResponseFrame
-        self.adapters = {ch: TypeAdapter(getattr(importlib.import_module(mod), attr)) for ch, mod, attr in CHANNELS}
+        self.adapters = {ch.name: TypeAdapter(load_union(ch.name)) for ch in CHANNELS}
 
 
 SDK: Sdk
@@ -149,13 +120,6 @@ class FakeSocket:
 
     def recv_into(self, buf) -> int:
         return self._data.readinto(buf)
-
-
-class QuietLog:
-    """CommsDecoder logs a traceback when a body fails to validate; the corpus records it instead."""
-
-    def __getattr__(self, name):
-        return lambda *args, **kwargs: None
 
 
 def short_error(exc: BaseException) -> str:
@@ -273,16 +237,6 @@ def wire_python_names(plain: Any, aliased: Any, path: str, out: set[str]) -> Non
 # Channel files
 # ---------------------------------------------------------------------------------------------
 
-def corpus_cases(channel: str) -> list[dict]:
-    cases = []
-    with open(JSON_CORPUS / f"{channel}.jsonl", encoding="utf-8") as fh:
-        for line in fh:
-            rec = json.loads(line)
-            if rec["verdict"] == "accept" and rec["form"] in ("canonical", "defaults"):
-                cases.append(rec)
-    return cases
-
-
 def carrier_for(case: str, n: int) -> dict[str, str]:
     h = zlib.crc32(case.encode())
     trace_id = f"{h:08x}" * 4
@@ -336,7 +290,7 @@ class ChannelWriter:
 
     def run(self) -> None:
         adapter = SDK.adapters[self.channel]
-        for rec in corpus_cases(self.channel):
+        for rec in corpus_cases(self.channel, ("canonical", "defaults")):
             self.counts["cases_in"] += 1
             model = adapter.validate_json(rec["input"])
             if self.is_request:
@@ -352,7 +306,7 @@ class ChannelWriter:
         exclude_unset frames would never show a nested key going missing."""
         adapter = SDK.adapters[self.channel]
         seen = set()
-        for rec in corpus_cases(self.channel):
+        for rec in corpus_cases(self.channel, ("canonical", "defaults")):
             tag = rec["case"].split("/")[0]
             if tag not in SUPERVISOR_DUMP_OPTS or tag in seen or not rec["case"].endswith("/full"):
                 continue
@@ -439,7 +393,7 @@ class ChannelWriter:
         return got
 
     def emit(self, line: dict) -> None:
-        self.lines.append(dumps(line))
+        self.lines.append(dumps_line(line))
         self.counts["frames"] += 1
         if "dump" in line:
             self.counts["by_dump"][line["dump"]] = self.counts["by_dump"].get(line["dump"], 0) + 1
@@ -735,10 +689,10 @@ def write_lines(path: pathlib.Path, lines: list[str]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=pathlib.Path, default=REPO_ROOT / "tests" / "corpus" / "frames")
+    parser.add_argument("--out", type=pathlib.Path, default=REPO / "tests" / "corpus" / "frames")
     args = parser.parse_args()
 
-    check_pins()
+    check_pins("generate_frames", EXTRA_PINS)
     global SDK
     SDK = Sdk()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -748,7 +702,7 @@ def main() -> int:
 
     notes: dict[str, dict] = {}
     files: dict[str, Any] = {}
-    for channel, _, _ in CHANNELS:
+    for channel in CHANNEL_NAMES:
         writer = ChannelWriter(channel, notes)
         writer.run()
         write_lines(args.out / f"{channel}.jsonl", writer.lines)
@@ -762,12 +716,12 @@ def main() -> int:
     for fname, edges, judge in (("request-edges.jsonl", request_edges(), judge_request_edge),
                                 ("response-edges.jsonl", response_edges(), judge_response_edge)):
         records = [judge(*edge) for edge in edges]
-        write_lines(args.out / fname, [dumps(r) for r in records])
+        write_lines(args.out / fname, [dumps_line(r) for r in records])
         files[fname] = {"frames": len(records), "accepted": sum(r["accepted"] for r in records),
                         "rejected": sum(not r["accepted"] for r in records)}
 
     exchanges = id_exchanges()
-    write_lines(args.out / "ids.jsonl", [dumps(r) for r in exchanges])
+    write_lines(args.out / "ids.jsonl", [dumps_line(r) for r in exchanges])
     files["ids.jsonl"] = {"exchanges": len(exchanges)}
 
     if notes.get("not_fixed_point"):

@@ -52,15 +52,11 @@ import sys
 import uuid
 from typing import Any, Callable
 
-REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
-CORPUS = REPO_ROOT / "tests" / "corpus"
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from common import (  # noqa: E402  (tools/common.py)
+    CORPUS, REQUEST_CHANNELS, QuietLog, Surprise, check_pins, corpus_case, corpus_cases, dumps,
+)
 
-
-# The sibling generator (this directory is on sys.path when a script here runs), so that
-# the pins have a single source.
-import generate_corpus as _GC  # noqa: E402
-
-REQUEST_CHANNELS = ("task", "callback", "trigger", "dag-processor")
 SCENARIOS = ("ok", "404", "403", "409")
 
 # Constant ids, so that API paths (and so the output) do not change from run to run.  They are
@@ -74,10 +70,6 @@ SUPERVISOR_ID = {
 }
 
 API_BASE = "http://execution-api.test/execution/"
-
-
-class Surprise(Exception):
-    """Something happened that says the harness, not Airflow, is wrong."""
 
 
 class UnmockedRoute(BaseException):
@@ -244,13 +236,6 @@ class MockApi:
 # Airflow objects
 # ---------------------------------------------------------------------------------------------
 
-class QuietLog:
-    """CommsDecoder logs a traceback when a body fails to validate; the row records it instead."""
-
-    def __getattr__(self, name):
-        return lambda *args, **kwargs: None
-
-
 class Airflow:
     """Airflow objects, imported only after the version check."""
 
@@ -307,7 +292,7 @@ class Airflow:
 
         # TriggerStateChanges is answered from the supervisor's queues; seed them from the
         # corpus's fullest TriggerStateSync so the reply carries triggers to create and cancel.
-        seed = json.loads(first_case("to-trigger-runner", "TriggerStateSync/full")["input"])
+        seed = json.loads(corpus_case("to-trigger-runner", "TriggerStateSync/full")["input"])
         self.trigger_seed = TypeAdapter(triggerer.messages.TriggerStateSync).validate_python(seed)
 
     def make_client(self, api: MockApi):
@@ -358,15 +343,6 @@ AF: Airflow
 # Driving one request
 # ---------------------------------------------------------------------------------------------
 
-def first_case(corpus: str, case: str) -> dict:
-    with open(CORPUS / f"{corpus}.jsonl", encoding="utf-8") as f:
-        for line in f:
-            rec = json.loads(line)
-            if rec["case"] == case:
-                return rec
-    raise Surprise(f"{corpus}.jsonl has no case {case}")
-
-
 # Cases run in addition to a type's first canonical case, because that one never reaches the
 # API: a GetAssetEventByAsset with neither name nor uri decodes, but the client refuses it
 # before any call (ValueError, so the error slot).  A real child always names the asset.
@@ -380,11 +356,8 @@ EXPECTED_EXCEPTIONS = {"GetAssetEventByAsset/minimal": "ValueError"}
 def request_cases(channel: str) -> list[tuple[str, str]]:
     """(request type, corpus case) to run: each type's first accepted canonical case, plus extras."""
     first: dict[str, str] = {}
-    with open(CORPUS / f"{channel}.jsonl", encoding="utf-8") as f:
-        for line in f:
-            rec = json.loads(line)
-            if rec["verdict"] == "accept" and rec["form"] == "canonical":
-                first.setdefault(rec["case"].split("/")[0], rec["case"])
+    for rec in corpus_cases(channel, ("canonical",)):
+        first.setdefault(rec["case"].split("/")[0], rec["case"])
     return [(t, case) for t in sorted(first) for case in [first[t], *EXTRA_CASES.get(t, [])]]
 
 
@@ -396,7 +369,7 @@ def drain(reader: Callable, sock: socket.socket) -> None:
 
 
 def run_one(channel: str, request_type: str, case: str, scenario: str) -> dict:
-    msg_json = first_case(channel, case)["input"]
+    msg_json = corpus_case(channel, case)["input"]
     api = MockApi(scenario)
     client = AF.make_client(api)
     sup_end, child_end = socket.socketpair()
@@ -494,7 +467,7 @@ def render(doc: dict) -> str:
     rows = doc["rows"]
     head = {k: v for k, v in doc.items() if k != "rows"}
     text = json.dumps(head, indent=2, ensure_ascii=False)[:-2]
-    lines = ",\n    ".join(_GC.dumps(r) for r in rows)
+    lines = ",\n    ".join(dumps(r) for r in rows)
     return f'{text},\n  "rows": [\n    {lines}\n  ]\n}}\n'
 
 
@@ -503,7 +476,7 @@ def main() -> int:
     parser.add_argument("--out", type=pathlib.Path, default=CORPUS / "replies.json")
     args = parser.parse_args()
 
-    _GC.check_pins()
+    check_pins("generate_replies")
     global AF
     AF = Airflow()
 

@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import msgspec
 
-import generate_corpus  # same directory: version pins
-import generate_frames  # same directory: the supervisor's frame reader
-
-REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import generate_frames  # noqa: E402  (same directory: the SDK's frame readers)
+from common import CORPUS, REQUEST_CHANNELS, check_pins, corpus_cases, get_at  # noqa: E402  (tools/common.py)
 
 DEPTHS = [1, 100, 127, 128, 129, 193, 194, 195, 198, 199, 200, 201, 202, 203, 252, 253, 254, 255, 256, 257, 505,
           506, 507, 510, 511, 512, 1000]
@@ -65,25 +65,14 @@ def from_corpus(channel: str, tag: str, path: tuple, json_value: str, packed_val
     """The smallest canonical corpus message of type `tag` that has a value at `path`, with that
     value replaced by the given one, as JSON text and as a msgpack map (date-times stay text)."""
     best = None
-    with open(REPO / "tests" / "corpus" / f"{channel}.jsonl", encoding="utf-8") as lines:
-        for line in lines:
-            case = json.loads(line)
-            if case["verdict"] != "accept" or case.get("form") != "canonical":
-                continue
-            tree = json.loads(case["input"])
-            if tree.get("type") != tag:
-                continue
-            parent = tree
-            try:
-                for key in path[:-1]:
-                    parent = parent[key]
-            except (KeyError, IndexError, TypeError):
-                continue
-            if not isinstance(parent, dict):
-                continue
-            if best is None or len(case["input"]) < len(best[0]):
-                parent[path[-1]] = SENTINEL
-                best = (case["input"], tree)
+    for case in corpus_cases(channel, ("canonical",)):
+        tree = json.loads(case["input"])
+        if tree.get("type") != tag:
+            continue
+        parent = get_at(tree, path[:-1])
+        if isinstance(parent, dict) and (best is None or len(case["input"]) < len(best[0])):
+            parent[path[-1]] = SENTINEL
+            best = (case["input"], tree)
     tree = best[1]
     text = json.dumps(tree, ensure_ascii=False).replace(json.dumps(SENTINEL, ensure_ascii=False), json_value)
     packed = msgspec.msgpack.encode(tree).replace(msgspec.msgpack.encode(SENTINEL), packed_value)
@@ -119,7 +108,7 @@ def verdict_json(channel: str, text: str) -> str:
 
 
 def verdict_frame(channel: str, frame: bytes) -> str:
-    if channel in generate_frames.REQUEST_CHANNELS:
+    if channel in REQUEST_CHANNELS:
         _, message, error = generate_frames.supervisor_read(frame, channel)
     else:
         _, message, _, error = generate_frames.child_read(frame, channel)
@@ -128,9 +117,9 @@ def verdict_frame(channel: str, frame: bytes) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=REPO / "tests" / "corpus" / "limits.json")
+    parser.add_argument("--out", type=Path, default=CORPUS / "limits.json")
     args = parser.parse_args()
-    generate_corpus.check_pins()
+    check_pins("limits_facts", generate_frames.EXTRA_PINS)
     generate_frames.SDK = generate_frames.Sdk()
     cases = []
     for channel, place, typed, enclosing in PLACES:

@@ -11,15 +11,20 @@ Deterministic: CI regenerates them and fails when they drift.
 from __future__ import annotations
 
 import argparse
-import json
 import socket
+import sys
 import threading
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from airflow.sdk.api.datamodels._generated import AssetProfile
-from airflow.sdk.execution_time import comms
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from common import DATA, check_pins, dumps  # noqa: E402  (tools/common.py)
+
+check_pins("sample_sessions")
+
+from airflow.sdk.api.datamodels._generated import AssetProfile  # noqa: E402
+from airflow.sdk.execution_time import comms  # noqa: E402
 
 TI_ID = uuid.UUID(int=0x0198C4E6_5D7A_7C3E_9F00_4A1B2C3D4E5F)
 RUN_ID = "scheduled__2026-11-21T00:00:00+00:00"
@@ -27,7 +32,7 @@ UTC = timezone.utc
 
 
 def dump(model) -> str:
-    return json.dumps(model.model_dump(mode="json", by_alias=True), ensure_ascii=False, separators=(",", ":"))
+    return dumps(model.model_dump(mode="json", by_alias=True))
 
 
 def callback_session() -> list[str]:
@@ -114,7 +119,7 @@ def capture_frames(requests: list, replies: dict) -> bytes:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[2] / "tests" / "data")
+    parser.add_argument("--out", type=Path, default=DATA)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     for name, lines in {"callback-session.jsonl": callback_session(), "task-session.jsonl": task_session()}.items():

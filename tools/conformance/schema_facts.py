@@ -16,17 +16,16 @@ Deterministic; CI regenerates it and fails when it drifts.
 from __future__ import annotations
 
 import argparse
-import importlib
 import importlib.resources
 import json
+import sys
 from pathlib import Path
 
 from pydantic import TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema
 
-import generate_corpus  # same directory: the channel table and version pins
-
-REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from common import CHANNELS, CORPUS, check_pins, load_union  # noqa: E402  (tools/common.py)
 
 
 def resolve(schema: dict, defs: dict) -> dict:
@@ -76,9 +75,9 @@ class WrittenFieldsRequired(GenerateJsonSchema):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--out", type=Path, default=REPO / "tests" / "corpus" / "schema-facts.json")
+    parser.add_argument("--out", type=Path, default=CORPUS / "schema-facts.json")
     args = parser.parse_args()
-    generate_corpus.check_pins()
+    check_pins("schema_facts")
 
     shipped = json.loads(
         importlib.resources.files("airflow.sdk.execution_time").joinpath("schema/schema.json").read_text()
@@ -93,8 +92,8 @@ def main() -> None:
     }
     for mode in ("validation", "serialization"):
         facts["pydantic"][mode] = {}
-        for channel, module, attr in generate_corpus.CHANNELS:
-            union = getattr(importlib.import_module(module), attr)
+        for channel in CHANNELS:
+            union = load_union(channel.name)
             schema = TypeAdapter(union).json_schema(mode=mode, schema_generator=WrittenFieldsRequired)
             defs = schema.get("$defs", {})
             members = {}
@@ -107,7 +106,7 @@ def main() -> None:
                 for name, d in sorted(defs.items())
                 if d.get("type") == "object" and name not in members
             }
-            facts["pydantic"][mode][channel] = {"members": dict(sorted(members.items())), "nested": nested}
+            facts["pydantic"][mode][channel.name] = {"members": dict(sorted(members.items())), "nested": nested}
     args.out.write_text(json.dumps(facts, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 

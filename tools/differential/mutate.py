@@ -51,13 +51,17 @@ import typing
 import zlib
 from typing import Any
 
-REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO_ROOT / "tools" / "conformance"))
+TOOLS = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(TOOLS))
+sys.path.insert(0, str(TOOLS / "conformance"))
 
 # The conformance generators, imported as modules: channel table, pins, annotation analysis,
 # classification of accepted forms, reject kinds, and the SDK's frame readers.
 import generate_corpus as GC  # noqa: E402
 import generate_frames as GF  # noqa: E402
+from common import (  # noqa: E402  (tools/common.py)
+    CORPUS, MISSING, REQUEST_CHANNELS, Surprise, check_pins, corpus_cases, dumps, get_at, json_equal, set_at,
+)
 
 
 def _tolerant(parse):
@@ -73,11 +77,9 @@ def _tolerant(parse):
 
 GC.parse_rfc3339 = _tolerant(GC.parse_rfc3339)
 
-CORPUS = REPO_ROOT / "tests" / "corpus"
 DEFAULT_OUT = CORPUS / "differential"
 DEFAULT_COUNT = 5000
 DEFAULT_MAX_BASE_BYTES = 400
-REQUEST_CHANNELS = GF.REQUEST_CHANNELS
 I64 = (-(2**63), 2**63 - 1)
 
 # Deep JSON values: pydantic's parser and the Rust decoder both bound nesting; probe around it.
@@ -491,32 +493,9 @@ def walk_json(value, path, slots) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Path helpers (tolerant: a path through a value a mutation replaced is simply not there)
+# Paths (common.get_at/set_at are tolerant: a path through a value a mutation replaced is simply
+# not there)
 # ---------------------------------------------------------------------------------------------
-
-MISSING = GC.MISSING
-
-
-def get_at(v, path):
-    for p in path:
-        if isinstance(v, dict) and p in v:
-            v = v[p]
-        elif isinstance(v, list) and isinstance(p, int) and 0 <= p < len(v):
-            v = v[p]
-        else:
-            return MISSING
-    return v
-
-
-def set_at(tree, path, new) -> bool:
-    if not path:
-        return False
-    parent = get_at(tree, path[:-1])
-    if isinstance(parent, (dict, list)) and get_at(parent, path[-1:]) is not MISSING:
-        parent[path[-1]] = new
-        return True
-    return False
-
 
 def slug(path) -> str:
     return ".".join(str(p) for p in path) or "$"
@@ -839,7 +818,7 @@ class Mutator:
         valid = self.ctx.same_tag_values.get((self.tag, path + (key,)), [])
         variant = rng.choice(["same", "other-valid", "earlier-invalid", "later-invalid"])
         if variant == "other-valid":
-            others = [v for v in valid if not GC.json_equal(v, target[key])]
+            others = [v for v in valid if not json_equal(v, target[key])]
             if not others:
                 variant = "same"
             else:
@@ -1196,7 +1175,7 @@ class Judge:
             except Exception as exc:  # noqa: BLE001
                 error = short(GC.first_error(exc))
             else:
-                raise GF.Surprise(f"{record['case']}: the SDK refused a body pydantic accepts: {err}")
+                raise Surprise(f"{record['case']}: the SDK refused a body pydantic accepts: {err}")
             record.update(verdict="reject", kind=body_kind(req.body, self.channel_tags, self.all_tags),
                           pydantic=error)
             return record
@@ -1220,12 +1199,9 @@ def load_bases(channel: str, max_bytes: int | None) -> list[Base]:
     """Canonical accepts of the corpus; with max_bytes, those up to that size plus the two
     smallest of every type (so every type is mutated)."""
     by_tag: dict[str, list] = {}
-    with open(CORPUS / f"{channel}.jsonl", encoding="utf-8") as fh:
-        for line in fh:
-            rec = json.loads(line)
-            if rec["verdict"] == "accept" and rec.get("form") == "canonical":
-                tree = json.loads(rec["input"])
-                by_tag.setdefault(tree["type"], []).append((len(GC.dumps(tree)), rec["case"], tree))
+    for rec in corpus_cases(channel, ("canonical",)):
+        tree = json.loads(rec["input"])
+        by_tag.setdefault(tree["type"], []).append((len(dumps(tree)), rec["case"], tree))
     bases = []
     for tag in by_tag:  # corpus order
         items = by_tag[tag]
@@ -1335,7 +1311,7 @@ def generate_channel(channel: str, count: int, args, channel_tags: dict, classes
                 if is_plain(body) and isinstance(frame_id, int):
                     sdk = msgspec.msgpack.encode([frame_id, body, None])
                     if GF.with_prefix(sdk) != frame:
-                        raise GF.Surprise(f"frame differs from msgspec's for {names}: {frame.hex()} vs {sdk.hex()}")
+                        raise Surprise(f"frame differs from msgspec's for {names}: {frame.hex()} vs {sdk.hex()}")
                 record = {"case": f"{channel}/msgpack/{len(out['msgpack'])}", **common}
                 if not isinstance(frame_id, int):
                     record["mutations"] = names + [f"frame-id-width:{frame_id.fmt}"]
@@ -1373,7 +1349,7 @@ def main() -> int:
     if args.max_base_bytes == 0:
         args.max_base_bytes = None
 
-    GF.check_pins()
+    check_pins("mutate", GF.EXTRA_PINS)
     GC.ENV = GC.Env()
     GF.SDK = GF.Sdk()
     sys.setrecursionlimit(20000)
@@ -1431,5 +1407,5 @@ def main() -> int:
 if __name__ == "__main__":
     try:
         sys.exit(main())
-    except GF.Surprise as exc:
+    except Surprise as exc:
         sys.exit(f"mutate: {exc}")
