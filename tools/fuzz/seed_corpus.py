@@ -29,30 +29,21 @@ if os.environ.get("PYTHONHASHSEED") != "0":
 
 import argparse
 import hashlib
-import json
 import shutil
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-CORPUS = ROOT / "tests" / "corpus"
-FRAMES = CORPUS / "frames"
-DATA = ROOT / "tests" / "data"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# CHANNEL_NAMES is ChannelName::ALL, in order: its indexes are the selectors of json_decode and
+# frame_decode.
+from common import (  # noqa: E402  (tools/common.py)
+    CHANNEL_NAMES, CORPUS, DATA, FRAMES, REPLY_CHANNELS, REPO, REQUEST_CHANNELS, read_jsonl,
+)
 
-# ChannelName::ALL, in order: the selector of json_decode and frame_decode.
-CHANNELS = [
-    "task",
-    "callback",
-    "trigger",
-    "dag-processor",
-    "to-task",
-    "to-trigger-runner",
-    "to-dag-processor",
-]
 # json_decode selectors 7..15 are the request groups; task inputs are seeded under each in turn.
 GROUP_SELECTORS = range(7, 16)
-# The readers' selectors: first byte % 4 (requests), % 3 (responses).
-REQUEST_CHANNELS = CHANNELS[:4]
-REPLY_CHANNELS = CHANNELS[4:]
+# The readers' selectors (first byte % 4 for requests, % 3 for responses) index
+# REQUEST_CHANNELS and REPLY_CHANNELS.
+
 # Frame files of each reply direction (to-task also answers the callback channel).
 REPLY_FILES = {
     "to-task": ["to-task.jsonl", "to-task-sparse.jsonl"],
@@ -66,11 +57,6 @@ TARGETS = ["json_decode", "frame_decode", "frame_reader_request", "frame_reader_
 MAX_SINGLE = 4096  # json_decode, frame_decode
 MAX_STREAM = 8192  # frame_reader_request, frame_reader_response
 FRAMES_PER_STREAM = 6
-
-
-def lines(path):
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
 
 
 def frame_bytes(case):
@@ -120,7 +106,7 @@ class Seeds:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "fuzz" / "seeds")
+    parser.add_argument("--out", type=Path, default=REPO / "fuzz" / "seeds")
     parser.add_argument(
         "--clean", action="store_true", help="empty each target's directory first"
     )
@@ -131,8 +117,8 @@ def main():
     seeds = Seeds(args.out)
 
     # json_decode: every corpus input under its channel; task inputs also under a group each.
-    for index, channel in enumerate(CHANNELS):
-        for n, case in enumerate(lines(CORPUS / f"{channel}.jsonl")):
+    for index, channel in enumerate(CHANNEL_NAMES):
+        for n, case in enumerate(read_jsonl(CORPUS / f"{channel}.jsonl")):
             text = case["input"].encode("utf-8")
             seeds.add("json_decode", index, text, MAX_SINGLE)
             if channel == "task":
@@ -142,28 +128,28 @@ def main():
         with open(DATA / name, encoding="utf-8") as f:
             for line in f:
                 if line.strip():
-                    seeds.add("json_decode", CHANNELS.index(channel), line.strip().encode(), MAX_SINGLE)
+                    seeds.add("json_decode", CHANNEL_NAMES.index(channel), line.strip().encode(), MAX_SINGLE)
 
     # frame_decode: every frame's payload (after the length prefix) under its channel.
     session = split_frames((DATA / "task-session.frames").read_bytes())
     request_frames = {
-        channel: [frame_bytes(c) for c in lines(FRAMES / f"{channel}.jsonl")]
+        channel: [frame_bytes(c) for c in read_jsonl(FRAMES / f"{channel}.jsonl")]
         for channel in REQUEST_CHANNELS
     }
     request_frames["task"] += session
     reply_frames = {
-        channel: [frame_bytes(c) for f in files for c in lines(FRAMES / f)]
+        channel: [frame_bytes(c) for f in files for c in read_jsonl(FRAMES / f)]
         for channel, files in REPLY_FILES.items()
     }
-    request_edges = [frame_bytes(c) for c in lines(FRAMES / "request-edges.jsonl")]
-    response_edges = [frame_bytes(c) for c in lines(FRAMES / "response-edges.jsonl")]
+    request_edges = [frame_bytes(c) for c in read_jsonl(FRAMES / "request-edges.jsonl")]
+    response_edges = [frame_bytes(c) for c in read_jsonl(FRAMES / "response-edges.jsonl")]
     for channel, frames in {**request_frames, **reply_frames}.items():
         for frame in frames:
-            seeds.add("frame_decode", CHANNELS.index(channel), frame[4:], MAX_SINGLE)
+            seeds.add("frame_decode", CHANNEL_NAMES.index(channel), frame[4:], MAX_SINGLE)
     for frame in request_edges:
-        seeds.add("frame_decode", CHANNELS.index("task"), frame[4:], MAX_SINGLE)
+        seeds.add("frame_decode", CHANNEL_NAMES.index("task"), frame[4:], MAX_SINGLE)
     for frame in response_edges:
-        seeds.add("frame_decode", CHANNELS.index("to-task"), frame[4:], MAX_SINGLE)
+        seeds.add("frame_decode", CHANNEL_NAMES.index("to-task"), frame[4:], MAX_SINGLE)
 
     # The readers: streams of consecutive frames; each irregular frame followed by a good one
     # (the reader must stay in sync); the captured session whole; and the stream-level edges.

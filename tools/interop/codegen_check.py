@@ -25,8 +25,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-REPO = Path(__file__).resolve().parents[2]
-CHANNELS = {"callback": "CallbackToSupervisor", "task": "TaskToSupervisor", "to-task": "ToTask"}
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import common  # noqa: E402  (tools/common.py)
+
+REPO = common.REPO
+CHECKED = ("callback", "task", "to-task")
 
 
 def generate(schema: Path, out: Path) -> object:
@@ -74,13 +77,13 @@ def main() -> int:
     }
     failures: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
-        for channel, name in CHANNELS.items():
+        for channel in CHECKED:
+            name = common.channel(channel).schema
             stem = channel.replace("-", "_")
             reader = getattr(generate(REPO / "schemas" / "validation" / f"{name}.json", Path(tmp) / f"validation_{stem}.py"), name)
             writer = getattr(generate(REPO / "schemas" / "serialization" / f"{name}.json", Path(tmp) / f"serialization_{stem}.py"), name)
             counts = dict.fromkeys(["accepted", "accepted_total", "rejected", "rejected_total", "written", "written_total", "short", "short_total"], 0)
-            for line in (REPO / "tests" / "corpus" / f"{channel}.jsonl").read_text(encoding="utf-8").splitlines():
-                case = json.loads(line)
+            for case in common.corpus_cases(channel):
                 label = f"{channel} {case['case']}"
                 try:
                     given = json.loads(case["input"])

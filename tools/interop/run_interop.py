@@ -31,25 +31,19 @@ from pathlib import Path
 import msgspec
 from pydantic import TypeAdapter
 
-from airflow.dag_processing.processor import ToDagProcessor
-from airflow.jobs.triggerer_job_runner import ToTriggerRunner
 from airflow.sdk.execution_time import comms
 
-REPO = Path(__file__).resolve().parents[2]
-CORPUS = REPO / "tests" / "corpus"
-REPLY_UNIONS = {"to-task": comms.ToTask, "to-trigger-runner": ToTriggerRunner, "to-dag-processor": ToDagProcessor}
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from common import CORPUS, REPLY_CHANNELS, REPO, check_pins, corpus_cases, load_union  # noqa: E402
+
+REPLY_UNIONS = {name: load_union(name) for name in REPLY_CHANNELS}
 # ResendLoggingFD is answered with a descriptor passed as SCM_RIGHTS, which the example does not do.
 SKIPPED_REQUESTS = {"ResendLoggingFD"}
 
 
-def cases(channel: str, forms=("canonical",)) -> list[dict]:
-    lines = (CORPUS / f"{channel}.jsonl").read_text(encoding="utf-8").splitlines()
-    return [c for c in map(json.loads, lines) if c["verdict"] == "accept" and c.get("form") in forms]
-
-
 def first_input_per_type(channel: str) -> dict[str, dict]:
     out: dict[str, dict] = {}
-    for case in cases(channel):
+    for case in corpus_cases(channel, ("canonical",)):
         out.setdefault(case["case"].split("/")[0], json.loads(case["input"]))
     return out
 
@@ -113,7 +107,7 @@ def reply_frames(cli: Path, tmp: Path) -> list[str]:
     decoder = msgspec.msgpack.Decoder(comms._ResponseFrame)
     for channel, union in REPLY_UNIONS.items():
         chosen, unsendable = [], 0
-        for case in cases(channel, forms=("canonical", "defaults")):
+        for case in corpus_cases(channel, ("canonical", "defaults")):
             try:
                 through_python_wire(union, json.loads(case["input"]))
                 chosen.append(case)
@@ -156,6 +150,7 @@ def main() -> int:
     parser.add_argument("--example-supervisor", type=Path, required=True, help="target/debug/examples/supervisor")
     parser.add_argument("--cli", type=Path, required=True, help="target/debug/airflow-comms")
     args = parser.parse_args()
+    check_pins("run_interop")
     for tool in (args.example_supervisor, args.cli):
         if not tool.is_file():
             print(f"missing {tool}: build it with `cargo build --examples`", file=sys.stderr)
