@@ -71,7 +71,9 @@ CRITERION_GROUP = "xcom_result_1m"
 NO_CHECK = "— (forked, no sockets to check)"
 
 sys.path.insert(0, str(REPO / "tools" / "e2e"))
+sys.path.insert(0, str(REPO / "tools"))
 import run_demo  # noqa: E402  (the e2e harness: its mock Execution API and observers)
+from common import json_equal  # noqa: E402  (tools/common.py)
 
 
 def target_dir() -> Path:
@@ -391,7 +393,7 @@ def run_once(side: str, scenario: run_demo.Scenario, models, work: Path) -> dict
         key = (parts[1], parts[2], parts[3], "/".join(parts[4:]), -1)
         if key not in api.xcom_writes:
             failures.append(f"no XCom written at {path}")
-        elif not run_demo.json_equal(api.xcom_writes[key], body):
+        elif not json_equal(api.xcom_writes[key], body):
             failures.append(f"XCom {path} = {run_demo.short(api.xcom_writes[key])}, expected {run_demo.short(body)}")
     for entry in obs.supervisor_log:
         if entry["level"] in ("error", "exception", "critical"):

@@ -43,6 +43,9 @@ from structlog.testing import capture_logs
 
 from airflow.sdk.coordinators.executable.coordinator import _Bundle, _read_bundle_metadata
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from common import check_pins  # noqa: E402  (tools/common.py)
+
 # The reader says why it skips a file at debug level only; importing Airflow set the level higher.
 structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG))
 
@@ -277,6 +280,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cli", required=True, help="the airflow-comms binary")
     args = parser.parse_args()
+    check_pins("check_reader")
     cli = str(pathlib.Path(args.cli).resolve())
     check = Check()
 

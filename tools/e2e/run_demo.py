@@ -44,6 +44,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# json_equal: 5 == 5.0 == True in Python, not on the wire.
+from common import check_pins, json_equal  # noqa: E402  (tools/common.py)
+
 DAG_ID = "rust_demo"
 DEMO_TASKS = {"greet", "connect", "sum_upstream", "always_fails", "skip_me"}
 QUEUE = "rust-tasks"
@@ -95,21 +99,6 @@ def configure_environment(executables_root: Path, work: Path, heartbeat_interval
     # Airflow's default of 5 s every scenario would last about 5 s (a module-level constant of
     # supervisor.py, read when it is imported).
     os.environ["AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL"] = str(heartbeat_interval)
-
-
-# ---------------------------------------------------------------------------------------------
-# Strict JSON comparison: 5 == 5.0 == True in Python, not on the wire.
-# ---------------------------------------------------------------------------------------------
-
-
-def json_equal(a: Any, b: Any) -> bool:
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b))
-    return a == b
 
 
 def short(value: Any, limit: int = 300) -> str:
@@ -844,6 +833,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
     args = parser.parse_args(argv)
+    check_pins("run_demo")
 
     if not (args.bundle.is_dir() or args.bundle.is_file()):
         parser.error(f"{args.bundle} is neither a bundle file nor a directory")
