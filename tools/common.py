@@ -54,6 +54,9 @@ CHANNEL_NAMES = [c.name for c in CHANNELS]
 # Child -> supervisor channels (requests), then supervisor -> child channels (replies).
 REQUEST_CHANNELS = tuple(CHANNEL_NAMES[:4])
 REPLY_CHANNELS = tuple(CHANNEL_NAMES[4:])
+# The channel that carries the replies to each request channel.
+REPLIES_TO = {"task": "to-task", "callback": "to-task", "trigger": "to-trigger-runner",
+              "dag-processor": "to-dag-processor"}
 _BY_NAME = {c.name: c for c in CHANNELS}
 
 
@@ -86,6 +89,14 @@ def check_pins(prog: str, extra: dict[str, str] | None = None) -> None:
 class Surprise(Exception):
     """Airflow did something the script's model of the protocol does not expect: the script,
     not Airflow, is wrong, and the run stops."""
+
+
+def exit_on_surprise(prog: str, main) -> None:
+    """Run `main()` and exit with its status; a Surprise ends the run with its message."""
+    try:
+        sys.exit(main())
+    except Surprise as exc:
+        sys.exit(f"{prog}: {exc}")
 
 
 class QuietLog:

@@ -48,8 +48,8 @@ from typing import Any
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from common import (  # noqa: E402  (tools/common.py)
-    CHANNELS, MISSING, PINS, Surprise, check_pins, dumps, dumps_line, get_at, json_equal, load_union, with_at,
-    without_at,
+    CHANNELS, MISSING, PINS, Surprise, check_pins, dumps, dumps_line, exit_on_surprise, get_at, json_equal,
+    load_union, with_at, without_at,
 )
 
 
@@ -1519,7 +1519,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except Surprise as exc:
-        sys.exit(f"generate_corpus: {exc}")
+    exit_on_surprise("generate_corpus", main)

@@ -38,7 +38,7 @@ from typing import Any
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from common import (  # noqa: E402  (tools/common.py)
     CHANNEL_NAMES, CHANNELS, REPO, REQUEST_CHANNELS, QuietLog, Surprise, check_pins, corpus_cases, dumps_line,
-    load_union,
+    exit_on_surprise, load_union,
 )
 
 # Frames depend on msgspec's encoder as much as on Airflow's models, so msgspec is pinned too.
@@ -780,7 +780,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except Surprise as exc:
-        sys.exit(f"generate_frames: {exc}")
+    exit_on_surprise("generate_frames", main)

@@ -54,7 +54,8 @@ from typing import Any, Callable
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from common import (  # noqa: E402  (tools/common.py)
-    CORPUS, REQUEST_CHANNELS, QuietLog, Surprise, check_pins, corpus_case, corpus_cases, dumps,
+    CORPUS, REPLIES_TO, REPLY_CHANNELS, REQUEST_CHANNELS, QuietLog, Surprise, check_pins, corpus_case, corpus_cases,
+    dumps, exit_on_surprise, load_union,
 )
 
 SCENARIOS = ("ok", "404", "403", "409")
@@ -281,14 +282,9 @@ class Airflow:
             "dag-processor": processor.DagFileProcessorProcess,
         }
         # The unions the children decode replies with, built once: each child builds them once too.
-        to_task = TypeAdapter(comms.ToTask)
-        self.child_unions = {
-            "task": to_task,
-            "callback": to_task,
-            "trigger": TypeAdapter(triggerer.ToTriggerRunner),
-            "dag-processor": TypeAdapter(processor.ToDagProcessor),
-        }
-        self.to_task = to_task
+        adapters = {name: TypeAdapter(load_union(name)) for name in REPLY_CHANNELS}
+        self.child_unions = {channel: adapters[REPLIES_TO[channel]] for channel in REQUEST_CHANNELS}
+        self.to_task = adapters["to-task"]
 
         # TriggerStateChanges is answered from the supervisor's queues; seed them from the
         # corpus's fullest TriggerStateSync so the reply carries triggers to create and cancel.
@@ -501,4 +497,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_on_surprise("generate_replies", main)

@@ -60,7 +60,8 @@ sys.path.insert(0, str(TOOLS / "conformance"))
 import generate_corpus as GC  # noqa: E402
 import generate_frames as GF  # noqa: E402
 from common import (  # noqa: E402  (tools/common.py)
-    CORPUS, MISSING, REQUEST_CHANNELS, Surprise, check_pins, corpus_cases, dumps, get_at, json_equal, set_at,
+    CORPUS, MISSING, REQUEST_CHANNELS, Surprise, check_pins, corpus_cases, dumps, exit_on_surprise, get_at,
+    json_equal, set_at,
 )
 
 
@@ -1405,7 +1406,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except Surprise as exc:
-        sys.exit(f"mutate: {exc}")
+    exit_on_surprise("mutate", main)
