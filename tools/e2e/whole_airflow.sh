@@ -8,7 +8,7 @@
 # Environment:
 #   AIRFLOW_E2E_VENV   venv with tools/requirements.txt (made and filled when missing;
 #                      default .venv-airflow in the repository)
-#   PYTHON             Python for a new venv (default python3.11)
+#   PYTHON             Python 3.11 for a new venv (default python3.11; see tools/venv.sh)
 #   CARGO_TARGET_DIR   where cargo builds (default target/)
 #   AIRFLOW_E2E_KEEP=1 keep the throwaway directory (AIRFLOW_HOME, component logs) afterwards
 #   AIRFLOW_E2E_TIMEOUT seconds to wait for the DAG to be parsed and for the run (default 300 each)
@@ -18,8 +18,6 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 
-PYTHON=${PYTHON:-python3.11}
-command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
 VENV=${AIRFLOW_E2E_VENV:-"$ROOT/.venv-airflow"}
 TARGET=${CARGO_TARGET_DIR:-"$ROOT/target"}
 TIMEOUT=${AIRFLOW_E2E_TIMEOUT:-300}
@@ -118,10 +116,7 @@ ls -l "$EXECUTABLES/$DAG_ID"
 phase_done "build and pack"
 
 echo "== venv with the pinned Airflow packages ($VENV)"
-if [ ! -x "$VENV/bin/python" ] || [ ! -x "$VENV/bin/pip" ]; then
-  "$PYTHON" -m venv --clear "$VENV"
-fi
-"$VENV/bin/pip" install --quiet --disable-pip-version-check -r tools/requirements.txt -c tools/constraints.txt
+bash tools/venv.sh "$VENV" tools/requirements.txt
 AIRFLOW=$VENV/bin/airflow
 phase_done "venv"
 
