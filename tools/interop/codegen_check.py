@@ -10,7 +10,7 @@ the conformance corpus:
   out a key the SDK writes is rejected.
 
 The generated code is not kept. Fails (never skips) when the generator is missing.
-Run from a venv with datamodel-code-generator (see tools/codegen-requirements.txt).
+Run from a venv with datamodel-code-generator: `bash tools/venv.sh .venv-codegen tools/codegen-requirements.txt`.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ CHECKED = ("callback", "task", "to-task")
 def generate(schema: Path, out: Path) -> object:
     codegen = shutil.which("datamodel-codegen") or str(Path(sys.executable).with_name("datamodel-codegen"))
     if not Path(codegen).exists():
-        raise SystemExit("datamodel-codegen is missing: pip install -r tools/codegen-requirements.txt")
+        raise SystemExit("datamodel-codegen is missing: bash tools/venv.sh .venv-codegen tools/codegen-requirements.txt")
     subprocess.run(
         [
             codegen, "--input", str(schema), "--input-file-type", "jsonschema",
