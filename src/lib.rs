@@ -77,39 +77,23 @@
 
 #![deny(missing_docs)]
 
-#[cfg(feature = "arbitrary")]
-pub mod arb;
-#[macro_use]
-pub mod model;
-pub mod bundle;
-pub mod enums;
-mod ext;
-pub mod messages;
-pub mod time;
-pub mod union;
+// The layers, lowest first; each module uses only the ones above it in this list (and
+// `tests/layers.rs` fails when one does not). `docs/architecture.md` draws them.
 pub mod value;
 #[macro_use]
-pub mod groups;
+pub mod messages;
 #[macro_use]
-pub mod channels;
-pub mod client;
-#[cfg(feature = "tokio")]
+pub mod union;
+pub mod bundle;
 pub mod codec;
-pub mod decode;
-pub mod dispatch;
-pub mod dynamic;
-pub mod frame;
-mod frame_id;
-mod json_entries;
-mod json_scan;
-mod lax;
-pub mod limits;
-mod msgpack;
-mod msgpack_de;
-pub mod pipeline;
-pub mod policy;
-pub mod request;
+pub mod peer;
 pub mod schema;
+
+pub use codec::{decode, frame, limits};
+pub use messages::{enums, model};
+pub use peer::{client, dispatch, dynamic, pipeline, policy};
+pub use union::{channels, groups, request};
+pub use value::time;
 
 pub use channels::{
     CallbackToSupervisor, Channel, ChannelName, DagProcessorToManager, Direction, RequestChannel,

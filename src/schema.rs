@@ -43,16 +43,16 @@ use schemars::generate::{Contract, SchemaSettings};
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde_json::{Map, Value, json};
 
-use crate::channels::{Channel, ChannelName, ChannelVisitor, RequestChannel};
-use crate::enums::CallbackTerminalState;
-use crate::groups::visit_groups;
 use crate::messages::callback::CallbackTerminalStatePayload;
 use crate::messages::dag_processor::PosixPath;
+use crate::messages::enums::CallbackTerminalState;
 use crate::messages::hitl::NonEmptyVec;
 use crate::messages::lifecycle::{AnyMapOrString, JsonMapOrString, TaskRef};
 use crate::messages::trigger::{TriggerEvent, TriggerEventEntry};
-use crate::time::{AwareDateTime, NaiveOrAwareDateTime, TimeDelta, UtcDateTime};
+use crate::union::channels::{Channel, ChannelName, ChannelVisitor, RequestChannel};
+use crate::union::groups::visit_groups;
 use crate::union::{Union, UnionVisitor};
+use crate::value::time::{AwareDateTime, NaiveOrAwareDateTime, TimeDelta, UtcDateTime};
 use crate::value::{AnyDict, AnyValue, JsonValue};
 
 /// Which JSON Schema of a message: what the SDK accepts, or what it writes (pydantic's

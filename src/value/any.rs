@@ -23,10 +23,10 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Error as _, Serialize, SerializeMap, SerializeSeq, Serializer};
 
 use super::JsonValue;
-use crate::ext;
-use crate::limits::Limits;
-use crate::msgpack::ScanError;
-use crate::time::UtcDateTime;
+use crate::codec::limits::Limits;
+use crate::codec::msgpack::ScanError;
+use crate::value::ext;
+use crate::value::time::UtcDateTime;
 
 /// A `dict[str, Any]`: string keys, free-form values, in the sender's order.
 pub type AnyMap = IndexMap<String, AnyValue>;
@@ -631,19 +631,19 @@ fn read_item(input: &mut &[u8], limits: &Limits) -> Result<Item, String> {
     let scalar = |value| Ok(Item::Value(value));
     let bytes = |input: &mut &[u8], len: u64| -> Result<Vec<u8>, String> {
         let len = usize::try_from(len).map_err(|err| err.to_string())?;
-        crate::msgpack::check_string(len, limits).map_err(|err| err.to_string())?;
+        crate::codec::msgpack::check_string(len, limits).map_err(|err| err.to_string())?;
         Ok(take(input, len)?.to_vec())
     };
     let text = |input: &mut &[u8], len: u64| -> Result<AnyValue, String> {
         let len = usize::try_from(len).map_err(|err| err.to_string())?;
-        crate::msgpack::check_string(len, limits).map_err(|err| err.to_string())?;
+        crate::codec::msgpack::check_string(len, limits).map_err(|err| err.to_string())?;
         super::as_utf8(take(input, len)?)
             .map(|s| AnyValue::String(s.to_owned()))
             .ok_or_else(|| "a msgpack string is not UTF-8".to_owned())
     };
     let count = |n: u64| -> Result<usize, String> {
         let n = usize::try_from(n).map_err(|err| err.to_string())?;
-        crate::msgpack::check_collection(n, limits).map_err(|err| err.to_string())?;
+        crate::codec::msgpack::check_collection(n, limits).map_err(|err| err.to_string())?;
         Ok(n)
     };
     match marker {
@@ -1042,7 +1042,7 @@ impl<'de> Visitor<'de> for Tree {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::frame::{RequestFrame, decode_request, encode_request};
+    use crate::codec::frame::{RequestFrame, decode_request, encode_request};
     use crate::{TaskToSupervisor, TriggerDagRun};
 
     fn rich() -> AnyValue {

@@ -29,11 +29,11 @@ use std::io::{self, Read, Write};
 use indexmap::IndexMap;
 use serde::Serialize;
 
-use crate::decode::DecodeError;
-pub use crate::frame_id::{FrameId, FrameIdOutOfRange};
-use crate::limits::Limits;
+use crate::codec::decode::DecodeError;
+pub use crate::codec::frame_id::{FrameId, FrameIdOutOfRange};
+use crate::codec::limits::Limits;
+use crate::codec::msgpack::Scan;
 use crate::messages::responses::ErrorResponse;
-use crate::msgpack::Scan;
 use crate::union::Union;
 
 /// The largest frame payload a [`FrameReader`] accepts unless told otherwise: 256 MiB.
@@ -328,7 +328,7 @@ fn next_value<'a>(
     scan: Scan,
     limits: &Limits,
 ) -> Result<&'a [u8], FrameError> {
-    crate::msgpack::split_value(rest, scan, limits, 0).map_err(|err| {
+    crate::codec::msgpack::split_value(rest, scan, limits, 0).map_err(|err| {
         FrameError::malformed(Some(id), format!("the {what} is not valid msgpack: {err}"))
     })
 }
@@ -383,7 +383,7 @@ pub fn decode_request<C: Union>(payload: &[u8]) -> Result<RequestFrame<C>, Frame
 }
 
 /// A response frame whose body is still msgpack: for callers that pick the body's type from the
-/// request it answers (see [`crate::request::Reply`]).
+/// request it answers (see [`crate::union::request::Reply`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawResponse<'a> {
     /// The id of the request this answers.
@@ -412,7 +412,7 @@ impl Limits {
     pub fn decode_request<C: Union>(&self, payload: &[u8]) -> Result<RequestFrame<C>, FrameError> {
         let frame = self.decode_request_as::<C>(payload, Speculate::First);
         #[cfg(debug_assertions)]
-        crate::decode::check_both_ways(payload.len(), &frame, || {
+        crate::codec::decode::check_both_ways(payload.len(), &frame, || {
             self.decode_request_as::<C>(payload, Speculate::Never)
         });
         frame
@@ -444,7 +444,7 @@ impl Limits {
                 // A context carrier (the SDK sends one when tracing is on): read once the body
                 // has been decoded and its end is known.
                 let after = std::cell::Cell::new(rest);
-                return crate::decode::speculate_msgpack_prefix(
+                return crate::codec::decode::speculate_msgpack_prefix(
                     rest,
                     self,
                     &after,
@@ -461,7 +461,7 @@ impl Limits {
             }
             _ => return self.scan_then_decode_request(rest, len, id),
         };
-        crate::decode::speculate_msgpack(
+        crate::codec::decode::speculate_msgpack(
             body,
             self,
             |body| {
@@ -484,7 +484,7 @@ impl Limits {
         len: u32,
         id: FrameId,
     ) -> Result<RequestFrame<C>, FrameError> {
-        let (body, scanned) = match crate::msgpack::split_body(&mut rest, self) {
+        let (body, scanned) = match crate::codec::msgpack::split_body(&mut rest, self) {
             Ok(split) => split,
             Err(err) if err.is_in_content() => {
                 let error = DecodeError::Malformed {
@@ -499,7 +499,7 @@ impl Limits {
             }
         };
         let context_carrier = self.read_request_end(rest, len, id)?;
-        crate::decode::decode_scanned_msgpack(
+        crate::codec::decode::decode_scanned_msgpack(
             body,
             self,
             scanned,
@@ -865,7 +865,7 @@ mod tests {
 #[cfg(test)]
 mod speculation_tests {
     use super::*;
-    use crate::channels::{Channel, ChannelName, ChannelVisitor, RequestChannel};
+    use crate::union::channels::{Channel, ChannelName, ChannelVisitor, RequestChannel};
 
     fn unhex(text: &str) -> Vec<u8> {
         (0..text.len())
@@ -949,9 +949,9 @@ mod speculation_tests {
         let after = std::cell::Cell::new(rest);
         match (len, rest) {
             (2, body) | (3, [body @ .., 0xc0]) => {
-                crate::decode::speculate_msgpack::<C, _>(body, limits, |_| true, || false)
+                crate::codec::decode::speculate_msgpack::<C, _>(body, limits, |_| true, || false)
             }
-            (3, _) => crate::decode::speculate_msgpack_prefix::<C, _>(
+            (3, _) => crate::codec::decode::speculate_msgpack_prefix::<C, _>(
                 rest,
                 limits,
                 &after,
@@ -1014,7 +1014,7 @@ mod speculation_tests {
                         );
                         if j == 0 && limits == Limits::DEFAULT && fast.is_ok() {
                             accepted += 1;
-                            let guessed = crate::decode::speculate_msgpack::<U, _>(
+                            let guessed = crate::codec::decode::speculate_msgpack::<U, _>(
                                 body,
                                 &limits,
                                 |_| true,

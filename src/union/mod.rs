@@ -9,6 +9,12 @@
 
 use serde::de::DeserializeOwned;
 
+#[macro_use]
+pub mod groups;
+#[macro_use]
+pub mod channels;
+pub mod request;
+
 /// Decodes one message body into a concrete model. Implemented by each codec (JSON text,
 /// a parsed JSON value, msgpack bytes), so a union's dispatch is written once for all of them.
 pub trait BodyDecoder {
@@ -69,7 +75,7 @@ pub trait Permits<M> {
     fn from_message(message: M) -> Self;
 }
 
-/// Something to do with each of a list of unions (see [`crate::groups::visit_groups`]).
+/// Something to do with each of a list of unions (see [`crate::union::groups::visit_groups`]).
 pub trait UnionVisitor {
     /// Called once per union, with its type.
     fn visit<U: Union>(&mut self);
@@ -98,8 +104,10 @@ pub fn deserialize_buffered<'de, U: Union, D: serde::Deserializer<'de>>(
             buffered(d, &crate::Limits::LAX)
         }
     }
-    deserializer
-        .deserialize_newtype_struct(crate::lax::UNION_TOKEN, Buffered(std::marker::PhantomData))
+    deserializer.deserialize_newtype_struct(
+        crate::value::lax::UNION_TOKEN,
+        Buffered(std::marker::PhantomData),
+    )
 }
 
 fn buffered<'de, U: Union, D: serde::Deserializer<'de>>(
@@ -114,8 +122,8 @@ fn buffered<'de, U: Union, D: serde::Deserializer<'de>>(
     } else {
         let mut buffer = Vec::new();
         deserializer.deserialize_newtype_struct(
-            crate::ext::CAPTURE_TOKEN,
-            crate::ext::CaptureAll(&mut buffer),
+            crate::value::ext::CAPTURE_TOKEN,
+            crate::value::ext::CaptureAll(&mut buffer),
         )?;
         limits
             .decode_msgpack::<U>(&buffer)
@@ -125,7 +133,7 @@ fn buffered<'de, U: Union, D: serde::Deserializer<'de>>(
 
 /// Defines a tagged-union enum over the listed messages: the enum, `From` each member,
 /// [`Union`], and serde `Serialize` (the member's own) / `Deserialize` (two-pass, via
-/// [`decode_value`](crate::decode::decode_value)).
+/// [`decode_value`](crate::codec::decode::decode_value)).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! tagged_union {
@@ -162,11 +170,11 @@ macro_rules! tagged_union {
 
         impl $crate::union::Union for $name {
             const NAME: &'static str = stringify!($name);
-            const TYPES: &'static [&'static str] = &[$(<$member as $crate::model::Message>::TYPE),*];
+            const TYPES: &'static [&'static str] = &[$(<$member as $crate::messages::model::Message>::TYPE),*];
 
             fn type_tag(&self) -> &'static str {
                 match self {
-                    $( Self::$member(_) => <$member as $crate::model::Message>::TYPE, )*
+                    $( Self::$member(_) => <$member as $crate::messages::model::Message>::TYPE, )*
                 }
             }
 
@@ -178,7 +186,7 @@ macro_rules! tagged_union {
                 err: impl FnOnce(Option<B::Error>) -> R,
             ) -> R {
                 let error = match tag {
-                    $( <$member as $crate::model::Message>::TYPE => match body.decode::<$member>() {
+                    $( <$member as $crate::messages::model::Message>::TYPE => match body.decode::<$member>() {
                         Ok(message) => return ok(Self::$member(message)),
                         Err(error) => error,
                     }, )*
@@ -200,7 +208,7 @@ macro_rules! tagged_union {
         }
 
         #[cfg(feature = "arbitrary")]
-        impl $crate::arb::ArbitraryField for $name {
+        impl $crate::messages::arb::ArbitraryField for $name {
             fn arbitrary_field(u: &mut ::arbitrary::Unstructured<'_>) -> ::arbitrary::Result<Self> {
                 <Self as ::arbitrary::Arbitrary>::arbitrary(u)
             }
@@ -219,7 +227,7 @@ macro_rules! tagged_union {
                 $crate::schema::union_schema(
                     generator,
                     &[$($doc),*],
-                    &[$((<$member as $crate::model::Message>::TYPE, |g| g.subschema_for::<$member>()),)*],
+                    &[$((<$member as $crate::messages::model::Message>::TYPE, |g| g.subschema_for::<$member>()),)*],
                 )
             }
         }

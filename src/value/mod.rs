@@ -21,10 +21,13 @@ use serde::de::{self, DeserializeSeed, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
-use crate::limits::Limits;
+use crate::codec::limits::Limits;
 
 mod any;
 mod binary;
+pub(crate) mod ext;
+pub(crate) mod lax;
+pub mod time;
 
 pub(crate) use any::{ANY_TOKEN, hand_over_any_to};
 pub use any::{AnyDict, AnyMap, AnyValue};
@@ -143,7 +146,7 @@ impl<'de> Deserialize<'de> for JsonValue {
 }
 
 impl JsonValue {
-    /// The text of one JSON value that [`scan_object_entries`](crate::json_scan::scan_object_entries)
+    /// The text of one JSON value that [`scan_object_entries`](crate::codec::json_scan::scan_object_entries)
     /// cut from a body it accepted; `compact` says the body held no whitespace between tokens.
     pub(crate) fn from_scanned_text(text: &str, compact: bool) -> Result<Self, serde_json::Error> {
         let text = match compact {
@@ -1223,7 +1226,7 @@ mod tests {
         // Trailing bytes after the value.
         assert!(JsonValue::from_msgpack(&[0x01, 0x02]).is_err());
         // Nesting beyond the ceiling is refused, not a stack overflow.
-        let mut deep = vec![0x91; crate::limits::Limits::MAX_DEPTH_CEILING + 1];
+        let mut deep = vec![0x91; crate::codec::limits::Limits::MAX_DEPTH_CEILING + 1];
         deep.push(0xc0);
         let err = JsonValue::from_msgpack(&deep).unwrap_err().to_string();
         assert!(err.contains("nested too deeply"), "{err}");
@@ -1233,7 +1236,7 @@ mod tests {
     /// accepts without a scan before it is one the scan would have let through.
     #[test]
     fn transcoder_keeps_to_the_limits_as_the_scan_does() {
-        use crate::msgpack::{Scan, split_value};
+        use crate::codec::msgpack::{Scan, split_value};
         let values = [
             serde_json::json!([[[]]]),
             serde_json::json!([[[1]]]),
@@ -1572,7 +1575,7 @@ mod tests {
         // Nesting: up to the limit, not beyond, whatever the containers (an empty one is no
         // level, as the body scan counts them).
         // (Too deep for a serde_json::Value on a test thread's stack: the text is spelled out.)
-        let ceiling = crate::limits::Limits::MAX_DEPTH_CEILING;
+        let ceiling = crate::codec::limits::Limits::MAX_DEPTH_CEILING;
         let kinds: [(u8, &[u8], &str, &str, &str); 3] = [
             (0x91, &[0xc0], "[", "null", "]"),
             (0x91, &[0x90], "[", "[]", "]"),

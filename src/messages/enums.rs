@@ -76,7 +76,7 @@ macro_rules! string_enum {
         }
 
         #[cfg(feature = "arbitrary")]
-        impl $crate::arb::ArbitraryField for $name {
+        impl $crate::messages::arb::ArbitraryField for $name {
             fn arbitrary_field(u: &mut ::arbitrary::Unstructured<'_>) -> ::arbitrary::Result<Self> {
                 <Self as ::arbitrary::Arbitrary>::arbitrary(u)
             }

@@ -1,12 +1,11 @@
 //! Channels: what each kind of process may send its supervisor, and what it is sent back.
 //!
-//! A channel is built from whole [groups](crate::groups) and single messages, and permits
+//! A channel is built from whole [groups](crate::union::groups) and single messages, and permits
 //! exactly what Airflow's own union for that process permits. Sending a message the channel does
 //! not permit is a compile error (there is no `From` impl) and, on the wire, a
 //! [`DecodeError::NotPermitted`].
 
-use crate::decode::DecodeError;
-use crate::groups::*;
+use crate::codec::decode::DecodeError;
 use crate::messages::dag_processor::{DagFileParseRequest, DagFileParsingResult};
 use crate::messages::hitl::*;
 use crate::messages::lifecycle::*;
@@ -17,6 +16,7 @@ use crate::messages::read::*;
 use crate::messages::responses::*;
 use crate::messages::trigger::*;
 use crate::messages::write::*;
+use crate::union::groups::*;
 use serde::Serialize;
 
 use crate::union::Union;
@@ -382,7 +382,7 @@ pub struct PermissionRow {
 /// The message type × channel matrix, derived from the channel and group definitions: requests
 /// first, by group, then replies, each type once.
 pub fn permission_matrix() -> Vec<PermissionRow> {
-    let mut types: Vec<&'static str> = crate::groups::GROUPS
+    let mut types: Vec<&'static str> = crate::union::groups::GROUPS
         .iter()
         .flat_map(|(_, types)| types.iter().copied())
         .collect();
@@ -397,7 +397,7 @@ pub fn permission_matrix() -> Vec<PermissionRow> {
         .into_iter()
         .map(|type_tag| PermissionRow {
             type_tag,
-            group: crate::groups::group_of(type_tag),
+            group: crate::union::groups::group_of(type_tag),
             permitted: ChannelName::ALL
                 .iter()
                 .map(|c| c.permitted_types().contains(&type_tag))

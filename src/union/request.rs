@@ -22,19 +22,19 @@
 
 use std::fmt;
 
-use crate::decode::{DecodeError, decode_msgpack, decode_msgpack_message};
-use crate::frame::{FrameError, FrameId, ResponseFrame, encode_response};
+use crate::codec::decode::{DecodeError, decode_msgpack, decode_msgpack_message};
+use crate::codec::frame::{FrameError, FrameId, ResponseFrame, encode_response};
 use crate::messages::dag_processor::DagFileParsingResult;
 use crate::messages::hitl::*;
 use crate::messages::lifecycle::*;
 use crate::messages::logging::*;
 use crate::messages::metadata::*;
+use crate::messages::model::Message;
 use crate::messages::orchestration::*;
 use crate::messages::read::*;
 use crate::messages::responses::*;
 use crate::messages::trigger::*;
 use crate::messages::write::*;
-use crate::model::Message;
 use crate::union::Union;
 
 /// A request, with the type of its reply.

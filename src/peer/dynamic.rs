@@ -17,13 +17,13 @@
 
 use serde::Serialize;
 
-use crate::channels::{Channel, ChannelName, ChannelVisitor, Direction, RequestChannel};
-use crate::decode::{DecodeError, decode_json};
-use crate::frame::{
+use crate::codec::decode::{DecodeError, decode_json};
+use crate::codec::frame::{
     ContextCarrier, FrameError, FrameId, RequestFrame, ResponseFrame, encode_request,
     encode_response,
 };
 use crate::messages::responses::ErrorResponse;
+use crate::union::channels::{Channel, ChannelName, ChannelVisitor, Direction, RequestChannel};
 
 /// A message as canonical JSON text, with its type tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
