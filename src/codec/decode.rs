@@ -14,10 +14,13 @@ use std::cell::Cell;
 use std::fmt;
 
 use serde::Deserializer as _;
+use serde::Serialize;
 use serde::de::{self, DeserializeOwned, MapAccess, Visitor};
 
 use crate::codec::limits::Limits;
-use crate::union::channels::is_airflow_message_type;
+use crate::union::channels::{
+    Channel, ChannelName, ChannelVisitor, RequestChannel, is_airflow_message_type,
+};
 use crate::union::{BodyDecoder, Union};
 
 /// Why a body was refused.
@@ -952,6 +955,46 @@ pub fn decode_value<U: Union>(value: serde_json::Value) -> Result<U, DecodeError
     dispatch(peeked, JsonTree(value))
 }
 
+/// Canonical JSON text through a channel picked at run time (the CLI's `encode` and
+/// `decode --output json`, the mock supervisor's canned replies).
+impl ChannelName {
+    /// Decodes one JSON message with this channel and writes it back as compact JSON text
+    /// in canonical form (what `model_dump(mode="json", by_alias=True)` gives).
+    pub fn canonicalize_json(self, text: &str) -> Result<String, DecodeError> {
+        self.canonicalize_json_within(&Limits::DEFAULT, text)
+    }
+
+    /// [`canonicalize_json`](Self::canonicalize_json) within `limits` (which may ask for
+    /// [lax mode](Limits::with_lax)).
+    pub fn canonicalize_json_within(
+        self,
+        limits: &Limits,
+        text: &str,
+    ) -> Result<String, DecodeError> {
+        struct Canonical<'a>(&'a Limits, &'a str);
+        fn canonical<C: Channel + Serialize>(
+            limits: &Limits,
+            text: &str,
+        ) -> Result<String, DecodeError> {
+            let message = limits.decode_json::<C>(text)?;
+            serde_json::to_string(&message).map_err(|err| DecodeError::Malformed {
+                channel: C::NAME,
+                reason: format!("the decoded message could not be written back: {err}"),
+            })
+        }
+        impl ChannelVisitor for Canonical<'_> {
+            type Output = Result<String, DecodeError>;
+            fn requests<C: RequestChannel + Serialize>(self) -> Self::Output {
+                canonical::<C>(self.0, self.1)
+            }
+            fn replies<U: Channel + Serialize>(self) -> Self::Output {
+                canonical::<U>(self.0, self.1)
+            }
+        }
+        self.visit(Canonical(limits, text))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1033,13 +1076,15 @@ mod tests {
         }
         let mut decoded = 0;
         for body in bodies() {
-            decoded += usize::from(agree::<crate::TaskToSupervisor>(&body));
-            decoded += usize::from(agree::<crate::CallbackToSupervisor>(&body));
-            decoded += usize::from(agree::<crate::TriggerToSupervisor>(&body));
-            decoded += usize::from(agree::<crate::DagProcessorToManager>(&body));
-            decoded += usize::from(agree::<crate::ToTask>(&body));
-            decoded += usize::from(agree::<crate::ToTriggerRunner>(&body));
-            decoded += usize::from(agree::<crate::ToDagProcessor>(&body));
+            decoded += usize::from(agree::<crate::union::channels::TaskToSupervisor>(&body));
+            decoded += usize::from(agree::<crate::union::channels::CallbackToSupervisor>(&body));
+            decoded += usize::from(agree::<crate::union::channels::TriggerToSupervisor>(&body));
+            decoded += usize::from(agree::<crate::union::channels::DagProcessorToManager>(
+                &body,
+            ));
+            decoded += usize::from(agree::<crate::union::channels::ToTask>(&body));
+            decoded += usize::from(agree::<crate::union::channels::ToTriggerRunner>(&body));
+            decoded += usize::from(agree::<crate::union::channels::ToDagProcessor>(&body));
         }
         // Most corpus bodies are accepted by some channel: the comparison saw real messages.
         assert!(decoded > 1000, "only {decoded} decodes succeeded");

@@ -33,8 +33,10 @@ use crate::codec::decode::DecodeError;
 pub use crate::codec::frame_id::{FrameId, FrameIdOutOfRange};
 use crate::codec::limits::Limits;
 use crate::codec::msgpack::Scan;
+use crate::messages::model::Message;
 use crate::messages::responses::ErrorResponse;
 use crate::union::Union;
+use crate::union::request::{Reply, ReplyReader};
 
 /// The largest frame payload a [`FrameReader`] accepts unless told otherwise: 256 MiB.
 ///
@@ -795,6 +797,74 @@ impl<W: Write> FrameWriter<W> {
     }
 }
 
+/// Reading and writing the response frames of a [`Reply`]: implemented for every reply type.
+///
+/// ```
+/// use airflow_comms::frame::{FrameId, ReplyFrames};
+/// use airflow_comms::request::VariableReply;
+/// use airflow_comms::VariableResult;
+///
+/// let reply = VariableReply::VariableResult(VariableResult { key: "region".into(), value: None });
+/// let mut frame = Vec::new();
+/// reply.write_response(FrameId::from(3u32), &mut frame)?;
+/// let raw = airflow_comms::frame::split_response(&frame[4..])?;
+/// assert_eq!(VariableReply::from_body(raw.body)?, reply);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub trait ReplyFrames: Reply {
+    /// Decodes the body of a response frame (`None` for an empty body).
+    fn from_body(body: Option<&[u8]>) -> Result<Self, DecodeError>;
+
+    /// Appends a response frame answering request `id` with this reply.
+    fn write_response(&self, id: FrameId, out: &mut Vec<u8>) -> Result<(), FrameError>;
+}
+
+impl<R: Reply> ReplyFrames for R {
+    fn from_body(body: Option<&[u8]>) -> Result<Self, DecodeError> {
+        R::read(body, ReadBody(&Limits::DEFAULT))
+    }
+
+    fn write_response(&self, id: FrameId, out: &mut Vec<u8>) -> Result<(), FrameError> {
+        encode_response(
+            &ResponseFrame {
+                id,
+                body: self.body(),
+                error: None,
+            },
+            out,
+        )
+    }
+}
+
+/// Reads reply bodies as msgpack within the limits it holds.
+struct ReadBody<'a>(&'a Limits);
+
+impl ReplyReader for ReadBody<'_> {
+    type Error = DecodeError;
+
+    fn message<M: Message>(self, body: &[u8]) -> Result<M, DecodeError> {
+        self.0.decode_msgpack_message(body)
+    }
+
+    fn union<U: Union>(self, body: &[u8]) -> Result<U, DecodeError> {
+        self.0.decode_msgpack(body)
+    }
+
+    fn missing_body(self, expected: &'static str) -> DecodeError {
+        DecodeError::Malformed {
+            channel: expected,
+            reason: "expected a reply body, got an empty reply".into(),
+        }
+    }
+
+    fn unexpected_body(self) -> DecodeError {
+        DecodeError::Malformed {
+            channel: "empty reply",
+            reason: "expected an empty reply, got a body".into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1163,9 +1233,11 @@ mod speculation_tests {
                 frame.extend_from_slice(body);
                 frame.extend_from_slice(carrier);
                 for limits in &limits {
-                    both_ways::<crate::TaskToSupervisor>(&frame, limits);
-                    let fast = limits.decode_msgpack::<crate::TaskToSupervisor>(body);
-                    let scanned = limits.scan_then_decode_msgpack::<crate::TaskToSupervisor>(body);
+                    both_ways::<crate::union::channels::TaskToSupervisor>(&frame, limits);
+                    let fast =
+                        limits.decode_msgpack::<crate::union::channels::TaskToSupervisor>(body);
+                    let scanned = limits
+                        .scan_then_decode_msgpack::<crate::union::channels::TaskToSupervisor>(body);
                     assert!(same(&fast, &scanned), "{body:02x?}: {fast:?} / {scanned:?}");
                 }
             }

@@ -8,7 +8,9 @@ pub(crate) mod json_entries;
 pub(crate) mod json_scan;
 pub mod limits;
 pub(crate) mod msgpack;
+mod msgpack_any;
 pub(crate) mod msgpack_de;
+mod msgpack_json;
 #[cfg(feature = "tokio")]
 mod tokio;
 

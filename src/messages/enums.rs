@@ -63,7 +63,7 @@ macro_rules! string_enum {
                 ::schemars::json_schema!({
                     "type": "string",
                     "enum": [$($wire),*],
-                    "description": $crate::schema::description(&[$($doc),*]),
+                    "description": $crate::messages::schema::description(&[$($doc),*]),
                 })
             }
         }

@@ -35,6 +35,10 @@ pub mod model;
 #[cfg(feature = "arbitrary")]
 pub mod arb;
 pub mod enums;
+#[doc(hidden)]
+pub mod schema;
+#[macro_use]
+pub mod union;
 
 pub mod callback;
 pub mod dag_processor;

@@ -406,7 +406,7 @@ macro_rules! model {
                         // `populate_by_name`, an alternative name counts only when the wire key
                         // is absent; when both are there, the alternative is an unknown key
                         // (ignored, or refused where unknown keys are).
-                        $( let mut $field: (Option<$ty>, Option<(&'static str, $crate::JsonValue)>) = (None, None); )*
+                        $( let mut $field: (Option<$ty>, Option<(&'static str, $crate::value::JsonValue)>) = (None, None); )*
                         while let Some(__key) = map.next_key::<Key>()? {
                             match __key {
                                 $( Key::$field(None) => {
@@ -486,7 +486,7 @@ macro_rules! model {
 
             #[allow(unused_mut, unused_variables)]
             fn json_schema(generator: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-                let mut object = $crate::schema::ObjectSchema::new(
+                let mut object = $crate::messages::schema::ObjectSchema::new(
                     generator,
                     &[$($doc),*],
                     $crate::model!(@tag $($tag)?),

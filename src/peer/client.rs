@@ -49,13 +49,14 @@ use std::io::{Read, Write};
 use std::marker::PhantomData;
 
 use crate::codec::decode::DecodeError;
+use crate::codec::frame::ReplyFrames;
 use crate::codec::frame::{
     ContextCarrier, DEFAULT_MAX_FRAME_LEN, FrameError, FrameId, RequestFrame, ResponseFrame,
     encode_request, read_payload_into, split_response,
 };
 use crate::messages::responses::ErrorResponse;
 use crate::union::channels::Channel;
-use crate::union::request::{Reply, Request};
+use crate::union::request::Request;
 use crate::union::{Permits, Union};
 
 /// Why a request got no usable reply.
@@ -202,7 +203,7 @@ impl<C: Channel, S: Read + Write> Client<C, S> {
     }
 
     /// Sends `message` and reads its reply's body with `decode` instead of the request's own
-    /// [`Reply`] type: for a reply read another way, such as
+    /// [`Reply`](crate::union::request::Reply) type: for a reply read another way, such as
     /// [`decode_xcom_value`](crate::codec::decode::decode_xcom_value), which reads an XCom straight
     /// into a Rust type.
     pub fn send_with<M, R>(

@@ -53,6 +53,7 @@ use crate::union::channels::{
     CallbackToSupervisor, DagProcessorToManager, TaskToSupervisor, TriggerToSupervisor,
 };
 // The channels' members, named by the channel macros.
+use crate::codec::frame::ReplyFrames;
 use crate::messages::dag_processor::DagFileParsingResult;
 use crate::messages::hitl::*;
 use crate::messages::lifecycle::*;
@@ -63,7 +64,7 @@ use crate::messages::read::*;
 use crate::messages::responses::ErrorResponse;
 use crate::messages::trigger::TriggerStateChanges;
 use crate::messages::write::*;
-use crate::union::request::{Reply, Request};
+use crate::union::request::Request;
 
 /// Answers requests of type `M`.
 #[diagnostic::on_unimplemented(

@@ -73,17 +73,17 @@ impl ChannelName {
     /// Decodes a frame payload (the bytes after the length prefix): a request frame for a request
     /// channel, a response frame for a reply direction.
     pub fn decode_frame(self, payload: &[u8]) -> Result<DecodedFrame, FrameError> {
-        self.decode_frame_within(&crate::Limits::DEFAULT, payload)
+        self.decode_frame_within(&crate::codec::limits::Limits::DEFAULT, payload)
     }
 
     /// [`decode_frame`](Self::decode_frame) within `limits` (which may ask for
-    /// [lax mode](crate::Limits::with_lax)).
+    /// [lax mode](crate::codec::limits::Limits::with_lax)).
     pub fn decode_frame_within(
         self,
-        limits: &crate::Limits,
+        limits: &crate::codec::limits::Limits,
         payload: &[u8],
     ) -> Result<DecodedFrame, FrameError> {
-        struct Decode<'a>(&'a [u8], &'a crate::Limits);
+        struct Decode<'a>(&'a [u8], &'a crate::codec::limits::Limits);
         impl ChannelVisitor for Decode<'_> {
             type Output = Result<DecodedFrame, FrameError>;
             fn requests<C: RequestChannel + Serialize>(self) -> Self::Output {

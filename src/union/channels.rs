@@ -3,9 +3,8 @@
 //! A channel is built from whole [groups](crate::union::groups) and single messages, and permits
 //! exactly what Airflow's own union for that process permits. Sending a message the channel does
 //! not permit is a compile error (there is no `From` impl) and, on the wire, a
-//! [`DecodeError::NotPermitted`].
+//! [`DecodeError::NotPermitted`](crate::codec::decode::DecodeError::NotPermitted).
 
-use crate::codec::decode::DecodeError;
 use crate::messages::dag_processor::{DagFileParseRequest, DagFileParsingResult};
 use crate::messages::hitl::*;
 use crate::messages::lifecycle::*;
@@ -288,42 +287,6 @@ impl ChannelName {
             }
         }
         self.visit(Replies)
-    }
-
-    /// Decodes one JSON message with this channel and writes it back as compact JSON text
-    /// in canonical form (what `model_dump(mode="json", by_alias=True)` gives).
-    pub fn canonicalize_json(self, text: &str) -> Result<String, DecodeError> {
-        self.canonicalize_json_within(&crate::Limits::DEFAULT, text)
-    }
-
-    /// [`canonicalize_json`](Self::canonicalize_json) within `limits` (which may ask for
-    /// [lax mode](crate::Limits::with_lax)).
-    pub fn canonicalize_json_within(
-        self,
-        limits: &crate::Limits,
-        text: &str,
-    ) -> Result<String, DecodeError> {
-        struct Canonical<'a>(&'a crate::Limits, &'a str);
-        fn canonical<C: Channel + Serialize>(
-            limits: &crate::Limits,
-            text: &str,
-        ) -> Result<String, DecodeError> {
-            let message = limits.decode_json::<C>(text)?;
-            serde_json::to_string(&message).map_err(|err| DecodeError::Malformed {
-                channel: C::NAME,
-                reason: format!("the decoded message could not be written back: {err}"),
-            })
-        }
-        impl ChannelVisitor for Canonical<'_> {
-            type Output = Result<String, DecodeError>;
-            fn requests<C: RequestChannel + Serialize>(self) -> Self::Output {
-                canonical::<C>(self.0, self.1)
-            }
-            fn replies<U: Channel + Serialize>(self) -> Self::Output {
-                canonical::<U>(self.0, self.1)
-            }
-        }
-        self.visit(Canonical(limits, text))
     }
 }
 
