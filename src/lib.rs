@@ -6,20 +6,18 @@
 //!
 //! # Layout
 //!
-//! Data flows one way through the modules; a lower layer never uses a higher one.
+//! Data flows one way through the layers, lowest first; a module uses its own layer and the
+//! ones below it, never one above (`tests/layers.rs` checks every file; `docs/architecture.md`
+//! draws the layers).
 //!
-//! | layer | module | what it holds |
+//! | layer | modules | what it holds |
 //! |---|---|---|
-//! | values | [`value`], [`time`], [`enums`] | free-form values (`JsonValue`, `AnyValue`), date-times, durations, closed string sets |
-//! | messages | [`messages`] (built with [`model`]) | one plain struct per message, named after its `type` tag |
-//! | groups | [`groups`] | each request in exactly one access group |
-//! | channels | [`channels`] | per-process unions built from whole groups and single messages |
-//! | codecs | [`decode`], [`frame`], [`limits`], `codec` (feature `tokio`) | JSON and msgpack frames, typed errors, resource bounds |
-//! | requests and replies | [`request`] | the reply type of every request |
-//! | typed client, dispatch | [`client`], [`dispatch`], [`policy`] | the process side, the supervisor side, run-time narrowing |
-//! | run time | [`dynamic`], [`pipeline`] | channels chosen by name, pipelined request ids |
-//! | schemas | [`schema`] | JSON Schemas generated from the channel types |
-//! | bundles | [`bundle`] | executable bundles (bundle-spec 1.0): pack, read and verify, the manifest |
+//! | values | [`value`] ([`time`]) | free-form values (`JsonValue`, `AnyValue`), date-times, durations |
+//! | messages | [`messages`] ([`model`], [`enums`]) | one plain struct per message, named after its `type` tag; the union machinery |
+//! | unions | [`union`] ([`groups`], [`channels`], [`request`]) | each request in exactly one access group, per-process channels, the reply type of every request |
+//! | codecs | [`codec`] ([`decode`], [`frame`], [`limits`]) | JSON and msgpack frames, typed errors, resource bounds, the tokio adapter (feature `tokio`) |
+//! | peers | [`peer`] ([`client`], [`dispatch`], [`policy`], [`dynamic`], [`pipeline`]) | the process side, the supervisor side, run-time narrowing, channels chosen by name |
+//! | products | [`schema`], [`bundle`] | JSON Schemas generated from the channel types; executable bundles (bundle-spec 1.0) |
 //!
 //! The `airflow-comms` command line (the `cli/` package) is built on the public API only.
 //! Features: `tokio` (async codecs and client), `arbitrary` (arbitrary values of every message,
@@ -77,39 +75,23 @@
 
 #![deny(missing_docs)]
 
-#[cfg(feature = "arbitrary")]
-pub mod arb;
-#[macro_use]
-pub mod model;
-pub mod bundle;
-pub mod enums;
-mod ext;
-pub mod messages;
-pub mod time;
-pub mod union;
+// The layers, lowest first; each module uses only the ones above it in this list (and
+// `tests/layers.rs` fails when one does not). `docs/architecture.md` draws them.
 pub mod value;
 #[macro_use]
-pub mod groups;
+pub mod messages;
 #[macro_use]
-pub mod channels;
-pub mod client;
-#[cfg(feature = "tokio")]
+pub mod union;
+pub mod bundle;
 pub mod codec;
-pub mod decode;
-pub mod dispatch;
-pub mod dynamic;
-pub mod frame;
-mod frame_id;
-mod json_entries;
-mod json_scan;
-mod lax;
-pub mod limits;
-mod msgpack;
-mod msgpack_de;
-pub mod pipeline;
-pub mod policy;
-pub mod request;
+pub mod peer;
 pub mod schema;
+
+pub use codec::{decode, frame, limits};
+pub use messages::{enums, model};
+pub use peer::{client, dispatch, dynamic, pipeline, policy};
+pub use union::{channels, groups, request};
+pub use value::time;
 
 pub use channels::{
     CallbackToSupervisor, Channel, ChannelName, DagProcessorToManager, Direction, RequestChannel,

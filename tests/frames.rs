@@ -509,7 +509,8 @@ fn frame_id(value: &Value) -> FrameId {
 /// request and the supervisor's answer byte for byte, and echoes the id exactly.
 #[test]
 fn frame_ids_across_the_msgpack_range_are_read_and_echoed_as_the_sdk_does() {
-    use airflow_comms::request::{Reply, VariableReply};
+    use airflow_comms::frame::ReplyFrames;
+    use airflow_comms::request::VariableReply;
     use airflow_comms::{GetVariable, VariableResult};
 
     let cases = lines("ids.jsonl");

@@ -9,8 +9,10 @@ use std::path::Path;
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::Duration;
 
-use airflow_comms::frame::{FrameReader, ResponseFrame, decode_response, encode_response};
-use airflow_comms::request::{ConnectionReply, Reply, VariableReply};
+use airflow_comms::frame::{
+    FrameReader, ReplyFrames, ResponseFrame, decode_response, encode_response,
+};
+use airflow_comms::request::{ConnectionReply, VariableReply};
 use airflow_comms::*;
 use airflow_comms_runtime::{Launch, Runtime, TaskContext, TaskError};
 use serde_json::{Value, json};

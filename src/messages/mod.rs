@@ -1,7 +1,7 @@
 //! Every message and nested model of the protocol, as plain Rust structs.
 //!
 //! Requests a child process sends are grouped into one module per access group (the same
-//! grouping as the [`groups`](crate::groups) enums); replies and commands from the supervisor
+//! grouping as the [`groups`](crate::union::groups) enums); replies and commands from the supervisor
 //! live in [`responses`], [`trigger`] and [`dag_processor`]; models nested in several messages in
 //! [`nested`].
 //!
@@ -23,10 +23,22 @@ mod prelude {
     pub(crate) use super::nested::*;
     pub(crate) use super::responses::*;
     pub(crate) use super::trigger::*;
-    pub(crate) use crate::enums::*;
-    pub(crate) use crate::time::{AwareDateTime, NaiveOrAwareDateTime, TimeDelta, UtcDateTime};
+    pub(crate) use crate::messages::enums::*;
+    pub(crate) use crate::value::time::{
+        AwareDateTime, NaiveOrAwareDateTime, TimeDelta, UtcDateTime,
+    };
     pub(crate) use crate::value::{AnyDict, AnyMap, AnyValue, JsonMap, JsonValue};
 }
+
+#[macro_use]
+pub mod model;
+#[cfg(feature = "arbitrary")]
+pub mod arb;
+pub mod enums;
+#[doc(hidden)]
+pub mod schema;
+#[macro_use]
+pub mod union;
 
 pub mod callback;
 pub mod dag_processor;

@@ -3,7 +3,7 @@
 //!
 //! Mirrors the `Get*` request models of `airflow.sdk.execution_time.comms`. All of them ignore
 //! unknown keys. The task channel accepts every one; the callback, trigger and DAG-processor
-//! channels accept subsets (see [`channels`](crate::channels)). Each request that decodes gets
+//! channels accept subsets (see [`channels`](crate::union::channels)). Each request that decodes gets
 //! exactly one reply, named on the struct; a failed Execution API call turns into an
 //! [`ErrorResponse`] with `API_SERVER_ERROR` in the frame's error slot
 //! instead.

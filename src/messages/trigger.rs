@@ -195,7 +195,11 @@ impl<'de> Deserialize<'de> for TriggerEventEntry {
             }
         }
         // A tuple struct by name, so that lax mode can read an object too (see `lax`).
-        deserializer.deserialize_tuple_struct(crate::lax::TRIGGER_EVENT_ENTRY, 3, EntryVisitor)
+        deserializer.deserialize_tuple_struct(
+            crate::value::lax::TRIGGER_EVENT_ENTRY,
+            3,
+            EntryVisitor,
+        )
     }
 }
 

@@ -4,7 +4,7 @@
 //! Mirrors the `Set*`, `Put*`, `Delete*` and `Clear*` request models of
 //! `airflow.sdk.execution_time.comms`. All of them ignore unknown keys. The task channel accepts
 //! every one; the trigger and DAG-processor channels accept subsets and the callback channel none
-//! (see [`channels`](crate::channels)). On success a supervisor answers either with
+//! (see [`channels`](crate::union::channels)). On success a supervisor answers either with
 //! [`OKResponse`] (`ok` true) or with an empty reply, as each struct says; a
 //! failed Execution API call turns into an [`ErrorResponse`] with
 //! `API_SERVER_ERROR` in the frame's error slot.

@@ -667,7 +667,8 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for ToDateTime<V> {
         self.timestamp(parsed)
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<V::Value, E> {
-        if v.parse::<crate::time::NaiveOrAwareDateTime>().is_err()
+        if v.parse::<crate::value::time::NaiveOrAwareDateTime>()
+            .is_err()
             && let Some(text) = lax_datetime_text(v)
         {
             return self.0.visit_str(&text);
@@ -695,7 +696,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for ToDuration<V> {
         self.0.expecting(f)
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<V::Value, E> {
-        if v.parse::<crate::time::TimeDelta>().is_err()
+        if v.parse::<crate::value::time::TimeDelta>().is_err()
             && let Ok(d) = speedate::Duration::parse_str(v)
         {
             let sign = if d.positive { "" } else { "-" };

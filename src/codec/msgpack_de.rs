@@ -2,7 +2,7 @@
 //!
 //! It presents values to serde exactly as rmp-serde does (the same visitor calls, so the same
 //! coercions and error messages), and adds what rmp-serde cannot give:
-//! - it refuses everything the body scan ([`split_body`](crate::msgpack::split_body)) refuses:
+//! - it refuses everything the body scan ([`split_body`](crate::codec::msgpack::split_body)) refuses:
 //!   nesting, strings and collections beyond the limits, strings that are not UTF-8 (skipped ones
 //!   too), bin, malformed timestamps. So a body it decodes is one the scan accepts, and a frame
 //!   can be decoded without scanning it first (see `decode::speculate_msgpack`);
@@ -20,8 +20,8 @@ use std::fmt;
 use serde::de::value::{BorrowedBytesDeserializer, I8Deserializer};
 use serde::de::{self, DeserializeSeed, Visitor};
 
-use crate::limits::Limits;
-use crate::msgpack::Scan;
+use crate::codec::limits::Limits;
+use crate::codec::msgpack::Scan;
 use crate::value::{ANY_TOKEN, JsonValue, VALUE_TOKEN};
 
 /// Why a body did not decode into the requested type.
@@ -42,9 +42,9 @@ impl de::Error for Error {
     }
 }
 
-impl From<crate::msgpack::ScanError> for Error {
+impl From<crate::codec::msgpack::ScanError> for Error {
     #[cold]
-    fn from(err: crate::msgpack::ScanError) -> Self {
+    fn from(err: crate::codec::msgpack::ScanError) -> Self {
         Self(err.to_string())
     }
 }
@@ -83,13 +83,13 @@ impl<'de, 'l> Deserializer<'de, 'l> {
     /// Whether the body's tag, as the scan reads it (the value of the body map's last `"type"`
     /// key, if a string), is `guess`.
     #[inline]
-    pub(crate) fn tag_is(&self, guess: crate::msgpack::Guess<'_>) -> bool {
+    pub(crate) fn tag_is(&self, guess: crate::codec::msgpack::Guess<'_>) -> bool {
         let Some(mut value) = self.tag else {
             return false;
         };
         // Where the guess was read (nearly always): no need to read it again.
         std::ptr::eq(value.as_ptr(), guess.value.as_ptr())
-            || crate::msgpack::read_str(&mut value).ok().flatten() == Some(guess.tag)
+            || crate::codec::msgpack::read_str(&mut value).ok().flatten() == Some(guess.tag)
     }
 
     /// Refuses bytes left after the value.
@@ -127,14 +127,14 @@ impl<'de, 'l> Deserializer<'de, 'l> {
 
     #[inline]
     fn str(&mut self, len: usize) -> Result<&'de str, Error> {
-        crate::msgpack::check_string(len, self.limits)?;
+        crate::codec::msgpack::check_string(len, self.limits)?;
         crate::value::as_utf8(self.take(len)?)
             .ok_or_else(|| Error("a msgpack string is not UTF-8".into()))
     }
 
     /// Steps over one value without decoding it, checking it as the body scan does.
     fn skip(&mut self) -> Result<&'de [u8], Error> {
-        Ok(crate::msgpack::split_value(
+        Ok(crate::codec::msgpack::split_value(
             &mut self.input,
             Scan::Body,
             self.limits,
@@ -146,12 +146,13 @@ impl<'de, 'l> Deserializer<'de, 'l> {
     /// empty.
     #[inline]
     fn open(&mut self, items: usize) -> Result<(), Error> {
-        crate::msgpack::check_collection(items, self.limits)?;
+        crate::codec::msgpack::check_collection(items, self.limits)?;
         if items > 0 {
             if self.depth >= self.limits.max_frame_depth() {
-                return Err(
-                    crate::msgpack::ScanError::TooDeep(self.limits.max_frame_depth()).into(),
-                );
+                return Err(crate::codec::msgpack::ScanError::TooDeep(
+                    self.limits.max_frame_depth(),
+                )
+                .into());
             }
             self.depth += 1;
         }
@@ -187,10 +188,10 @@ impl<'de, 'l> Deserializer<'de, 'l> {
             // Lax mode reads bin as pydantic does (see `lax`): text where text is expected.
             0xc4..=0xc6 if self.free_form || self.limits.lax() => {
                 let len = self.be(1 << (marker - 0xc4))? as usize;
-                crate::msgpack::check_string(len, self.limits)?;
+                crate::codec::msgpack::check_string(len, self.limits)?;
                 visitor.visit_borrowed_bytes(self.take(len)?)
             }
-            0xc4..=0xc6 => Err(crate::msgpack::BIN_IN_BODY.into()),
+            0xc4..=0xc6 => Err(crate::codec::msgpack::BIN_IN_BODY.into()),
             0x90..=0x9f => self.seq(usize::from(marker & 0x0f), visitor),
             0xdc | 0xdd => {
                 let len = self.be(if marker == 0xdc { 2 } else { 4 })? as usize;
@@ -207,7 +208,7 @@ impl<'de, 'l> Deserializer<'de, 'l> {
             }
             0xc7..=0xc9 => {
                 let len = self.be(1 << (marker - 0xc7))? as usize;
-                crate::msgpack::check_string(len, self.limits)?;
+                crate::codec::msgpack::check_string(len, self.limits)?;
                 self.ext(len, visitor)
             }
             0xc1 => Err(Error("0xc1 is not a msgpack value".into())),
@@ -276,9 +277,10 @@ impl<'de, 'l> Deserializer<'de, 'l> {
         let mut entries: Vec<Entry<'de>> = Vec::with_capacity(len.min(64));
         let mut repeated = false;
         for _ in 0..len {
-            let key = crate::msgpack::split_value(&mut rest, Scan::Body, self.limits, self.depth)?;
+            let key =
+                crate::codec::msgpack::split_value(&mut rest, Scan::Body, self.limits, self.depth)?;
             let value =
-                crate::msgpack::split_value(&mut rest, Scan::Body, self.limits, self.depth)?;
+                crate::codec::msgpack::split_value(&mut rest, Scan::Body, self.limits, self.depth)?;
             match entries.iter_mut().find(|(seen, _)| same_key(seen, key)) {
                 Some(entry) => {
                     entry.1 = value;
@@ -312,7 +314,9 @@ impl<'de, 'l> Deserializer<'de, 'l> {
         for _ in 0..len {
             let key = self.skip()?;
             let value = self.skip()?;
-            let name = crate::msgpack::read_str(&mut &key[..]).ok().flatten();
+            let name = crate::codec::msgpack::read_str(&mut &key[..])
+                .ok()
+                .flatten();
             match name.and_then(|name| fields.iter().position(|field| *field == name)) {
                 // A repeated field takes its last value, as in the dict msgspec builds.
                 Some(at) => values[at] = Some(value),
@@ -351,7 +355,7 @@ impl<'de, 'l> Deserializer<'de, 'l> {
     /// An extension value, presented as rmp-serde does: a newtype around `(type, bytes)`.
     fn ext<V: Visitor<'de>>(&mut self, len: usize, visitor: V) -> Result<V::Value, Error> {
         let ext = self.take(1 + len)?;
-        crate::msgpack::check_ext(ext)?;
+        crate::codec::msgpack::check_ext(ext)?;
         let (kind, data) = (ext[0] as i8, &ext[1..]);
         visitor.visit_newtype_struct(ExtDeserializer { kind, data })
     }
@@ -396,9 +400,9 @@ impl<'de> de::MapAccess<'de> for Items<'_, 'de, '_> {
         if self.body && !matches!(self.de.input.first(), None | Some(0xa0..=0xbf | 0xd9..=0xdb)) {
             // The body's keys are strings, as the scan requires and msgspec requires of a
             // `dict[str, Any]`; a model deeper down reads any other key as an unknown one.
-            return Err(crate::msgpack::KEY_NOT_A_STRING.into());
+            return Err(crate::codec::msgpack::KEY_NOT_A_STRING.into());
         }
-        let is_tag = self.body && crate::msgpack::is_type_key(self.de.input);
+        let is_tag = self.body && crate::codec::msgpack::is_type_key(self.de.input);
         let key = seed.deserialize(&mut *self.de)?;
         if is_tag {
             self.de.tag = Some(self.de.input);
@@ -441,7 +445,7 @@ impl<'de> de::SeqAccess<'de> for ReplayItems<'_, 'de, '_> {
 /// several encodings of one string), anything else by its bytes.
 fn same_key(a: &[u8], b: &[u8]) -> bool {
     fn text(mut key: &[u8]) -> Option<&str> {
-        crate::msgpack::read_str(&mut key).ok().flatten()
+        crate::codec::msgpack::read_str(&mut key).ok().flatten()
     }
     match (text(a), text(b)) {
         (Some(a), Some(b)) => a == b,
@@ -471,9 +475,9 @@ impl<'de> de::MapAccess<'de> for Replay<'_, 'de, '_> {
             return Ok(None);
         };
         if self.body && !matches!(key.first(), Some(0xa0..=0xbf | 0xd9..=0xdb)) {
-            return Err(crate::msgpack::KEY_NOT_A_STRING.into());
+            return Err(crate::codec::msgpack::KEY_NOT_A_STRING.into());
         }
-        if self.body && crate::msgpack::is_type_key(key) {
+        if self.body && crate::codec::msgpack::is_type_key(key) {
             self.parent.tag = Some(value);
         }
         self.value = Some(value);
@@ -530,7 +534,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de, '_> {
             .map_err(|err| Error(err.to_string()))?;
             return crate::value::hand_over_any_to(value, visitor);
         }
-        if name == crate::ext::CAPTURE_TOKEN {
+        if name == crate::value::ext::CAPTURE_TOKEN {
             // A value captured whole for a nested union: bin is let through to the buffer.
             let outside = std::mem::replace(&mut self.free_form, true);
             let value = visitor.visit_newtype_struct(&mut *self);
@@ -573,7 +577,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de, '_> {
         visitor: V,
     ) -> Result<V::Value, Error> {
         if self.limits.lax()
-            && let Some(fields) = crate::lax::named_tuple_fields(name)
+            && let Some(fields) = crate::value::lax::named_tuple_fields(name)
             && let Some(&marker) = self.input.first()
             && matches!(marker, 0x80..=0x8f | 0xde | 0xdf)
         {
@@ -583,7 +587,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de, '_> {
     }
 }
 
-/// An extension value: `(type, bytes)`, as [`crate::ext::Ext`] reads it.
+/// An extension value: `(type, bytes)`, as [`crate::value::ext::Ext`] reads it.
 struct ExtDeserializer<'de> {
     kind: i8,
     data: &'de [u8],

@@ -17,13 +17,13 @@
 
 use serde::Serialize;
 
-use crate::channels::{Channel, ChannelName, ChannelVisitor, Direction, RequestChannel};
-use crate::decode::{DecodeError, decode_json};
-use crate::frame::{
+use crate::codec::decode::{DecodeError, decode_json};
+use crate::codec::frame::{
     ContextCarrier, FrameError, FrameId, RequestFrame, ResponseFrame, encode_request,
     encode_response,
 };
 use crate::messages::responses::ErrorResponse;
+use crate::union::channels::{Channel, ChannelName, ChannelVisitor, Direction, RequestChannel};
 
 /// A message as canonical JSON text, with its type tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,17 +73,17 @@ impl ChannelName {
     /// Decodes a frame payload (the bytes after the length prefix): a request frame for a request
     /// channel, a response frame for a reply direction.
     pub fn decode_frame(self, payload: &[u8]) -> Result<DecodedFrame, FrameError> {
-        self.decode_frame_within(&crate::Limits::DEFAULT, payload)
+        self.decode_frame_within(&crate::codec::limits::Limits::DEFAULT, payload)
     }
 
     /// [`decode_frame`](Self::decode_frame) within `limits` (which may ask for
-    /// [lax mode](crate::Limits::with_lax)).
+    /// [lax mode](crate::codec::limits::Limits::with_lax)).
     pub fn decode_frame_within(
         self,
-        limits: &crate::Limits,
+        limits: &crate::codec::limits::Limits,
         payload: &[u8],
     ) -> Result<DecodedFrame, FrameError> {
-        struct Decode<'a>(&'a [u8], &'a crate::Limits);
+        struct Decode<'a>(&'a [u8], &'a crate::codec::limits::Limits);
         impl ChannelVisitor for Decode<'_> {
             type Output = Result<DecodedFrame, FrameError>;
             fn requests<C: RequestChannel + Serialize>(self) -> Self::Output {

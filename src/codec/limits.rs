@@ -3,7 +3,7 @@
 //! A supervisor reads bytes written by user code, so every decoder in this crate works within a
 //! [`Limits`]: how long a frame may be, how deeply arrays and maps may nest, and (optionally) how
 //! long one string or collection may be. The free functions ([`decode_json`](crate::decode_json),
-//! [`frame::decode_request`](crate::frame::decode_request), ...) use [`Limits::DEFAULT`]; the
+//! [`frame::decode_request`](crate::codec::frame::decode_request), ...) use [`Limits::DEFAULT`]; the
 //! methods of the same names on [`Limits`] and [`FrameReader::with_limits`](crate::FrameReader)
 //! take a configured one.
 //!
@@ -39,7 +39,7 @@ impl Limits {
     pub const MAX_DEPTH_CEILING: usize = 512;
 
     /// The defaults:
-    /// - frames up to 256 MiB ([`DEFAULT_MAX_FRAME_LEN`](crate::frame::DEFAULT_MAX_FRAME_LEN));
+    /// - frames up to 256 MiB ([`DEFAULT_MAX_FRAME_LEN`](crate::codec::frame::DEFAULT_MAX_FRAME_LEN));
     /// - in JSON text, values inside at most 200 arrays and objects, the body included: exactly
     ///   what pydantic's JSON parser accepts;
     /// - in msgpack, free-form values (`JsonValue`, each value of a `JsonMap`) with at most 254
@@ -49,7 +49,7 @@ impl Limits {
     ///   [`MAX_DEPTH_CEILING`](Self::MAX_DEPTH_CEILING) arrays and maps;
     /// - strings and collections bounded only by the frame (memory stays linear in the input).
     pub const DEFAULT: Self = Self {
-        max_frame_len: crate::frame::DEFAULT_MAX_FRAME_LEN,
+        max_frame_len: crate::codec::frame::DEFAULT_MAX_FRAME_LEN,
         max_depth: 200,
         max_frame_depth: Self::MAX_DEPTH_CEILING,
         max_value_depth: 254,

@@ -3,7 +3,7 @@
 //!
 //! The seven task groups together are exactly Airflow's `ToSupervisor` union. The other
 //! processes get the trigger and DAG-processor groups, and channels built from whole groups and
-//! single messages ([`channels`](crate::channels)).
+//! single messages ([`channels`](crate::union::channels)).
 
 use crate::messages::dag_processor::DagFileParsingResult;
 use crate::messages::hitl::{CreateHITLDetailPayload, GetHITLDetailResponse, UpdateHITLDetail};
@@ -21,7 +21,7 @@ use crate::union::{Union, UnionVisitor};
 
 /// Defines a group: a [`tagged_union!`](crate::tagged_union) of its members, a conversion into
 /// any union that permits all of them, and a same-named helper macro that hands the member list
-/// to [`channel!`](crate::channels) (so a channel built from whole groups never lists their
+/// to [`channel!`](crate::union::channels) (so a channel built from whole groups never lists their
 /// members again). The leading `$` is passed in so the helper macro can have metavariables.
 macro_rules! group {
     ($d:tt $(#[doc = $doc:literal])* pub enum $name:ident { $($member:ident),* $(,)? }) => {

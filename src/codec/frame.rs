@@ -29,12 +29,14 @@ use std::io::{self, Read, Write};
 use indexmap::IndexMap;
 use serde::Serialize;
 
-use crate::decode::DecodeError;
-pub use crate::frame_id::{FrameId, FrameIdOutOfRange};
-use crate::limits::Limits;
+use crate::codec::decode::DecodeError;
+pub use crate::codec::frame_id::{FrameId, FrameIdOutOfRange};
+use crate::codec::limits::Limits;
+use crate::codec::msgpack::Scan;
+use crate::messages::model::Message;
 use crate::messages::responses::ErrorResponse;
-use crate::msgpack::Scan;
 use crate::union::Union;
+use crate::union::request::{Reply, ReplyReader};
 
 /// The largest frame payload a [`FrameReader`] accepts unless told otherwise: 256 MiB.
 ///
@@ -328,7 +330,7 @@ fn next_value<'a>(
     scan: Scan,
     limits: &Limits,
 ) -> Result<&'a [u8], FrameError> {
-    crate::msgpack::split_value(rest, scan, limits, 0).map_err(|err| {
+    crate::codec::msgpack::split_value(rest, scan, limits, 0).map_err(|err| {
         FrameError::malformed(Some(id), format!("the {what} is not valid msgpack: {err}"))
     })
 }
@@ -383,7 +385,7 @@ pub fn decode_request<C: Union>(payload: &[u8]) -> Result<RequestFrame<C>, Frame
 }
 
 /// A response frame whose body is still msgpack: for callers that pick the body's type from the
-/// request it answers (see [`crate::request::Reply`]).
+/// request it answers (see [`crate::union::request::Reply`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawResponse<'a> {
     /// The id of the request this answers.
@@ -412,7 +414,7 @@ impl Limits {
     pub fn decode_request<C: Union>(&self, payload: &[u8]) -> Result<RequestFrame<C>, FrameError> {
         let frame = self.decode_request_as::<C>(payload, Speculate::First);
         #[cfg(debug_assertions)]
-        crate::decode::check_both_ways(payload.len(), &frame, || {
+        crate::codec::decode::check_both_ways(payload.len(), &frame, || {
             self.decode_request_as::<C>(payload, Speculate::Never)
         });
         frame
@@ -444,7 +446,7 @@ impl Limits {
                 // A context carrier (the SDK sends one when tracing is on): read once the body
                 // has been decoded and its end is known.
                 let after = std::cell::Cell::new(rest);
-                return crate::decode::speculate_msgpack_prefix(
+                return crate::codec::decode::speculate_msgpack_prefix(
                     rest,
                     self,
                     &after,
@@ -461,7 +463,7 @@ impl Limits {
             }
             _ => return self.scan_then_decode_request(rest, len, id),
         };
-        crate::decode::speculate_msgpack(
+        crate::codec::decode::speculate_msgpack(
             body,
             self,
             |body| {
@@ -484,7 +486,7 @@ impl Limits {
         len: u32,
         id: FrameId,
     ) -> Result<RequestFrame<C>, FrameError> {
-        let (body, scanned) = match crate::msgpack::split_body(&mut rest, self) {
+        let (body, scanned) = match crate::codec::msgpack::split_body(&mut rest, self) {
             Ok(split) => split,
             Err(err) if err.is_in_content() => {
                 let error = DecodeError::Malformed {
@@ -499,7 +501,7 @@ impl Limits {
             }
         };
         let context_carrier = self.read_request_end(rest, len, id)?;
-        crate::decode::decode_scanned_msgpack(
+        crate::codec::decode::decode_scanned_msgpack(
             body,
             self,
             scanned,
@@ -795,6 +797,74 @@ impl<W: Write> FrameWriter<W> {
     }
 }
 
+/// Reading and writing the response frames of a [`Reply`]: implemented for every reply type.
+///
+/// ```
+/// use airflow_comms::frame::{FrameId, ReplyFrames};
+/// use airflow_comms::request::VariableReply;
+/// use airflow_comms::VariableResult;
+///
+/// let reply = VariableReply::VariableResult(VariableResult { key: "region".into(), value: None });
+/// let mut frame = Vec::new();
+/// reply.write_response(FrameId::from(3u32), &mut frame)?;
+/// let raw = airflow_comms::frame::split_response(&frame[4..])?;
+/// assert_eq!(VariableReply::from_body(raw.body)?, reply);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub trait ReplyFrames: Reply {
+    /// Decodes the body of a response frame (`None` for an empty body).
+    fn from_body(body: Option<&[u8]>) -> Result<Self, DecodeError>;
+
+    /// Appends a response frame answering request `id` with this reply.
+    fn write_response(&self, id: FrameId, out: &mut Vec<u8>) -> Result<(), FrameError>;
+}
+
+impl<R: Reply> ReplyFrames for R {
+    fn from_body(body: Option<&[u8]>) -> Result<Self, DecodeError> {
+        R::read(body, ReadBody(&Limits::DEFAULT))
+    }
+
+    fn write_response(&self, id: FrameId, out: &mut Vec<u8>) -> Result<(), FrameError> {
+        encode_response(
+            &ResponseFrame {
+                id,
+                body: self.body(),
+                error: None,
+            },
+            out,
+        )
+    }
+}
+
+/// Reads reply bodies as msgpack within the limits it holds.
+struct ReadBody<'a>(&'a Limits);
+
+impl ReplyReader for ReadBody<'_> {
+    type Error = DecodeError;
+
+    fn message<M: Message>(self, body: &[u8]) -> Result<M, DecodeError> {
+        self.0.decode_msgpack_message(body)
+    }
+
+    fn union<U: Union>(self, body: &[u8]) -> Result<U, DecodeError> {
+        self.0.decode_msgpack(body)
+    }
+
+    fn missing_body(self, expected: &'static str) -> DecodeError {
+        DecodeError::Malformed {
+            channel: expected,
+            reason: "expected a reply body, got an empty reply".into(),
+        }
+    }
+
+    fn unexpected_body(self) -> DecodeError {
+        DecodeError::Malformed {
+            channel: "empty reply",
+            reason: "expected an empty reply, got a body".into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -865,7 +935,7 @@ mod tests {
 #[cfg(test)]
 mod speculation_tests {
     use super::*;
-    use crate::channels::{Channel, ChannelName, ChannelVisitor, RequestChannel};
+    use crate::union::channels::{Channel, ChannelName, ChannelVisitor, RequestChannel};
 
     fn unhex(text: &str) -> Vec<u8> {
         (0..text.len())
@@ -949,9 +1019,9 @@ mod speculation_tests {
         let after = std::cell::Cell::new(rest);
         match (len, rest) {
             (2, body) | (3, [body @ .., 0xc0]) => {
-                crate::decode::speculate_msgpack::<C, _>(body, limits, |_| true, || false)
+                crate::codec::decode::speculate_msgpack::<C, _>(body, limits, |_| true, || false)
             }
-            (3, _) => crate::decode::speculate_msgpack_prefix::<C, _>(
+            (3, _) => crate::codec::decode::speculate_msgpack_prefix::<C, _>(
                 rest,
                 limits,
                 &after,
@@ -1014,7 +1084,7 @@ mod speculation_tests {
                         );
                         if j == 0 && limits == Limits::DEFAULT && fast.is_ok() {
                             accepted += 1;
-                            let guessed = crate::decode::speculate_msgpack::<U, _>(
+                            let guessed = crate::codec::decode::speculate_msgpack::<U, _>(
                                 body,
                                 &limits,
                                 |_| true,
@@ -1163,9 +1233,11 @@ mod speculation_tests {
                 frame.extend_from_slice(body);
                 frame.extend_from_slice(carrier);
                 for limits in &limits {
-                    both_ways::<crate::TaskToSupervisor>(&frame, limits);
-                    let fast = limits.decode_msgpack::<crate::TaskToSupervisor>(body);
-                    let scanned = limits.scan_then_decode_msgpack::<crate::TaskToSupervisor>(body);
+                    both_ways::<crate::union::channels::TaskToSupervisor>(&frame, limits);
+                    let fast =
+                        limits.decode_msgpack::<crate::union::channels::TaskToSupervisor>(body);
+                    let scanned = limits
+                        .scan_then_decode_msgpack::<crate::union::channels::TaskToSupervisor>(body);
                     assert!(same(&fast, &scanned), "{body:02x?}: {fast:?} / {scanned:?}");
                 }
             }

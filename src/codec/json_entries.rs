@@ -1,5 +1,5 @@
 //! A serde deserializer over a JSON object body the scanner has already split into its
-//! top-level entries ([`scan_object_entries`](crate::json_scan::scan_object_entries)).
+//! top-level entries ([`scan_object_entries`](crate::codec::json_scan::scan_object_entries)).
 //!
 //! Each field value is read from its own slice of the text by serde_json, so decoding sees the
 //! same visitor calls as one serde_json pass over the whole body, with one exception that is the
@@ -16,7 +16,7 @@ use serde::de::{self, DeserializeSeed, Visitor};
 use crate::value::{JsonValue, VALUE_TOKEN};
 
 /// Deserializes the object whose entries are `entries`; `compact` says the body held no
-/// whitespace between tokens; `lax` reads it in pydantic's lax mode (see [`crate::lax`]).
+/// whitespace between tokens; `lax` reads it in pydantic's lax mode (see [`crate::value::lax`]).
 pub(crate) fn from_entries<T: de::DeserializeOwned>(
     entries: &[(&str, &str)],
     compact: bool,
@@ -24,7 +24,7 @@ pub(crate) fn from_entries<T: de::DeserializeOwned>(
 ) -> Result<T, serde_json::Error> {
     let object = Object { entries, compact };
     if lax {
-        T::deserialize(crate::lax::Lax(object))
+        T::deserialize(crate::value::lax::Lax(object))
     } else {
         T::deserialize(object)
     }

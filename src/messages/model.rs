@@ -265,8 +265,8 @@ macro_rules! model {
             #[allow(unused_variables)] // models without fields
             fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
                 Ok($name {
-                    $( $field: $crate::arb::ArbitraryField::arbitrary_field(u)?, )*
-                    $($( $field2: $crate::arb::ArbitraryField::arbitrary_field(u)?, )*)?
+                    $( $field: $crate::messages::arb::ArbitraryField::arbitrary_field(u)?, )*
+                    $($( $field2: $crate::messages::arb::ArbitraryField::arbitrary_field(u)?, )*)?
                     // Never on the wire, so never generated.
                     $($( $field3: $default3, )*)?
                 })
@@ -274,7 +274,7 @@ macro_rules! model {
         }
 
         #[cfg(feature = "arbitrary")]
-        impl $crate::arb::ArbitraryField for $name {
+        impl $crate::messages::arb::ArbitraryField for $name {
             fn arbitrary_field(u: &mut ::arbitrary::Unstructured<'_>) -> ::arbitrary::Result<Self> {
                 <Self as ::arbitrary::Arbitrary>::arbitrary(u)
             }
@@ -286,9 +286,9 @@ macro_rules! model {
         before [ $( $bfield:ident [$bwire:expr] )* ]
         after [ $( $afield:ident [$awire:expr] )* ]
     ) => {
-        impl $crate::model::Model for $name {
+        impl $crate::messages::model::Model for $name {
             const NAME: &'static str = stringify!($name);
-            const EXTRA: $crate::model::ExtraFields = $crate::model!(@extra $extra);
+            const EXTRA: $crate::messages::model::ExtraFields = $crate::model!(@extra $extra);
             const FIELDS: &'static [&'static str] = &[$($bwire,)* $($awire,)*];
             const OPTIONAL_FIELDS: &'static [&'static str] = {
                 const ALL: &[(&str, bool)] = &[$(($wire, $crate::__has_default!($($default)?)),)*];
@@ -314,7 +314,7 @@ macro_rules! model {
             };
         }
 
-        $( impl $crate::model::Message for $name {
+        $( impl $crate::messages::model::Message for $name {
             const TYPE: &'static str = $tag;
         } )?
 
@@ -323,11 +323,11 @@ macro_rules! model {
                 use serde::ser::SerializeStruct as _;
                 const LEN: usize = [$($bwire,)* $($tag,)? $($awire,)*].len();
                 #[allow(unused_imports)]
-                use $crate::model::{SerdeField as _, UuidField as _};
+                use $crate::messages::model::{SerdeField as _, UuidField as _};
                 let mut state = serializer.serialize_struct(stringify!($name), LEN)?;
-                $( state.serialize_field($bwire, &(&$crate::model::FieldRef(&self.$bfield)).wire())?; )*
+                $( state.serialize_field($bwire, &(&$crate::messages::model::FieldRef(&self.$bfield)).wire())?; )*
                 $( state.serialize_field("type", $tag)?; )?
-                $( state.serialize_field($awire, &(&$crate::model::FieldRef(&self.$afield)).wire())?; )*
+                $( state.serialize_field($awire, &(&$crate::messages::model::FieldRef(&self.$afield)).wire())?; )*
                 state.end()
             }
         }
@@ -336,7 +336,7 @@ macro_rules! model {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 const TAG: Option<&str> = $crate::model!(@tag $($tag)?);
                 const FORBID: bool =
-                    matches!($crate::model!(@extra $extra), $crate::model::ExtraFields::Forbid);
+                    matches!($crate::model!(@extra $extra), $crate::messages::model::ExtraFields::Forbid);
 
                 #[allow(non_camel_case_types)]
                 // A field's key, with the alternative name it was given under, if any.
@@ -400,24 +400,24 @@ macro_rules! model {
                     #[allow(unused_mut)]
                     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<$name, A::Error> {
                         #[allow(unused_imports)]
-                        use $crate::model::{SerdeSeedPick as _, UuidSeedPick as _};
+                        use $crate::messages::model::{SerdeSeedPick as _, UuidSeedPick as _};
                         // Each field's value under its wire key, and the last value seen under
                         // an alternative name, kept undecoded. As pydantic does with
                         // `populate_by_name`, an alternative name counts only when the wire key
                         // is absent; when both are there, the alternative is an unknown key
                         // (ignored, or refused where unknown keys are).
-                        $( let mut $field: (Option<$ty>, Option<(&'static str, $crate::JsonValue)>) = (None, None); )*
+                        $( let mut $field: (Option<$ty>, Option<(&'static str, $crate::value::JsonValue)>) = (None, None); )*
                         while let Some(__key) = map.next_key::<Key>()? {
                             match __key {
                                 $( Key::$field(None) => {
                                     if let (true, Some((name, _))) = (FORBID, &$field.1) {
                                         return Err(serde::de::Error::unknown_field(
                                             name,
-                                            <$name as $crate::model::Model>::FIELDS,
+                                            <$name as $crate::messages::model::Model>::FIELDS,
                                         ));
                                     }
                                     $field.0 = Some(map.next_value_seed(
-                                        (&$crate::model::FieldSeed::<$ty>(std::marker::PhantomData)).seed(),
+                                        (&$crate::messages::model::FieldSeed::<$ty>(std::marker::PhantomData)).seed(),
                                     )?);
                                 }
                                 Key::$field(Some(name)) => {
@@ -426,7 +426,7 @@ macro_rules! model {
                                     } else if FORBID {
                                         return Err(serde::de::Error::unknown_field(
                                             name,
-                                            <$name as $crate::model::Model>::FIELDS,
+                                            <$name as $crate::messages::model::Model>::FIELDS,
                                         ));
                                     } else {
                                         map.next_value::<serde::de::IgnoredAny>()?;
@@ -434,13 +434,13 @@ macro_rules! model {
                                 } )*
                                 Key::Tag => {
                                     if let Some(tag) = TAG {
-                                        map.next_value_seed($crate::model::ExpectStr(tag))?;
+                                        map.next_value_seed($crate::messages::model::ExpectStr(tag))?;
                                     }
                                 }
                                 Key::Unknown(Some(name)) => {
                                     return Err(serde::de::Error::unknown_field(
                                         &name,
-                                        <$name as $crate::model::Model>::FIELDS,
+                                        <$name as $crate::messages::model::Model>::FIELDS,
                                     ));
                                 }
                                 Key::Unknown(None) => {
@@ -453,7 +453,7 @@ macro_rules! model {
                                 (Some(value), _) => value,
                                 (None, Some((_, given))) => {
                                     use serde::de::DeserializeSeed as _;
-                                    (&$crate::model::FieldSeed::<$ty>(std::marker::PhantomData))
+                                    (&$crate::messages::model::FieldSeed::<$ty>(std::marker::PhantomData))
                                         .seed()
                                         .deserialize(&mut $crate::value::checked_json(given.as_json_text()))
                                         .map_err(|err| serde::de::Error::custom(format_args!(
@@ -469,7 +469,7 @@ macro_rules! model {
                 // only a model's duplicate keys are resolved before validation (see `lax`).
                 deserializer.deserialize_struct(
                     stringify!($name),
-                    <$name as $crate::model::Model>::FIELDS,
+                    <$name as $crate::messages::model::Model>::FIELDS,
                     ModelVisitor,
                 )
             }
@@ -486,12 +486,12 @@ macro_rules! model {
 
             #[allow(unused_mut, unused_variables)]
             fn json_schema(generator: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-                let mut object = $crate::schema::ObjectSchema::new(
+                let mut object = $crate::messages::schema::ObjectSchema::new(
                     generator,
                     &[$($doc),*],
                     $crate::model!(@tag $($tag)?),
-                    matches!($crate::model!(@extra $extra), $crate::model::ExtraFields::Forbid),
-                    <Self as $crate::model::Model>::FIELDS,
+                    matches!($crate::model!(@extra $extra), $crate::messages::model::ExtraFields::Forbid),
+                    <Self as $crate::messages::model::Model>::FIELDS,
                 );
                 $( object.field::<$ty>(
                     generator,
@@ -510,8 +510,8 @@ macro_rules! model {
         Some(serde_json::to_value(&default).expect("a default serializes"))
     }};
 
-    (@extra ignore) => { $crate::model::ExtraFields::Ignore };
-    (@extra forbid) => { $crate::model::ExtraFields::Forbid };
+    (@extra ignore) => { $crate::messages::model::ExtraFields::Ignore };
+    (@extra forbid) => { $crate::messages::model::ExtraFields::Forbid };
     (@tag) => { None };
     (@tag $tag:literal) => { Some($tag) };
 }
@@ -539,7 +539,7 @@ macro_rules! literal {
 
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                serde::de::DeserializeSeed::deserialize($crate::model::ExpectStr($value), deserializer)
+                serde::de::DeserializeSeed::deserialize($crate::messages::model::ExpectStr($value), deserializer)
                     .map(|()| $name)
             }
         }
@@ -559,7 +559,7 @@ macro_rules! literal {
         }
 
         #[cfg(feature = "arbitrary")]
-        impl $crate::arb::ArbitraryField for $name {
+        impl $crate::messages::arb::ArbitraryField for $name {
             fn arbitrary_field(_: &mut ::arbitrary::Unstructured<'_>) -> ::arbitrary::Result<Self> {
                 Ok($name)
             }

@@ -8,7 +8,7 @@
 //! body that is no object) it answers `None`, and the caller asks the walk. A test in `decode`
 //! checks the two agree.
 
-use crate::limits::Limits;
+use crate::codec::limits::Limits;
 use crate::value::string_stops;
 
 /// What the scan found in an object body.

@@ -32,9 +32,9 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::marker::PhantomData;
 
-use crate::channels::Channel;
-use crate::decode::{DecodeError, decode_json, decode_msgpack};
-use crate::groups::GROUPS;
+use crate::codec::decode::{DecodeError, decode_json, decode_msgpack};
+use crate::union::channels::Channel;
+use crate::union::groups::GROUPS;
 
 /// A policy narrowing channel `C` at decode time.
 pub struct ChannelPolicy<C> {
@@ -159,7 +159,7 @@ impl<C: Channel> ChannelPolicy<C> {
                 permitted.extend(carried);
             } else if let Some(type_tag) = C::TYPES.iter().find(|t| **t == word) {
                 permitted.insert(*type_tag);
-            } else if crate::channels::is_airflow_message_type(word) {
+            } else if crate::union::channels::is_airflow_message_type(word) {
                 return Err(error(PolicyProblem::TypeNotCarried {
                     channel: C::SHORT_NAME,
                     type_tag: word.to_owned(),

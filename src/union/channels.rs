@@ -1,12 +1,10 @@
 //! Channels: what each kind of process may send its supervisor, and what it is sent back.
 //!
-//! A channel is built from whole [groups](crate::groups) and single messages, and permits
+//! A channel is built from whole [groups](crate::union::groups) and single messages, and permits
 //! exactly what Airflow's own union for that process permits. Sending a message the channel does
 //! not permit is a compile error (there is no `From` impl) and, on the wire, a
-//! [`DecodeError::NotPermitted`].
+//! [`DecodeError::NotPermitted`](crate::codec::decode::DecodeError::NotPermitted).
 
-use crate::decode::DecodeError;
-use crate::groups::*;
 use crate::messages::dag_processor::{DagFileParseRequest, DagFileParsingResult};
 use crate::messages::hitl::*;
 use crate::messages::lifecycle::*;
@@ -17,6 +15,7 @@ use crate::messages::read::*;
 use crate::messages::responses::*;
 use crate::messages::trigger::*;
 use crate::messages::write::*;
+use crate::union::groups::*;
 use serde::Serialize;
 
 use crate::union::Union;
@@ -289,42 +288,6 @@ impl ChannelName {
         }
         self.visit(Replies)
     }
-
-    /// Decodes one JSON message with this channel and writes it back as compact JSON text
-    /// in canonical form (what `model_dump(mode="json", by_alias=True)` gives).
-    pub fn canonicalize_json(self, text: &str) -> Result<String, DecodeError> {
-        self.canonicalize_json_within(&crate::Limits::DEFAULT, text)
-    }
-
-    /// [`canonicalize_json`](Self::canonicalize_json) within `limits` (which may ask for
-    /// [lax mode](crate::Limits::with_lax)).
-    pub fn canonicalize_json_within(
-        self,
-        limits: &crate::Limits,
-        text: &str,
-    ) -> Result<String, DecodeError> {
-        struct Canonical<'a>(&'a crate::Limits, &'a str);
-        fn canonical<C: Channel + Serialize>(
-            limits: &crate::Limits,
-            text: &str,
-        ) -> Result<String, DecodeError> {
-            let message = limits.decode_json::<C>(text)?;
-            serde_json::to_string(&message).map_err(|err| DecodeError::Malformed {
-                channel: C::NAME,
-                reason: format!("the decoded message could not be written back: {err}"),
-            })
-        }
-        impl ChannelVisitor for Canonical<'_> {
-            type Output = Result<String, DecodeError>;
-            fn requests<C: RequestChannel + Serialize>(self) -> Self::Output {
-                canonical::<C>(self.0, self.1)
-            }
-            fn replies<U: Channel + Serialize>(self) -> Self::Output {
-                canonical::<U>(self.0, self.1)
-            }
-        }
-        self.visit(Canonical(limits, text))
-    }
 }
 
 impl std::fmt::Display for ChannelName {
@@ -382,7 +345,7 @@ pub struct PermissionRow {
 /// The message type × channel matrix, derived from the channel and group definitions: requests
 /// first, by group, then replies, each type once.
 pub fn permission_matrix() -> Vec<PermissionRow> {
-    let mut types: Vec<&'static str> = crate::groups::GROUPS
+    let mut types: Vec<&'static str> = crate::union::groups::GROUPS
         .iter()
         .flat_map(|(_, types)| types.iter().copied())
         .collect();
@@ -397,7 +360,7 @@ pub fn permission_matrix() -> Vec<PermissionRow> {
         .into_iter()
         .map(|type_tag| PermissionRow {
             type_tag,
-            group: crate::groups::group_of(type_tag),
+            group: crate::union::groups::group_of(type_tag),
             permitted: ChannelName::ALL
                 .iter()
                 .map(|c| c.permitted_types().contains(&type_tag))

@@ -22,19 +22,17 @@
 
 use std::fmt;
 
-use crate::decode::{DecodeError, decode_msgpack, decode_msgpack_message};
-use crate::frame::{FrameError, FrameId, ResponseFrame, encode_response};
 use crate::messages::dag_processor::DagFileParsingResult;
 use crate::messages::hitl::*;
 use crate::messages::lifecycle::*;
 use crate::messages::logging::*;
 use crate::messages::metadata::*;
+use crate::messages::model::Message;
 use crate::messages::orchestration::*;
 use crate::messages::read::*;
 use crate::messages::responses::*;
 use crate::messages::trigger::*;
 use crate::messages::write::*;
-use crate::model::Message;
 use crate::union::Union;
 
 /// A request, with the type of its reply.
@@ -45,65 +43,71 @@ pub trait Request: Message {
 
 /// A reply body, typed by the request it answers: `()` for an empty reply, a message, or a
 /// union of the messages a request may be answered with.
+///
+/// Reading and writing reply frames is the codecs' part: see
+/// [`ReplyFrames`](crate::codec::frame::ReplyFrames), which every `Reply` implements.
 pub trait Reply: Sized + fmt::Debug + Clone + PartialEq {
     /// The message types the body may carry; empty for an empty reply.
     const TYPES: &'static [&'static str];
 
-    /// Decodes the body of a response frame (`None` for an empty body).
-    fn from_body(body: Option<&[u8]>) -> Result<Self, DecodeError>;
+    /// What a response frame carrying this reply holds in its body slot.
+    #[doc(hidden)]
+    type Body: serde::Serialize;
 
-    /// Appends a response frame answering request `id` with this reply.
-    fn write_response(&self, id: FrameId, out: &mut Vec<u8>) -> Result<(), FrameError>;
+    /// The body a response frame carries for this reply (`None` for an empty reply).
+    #[doc(hidden)]
+    fn body(&self) -> Option<&Self::Body>;
+
+    /// Reads the reply from the body of a response frame (`None` for an empty body) with a
+    /// codec's `reader`.
+    #[doc(hidden)]
+    fn read<R: ReplyReader>(body: Option<&[u8]>, reader: R) -> Result<Self, R::Error>;
 }
 
-/// The error of decoding a body where an empty reply was due.
-fn unexpected_body(expected: &'static str) -> DecodeError {
-    DecodeError::Malformed {
-        channel: expected,
-        reason: "expected an empty reply, got a body".into(),
-    }
-}
-
-/// The error of an empty body where one was due.
-fn missing_body(expected: &'static str) -> DecodeError {
-    DecodeError::Malformed {
-        channel: expected,
-        reason: "expected a reply body, got an empty reply".into(),
-    }
+/// What a [`Reply`] needs of a codec to read itself: decoding a body as one message or as a
+/// union, and the errors for a body that is missing or should not be there. Implemented by the
+/// codec layer, so that the pairing of requests and replies does not depend on it.
+#[doc(hidden)]
+pub trait ReplyReader {
+    /// The codec's decode error.
+    type Error;
+    /// Decodes `body` as message `M`.
+    fn message<M: Message>(self, body: &[u8]) -> Result<M, Self::Error>;
+    /// Decodes `body` as a member of union `U`.
+    fn union<U: Union>(self, body: &[u8]) -> Result<U, Self::Error>;
+    /// The error of an empty body where a reply of type `expected` was due.
+    fn missing_body(self, expected: &'static str) -> Self::Error;
+    /// The error of a body where an empty reply was due.
+    fn unexpected_body(self) -> Self::Error;
 }
 
 impl Reply for () {
     const TYPES: &'static [&'static str] = &[];
+    type Body = ();
 
-    fn from_body(body: Option<&[u8]>) -> Result<Self, DecodeError> {
-        match body {
-            None => Ok(()),
-            Some(_) => Err(unexpected_body("empty reply")),
-        }
+    fn body(&self) -> Option<&()> {
+        None
     }
 
-    fn write_response(&self, id: FrameId, out: &mut Vec<u8>) -> Result<(), FrameError> {
-        encode_response(&ResponseFrame::<()>::empty(id), out)
+    fn read<R: ReplyReader>(body: Option<&[u8]>, reader: R) -> Result<Self, R::Error> {
+        match body {
+            None => Ok(()),
+            Some(_) => Err(reader.unexpected_body()),
+        }
     }
 }
 
 impl Reply for Option<SentFDs> {
     const TYPES: &'static [&'static str] = &["SentFDs"];
+    type Body = SentFDs;
 
-    /// Empty on a platform without descriptor passing, as Airflow's supervisor answers there.
-    fn from_body(body: Option<&[u8]>) -> Result<Self, DecodeError> {
-        body.map(decode_msgpack_message::<SentFDs>).transpose()
+    fn body(&self) -> Option<&SentFDs> {
+        self.as_ref()
     }
 
-    fn write_response(&self, id: FrameId, out: &mut Vec<u8>) -> Result<(), FrameError> {
-        encode_response(
-            &ResponseFrame {
-                id,
-                body: self.as_ref(),
-                error: None,
-            },
-            out,
-        )
+    /// Empty on a platform without descriptor passing, as Airflow's supervisor answers there.
+    fn read<R: ReplyReader>(body: Option<&[u8]>, reader: R) -> Result<Self, R::Error> {
+        body.map(|body| reader.message::<SentFDs>(body)).transpose()
     }
 }
 
@@ -113,12 +117,17 @@ macro_rules! message_reply {
         impl Reply for $message {
             const TYPES: &'static [&'static str] = &[<$message as Message>::TYPE];
 
-            fn from_body(body: Option<&[u8]>) -> Result<Self, DecodeError> {
-                decode_msgpack_message::<$message>(body.ok_or_else(|| missing_body(<$message as Message>::TYPE))?)
+            type Body = Self;
+
+            fn body(&self) -> Option<&Self> {
+                Some(self)
             }
 
-            fn write_response(&self, id: FrameId, out: &mut Vec<u8>) -> Result<(), FrameError> {
-                encode_response(&ResponseFrame { id, body: Some(self), error: None }, out)
+            fn read<R: ReplyReader>(body: Option<&[u8]>, reader: R) -> Result<Self, R::Error> {
+                match body {
+                    Some(body) => reader.message::<$message>(body),
+                    None => Err(reader.missing_body(<$message as Message>::TYPE)),
+                }
             }
         }
     )*};
@@ -141,12 +150,17 @@ macro_rules! reply_union {
         impl Reply for $name {
             const TYPES: &'static [&'static str] = <$name as Union>::TYPES;
 
-            fn from_body(body: Option<&[u8]>) -> Result<Self, DecodeError> {
-                decode_msgpack::<$name>(body.ok_or_else(|| missing_body(stringify!($name)))?)
+            type Body = Self;
+
+            fn body(&self) -> Option<&Self> {
+                Some(self)
             }
 
-            fn write_response(&self, id: FrameId, out: &mut Vec<u8>) -> Result<(), FrameError> {
-                encode_response(&ResponseFrame { id, body: Some(self), error: None }, out)
+            fn read<R: ReplyReader>(body: Option<&[u8]>, reader: R) -> Result<Self, R::Error> {
+                match body {
+                    Some(body) => reader.union::<$name>(body),
+                    None => Err(reader.missing_body(stringify!($name))),
+                }
             }
         }
     )*};

@@ -21,7 +21,7 @@ use arbitrary::{Arbitrary, Result, Unstructured};
 use chrono::{DateTime, FixedOffset, Utc};
 use indexmap::IndexMap;
 
-use crate::time::{AwareDateTime, NaiveOrAwareDateTime, TimeDelta, UtcDateTime};
+use crate::value::time::{AwareDateTime, NaiveOrAwareDateTime, TimeDelta, UtcDateTime};
 use crate::value::{AnyDict, AnyValue, JsonValue};
 
 /// How a field's value is generated. Implemented for every field type; foreign types get the

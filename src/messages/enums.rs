@@ -63,7 +63,7 @@ macro_rules! string_enum {
                 ::schemars::json_schema!({
                     "type": "string",
                     "enum": [$($wire),*],
-                    "description": $crate::schema::description(&[$($doc),*]),
+                    "description": $crate::messages::schema::description(&[$($doc),*]),
                 })
             }
         }
@@ -76,7 +76,7 @@ macro_rules! string_enum {
         }
 
         #[cfg(feature = "arbitrary")]
-        impl $crate::arb::ArbitraryField for $name {
+        impl $crate::messages::arb::ArbitraryField for $name {
             fn arbitrary_field(u: &mut ::arbitrary::Unstructured<'_>) -> ::arbitrary::Result<Self> {
                 <Self as ::arbitrary::Arbitrary>::arbitrary(u)
             }

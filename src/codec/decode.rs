@@ -14,10 +14,13 @@ use std::cell::Cell;
 use std::fmt;
 
 use serde::Deserializer as _;
+use serde::Serialize;
 use serde::de::{self, DeserializeOwned, MapAccess, Visitor};
 
-use crate::channels::is_airflow_message_type;
-use crate::limits::Limits;
+use crate::codec::limits::Limits;
+use crate::union::channels::{
+    Channel, ChannelName, ChannelVisitor, RequestChannel, is_airflow_message_type,
+};
 use crate::union::{BodyDecoder, Union};
 
 /// Why a body was refused.
@@ -47,7 +50,7 @@ pub enum DecodeError {
         channel: &'static str,
         /// The refused type.
         type_tag: String,
-        /// The [`ChannelPolicy`](crate::policy::ChannelPolicy) that refused it, when the channel
+        /// The [`ChannelPolicy`](crate::peer::policy::ChannelPolicy) that refused it, when the channel
         /// itself permits the type.
         policy: Option<String>,
     },
@@ -395,7 +398,7 @@ impl<'de> Visitor<'de> for TagPeek<'_> {
 }
 
 /// Reads the tag of a JSON body with serde_json, checking the whole text within `limits`: the
-/// reference [`json_scan`](crate::json_scan) must agree with, and the path for everything that
+/// reference [`json_scan`](crate::codec::json_scan) must agree with, and the path for everything that
 /// scan leaves open (errors above all, which this words).
 fn walk_json<'a>(text: &'a str, limits: &Limits) -> Result<Peeked<'a>, serde_json::Error> {
     let mut deserializer = crate::value::checked_json(text);
@@ -404,14 +407,14 @@ fn walk_json<'a>(text: &'a str, limits: &Limits) -> Result<Peeked<'a>, serde_jso
     Ok(peeked)
 }
 
-/// Deserializes `T`, in pydantic's lax mode when `lax` (see [`lax`](crate::lax)).
+/// Deserializes `T`, in pydantic's lax mode when `lax` (see [`lax`](crate::value::lax)).
 #[inline(always)]
 fn deserialize_as<'de, T: de::Deserialize<'de>, D: de::Deserializer<'de>>(
     lax: bool,
     deserializer: D,
 ) -> Result<T, D::Error> {
     if lax {
-        T::deserialize(crate::lax::Lax(deserializer))
+        T::deserialize(crate::value::lax::Lax(deserializer))
     } else {
         T::deserialize(deserializer)
     }
@@ -423,7 +426,7 @@ fn deserialize_tracked<'de, T: de::Deserialize<'de>, D: de::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<T, serde_path_to_error::Error<D::Error>> {
     if lax {
-        serde_path_to_error::deserialize(crate::lax::Lax(deserializer))
+        serde_path_to_error::deserialize(crate::value::lax::Lax(deserializer))
     } else {
         serde_path_to_error::deserialize(deserializer)
     }
@@ -466,7 +469,7 @@ struct JsonEntries<'a> {
 impl BodyDecoder for JsonEntries<'_> {
     type Error = FieldError;
     fn decode<T: DeserializeOwned>(self) -> Result<T, FieldError> {
-        crate::json_entries::from_entries(self.entries, self.compact, self.lax)
+        crate::codec::json_entries::from_entries(self.entries, self.compact, self.lax)
             .or_else(|_| JsonText(self.text, self.lax).decode())
     }
 }
@@ -491,7 +494,7 @@ impl BodyDecoder for MsgpackBytes<'_, '_> {
     type Error = FieldError;
     #[inline]
     fn decode<T: DeserializeOwned>(self) -> Result<T, FieldError> {
-        use crate::msgpack_de::Deserializer;
+        use crate::codec::msgpack_de::Deserializer;
         // Path tracking costs on every field, so it is only paid for once decoding has failed.
         let lax = self.limits.lax();
         let mut deserializer = Deserializer::new(self.body, self.limits);
@@ -514,14 +517,14 @@ impl BodyDecoder for MsgpackBytes<'_, '_> {
 
 /// Decodes a msgpack body that has not been scanned, from the front of `input`, as the member
 /// its tag was guessed to name. The deserializer refuses whatever the scan would (see
-/// [`msgpack_de`](crate::msgpack_de)), and the body's tag, read as the scan reads it, must be
+/// [`msgpack_de`](crate::codec::msgpack_de)), and the body's tag, read as the scan reads it, must be
 /// the guess: so a body decoded here is one the scan-then-decode path decodes to the same
 /// message. Any failure is only a wrong guess: the caller then takes that path, which words the
 /// error.
 struct Unscanned<'a, 'c> {
     input: &'a [u8],
     limits: &'c Limits,
-    guess: crate::msgpack::Guess<'a>,
+    guess: crate::codec::msgpack::Guess<'a>,
     /// Where to note the input after the body, when more may follow it; `None` when the body
     /// must fill the input.
     after: Option<&'c Cell<&'a [u8]>>,
@@ -531,7 +534,7 @@ impl BodyDecoder for Unscanned<'_, '_> {
     type Error = ();
     #[inline]
     fn decode<T: DeserializeOwned>(self) -> Result<T, ()> {
-        let mut deserializer = crate::msgpack_de::Deserializer::new(self.input, self.limits);
+        let mut deserializer = crate::codec::msgpack_de::Deserializer::new(self.input, self.limits);
         let value = deserialize_as::<T, _>(self.limits.lax(), &mut deserializer).map_err(drop)?;
         if !deserializer.tag_is(self.guess) {
             return Err(());
@@ -546,7 +549,7 @@ impl BodyDecoder for Unscanned<'_, '_> {
 }
 
 /// Decodes the msgpack body `body` into `U` without scanning it first, when its tag can be
-/// guessed (see [`guess_tag`](crate::msgpack::guess_tag)), and hands `ok` the message. When the
+/// guessed (see [`guess_tag`](crate::codec::msgpack::guess_tag)), and hands `ok` the message. When the
 /// guess or the decode failed, calls `otherwise`: the caller then scans and decodes, which
 /// refuses or accepts exactly as this does when it succeeds. The scan is a third of a big
 /// frame's decode, and a tenth of a small one's.
@@ -584,7 +587,7 @@ fn speculate<'a, U: Union, R>(
     ok: impl FnOnce(U) -> R,
     otherwise: impl FnOnce() -> R,
 ) -> R {
-    let Some(guess) = crate::msgpack::guess_tag(input) else {
+    let Some(guess) = crate::codec::msgpack::guess_tag(input) else {
         return otherwise();
     };
     let unscanned = Unscanned {
@@ -623,13 +626,13 @@ pub(crate) fn check_both_ways<T: PartialEq + fmt::Debug, E: fmt::Display>(
 
 /// Reads a msgpack body's tag with the scanner: no allocation, nothing decoded but the tag.
 fn peek_msgpack<'a>(body: &'a [u8], limits: &Limits) -> Result<Peeked<'a>, String> {
-    let scanned = crate::msgpack::scan_body(body, limits).map_err(|err| err.to_string())?;
+    let scanned = crate::codec::msgpack::scan_body(body, limits).map_err(|err| err.to_string())?;
     Ok(peeked(scanned))
 }
 
 #[inline]
-fn peeked(body: crate::msgpack::Body<'_>) -> Peeked<'_> {
-    use crate::msgpack::{Body, Tag};
+fn peeked(body: crate::codec::msgpack::Body<'_>) -> Peeked<'_> {
+    use crate::codec::msgpack::{Body, Tag};
     match body {
         Body::Map(Tag::Str(tag)) => Peeked::Tag(std::borrow::Cow::Borrowed(tag)),
         Body::Map(Tag::Other(what)) => Peeked::NotAString(what.to_owned()),
@@ -639,13 +642,13 @@ fn peeked(body: crate::msgpack::Body<'_>) -> Peeked<'_> {
 }
 
 /// Decodes a msgpack body the frame reader has already scanned (see
-/// [`split_body`](crate::msgpack::split_body)): the scan is not repeated. The message goes to
+/// [`split_body`](crate::codec::msgpack::split_body)): the scan is not repeated. The message goes to
 /// `ok`, a failure to `err` (see [`Union::decode_member`] for why).
 #[inline]
 pub(crate) fn decode_scanned_msgpack<'a, U: Union, R>(
     body: &'a [u8],
     limits: &Limits,
-    scanned: crate::msgpack::Body<'a>,
+    scanned: crate::codec::msgpack::Body<'a>,
     ok: impl FnOnce(U) -> R,
     err: impl FnOnce(DecodeError) -> R,
 ) -> R {
@@ -747,7 +750,9 @@ pub fn decode_msgpack<U: Union>(body: &[u8]) -> Result<U, DecodeError> {
 
 /// Decodes one msgpack message body as the single message type `M` (a reply whose type the
 /// request determines), within [`Limits::DEFAULT`]: the `type` tag must be `M`'s.
-pub fn decode_msgpack_message<M: crate::model::Message>(body: &[u8]) -> Result<M, DecodeError> {
+pub fn decode_msgpack_message<M: crate::messages::model::Message>(
+    body: &[u8],
+) -> Result<M, DecodeError> {
     Limits::DEFAULT.decode_msgpack_message(body)
 }
 
@@ -756,7 +761,7 @@ pub fn decode_msgpack_message<M: crate::model::Message>(body: &[u8]) -> Result<M
 ///
 /// [`XComResult`](crate::XComResult) keeps the value as JSON text, which a reader then parses
 /// again; this reads the msgpack once, into the type the caller wants. Use it with
-/// [`Client::send_with`](crate::client::Client::send_with). Bin is refused in the value, as in a
+/// [`Client::send_with`](crate::peer::client::Client::send_with). Bin is refused in the value, as in a
 /// `JsonValue`.
 pub fn decode_xcom_value<T: DeserializeOwned>(
     body: Option<&[u8]>,
@@ -791,11 +796,11 @@ impl Limits {
         // `runtime/benches/xcom.rs`), so the first pass runs without it. Decoding is a pure
         // function of the bytes, so a second pass that tracks the path fails at the same place
         // and only the error case pays for it.
-        let mut deserializer = crate::msgpack_de::Deserializer::new(body, self);
+        let mut deserializer = crate::codec::msgpack_de::Deserializer::new(body, self);
         let decoded = match <Body<T> as serde::Deserialize>::deserialize(&mut deserializer) {
             Ok(decoded) => decoded,
             Err(first) => {
-                let mut again = crate::msgpack_de::Deserializer::new(body, self);
+                let mut again = crate::codec::msgpack_de::Deserializer::new(body, self);
                 return Err(
                     match serde_path_to_error::deserialize::<_, Body<T>>(&mut again) {
                         Err(err) => invalid(err.path().to_string(), err.into_inner().to_string()),
@@ -819,7 +824,7 @@ impl Limits {
 
     /// [`decode_json`] within these limits.
     pub fn decode_json<U: Union>(&self, text: &str) -> Result<U, DecodeError> {
-        use crate::json_scan::{Entries, Scanned, Tag, scan_object_entries};
+        use crate::codec::json_scan::{Entries, Scanned, Tag, scan_object_entries};
         let mut entries = Entries::new();
         let (peeked, compact) = match scan_object_entries(text, self, Some(&mut entries)) {
             Some(Scanned { tag, compact }) => match tag {
@@ -872,11 +877,11 @@ impl Limits {
     }
 
     /// [`decode_msgpack_message`] within these limits.
-    pub fn decode_msgpack_message<M: crate::model::Message>(
+    pub fn decode_msgpack_message<M: crate::messages::model::Message>(
         &self,
         body: &[u8],
     ) -> Result<M, DecodeError> {
-        if let Some(guess) = crate::msgpack::guess_tag(body).filter(|g| g.tag == M::TYPE) {
+        if let Some(guess) = crate::codec::msgpack::guess_tag(body).filter(|g| g.tag == M::TYPE) {
             let unscanned = Unscanned {
                 input: body,
                 limits: self,
@@ -892,7 +897,7 @@ impl Limits {
 
     /// [`decode_msgpack_message`](Self::decode_msgpack_message) the long way (see
     /// [`scan_then_decode_msgpack`](Self::scan_then_decode_msgpack)).
-    fn scan_then_decode_msgpack_message<M: crate::model::Message>(
+    fn scan_then_decode_msgpack_message<M: crate::messages::model::Message>(
         &self,
         body: &[u8],
     ) -> Result<M, DecodeError> {
@@ -950,10 +955,50 @@ pub fn decode_value<U: Union>(value: serde_json::Value) -> Result<U, DecodeError
     dispatch(peeked, JsonTree(value))
 }
 
+/// Canonical JSON text through a channel picked at run time (the CLI's `encode` and
+/// `decode --output json`, the mock supervisor's canned replies).
+impl ChannelName {
+    /// Decodes one JSON message with this channel and writes it back as compact JSON text
+    /// in canonical form (what `model_dump(mode="json", by_alias=True)` gives).
+    pub fn canonicalize_json(self, text: &str) -> Result<String, DecodeError> {
+        self.canonicalize_json_within(&Limits::DEFAULT, text)
+    }
+
+    /// [`canonicalize_json`](Self::canonicalize_json) within `limits` (which may ask for
+    /// [lax mode](Limits::with_lax)).
+    pub fn canonicalize_json_within(
+        self,
+        limits: &Limits,
+        text: &str,
+    ) -> Result<String, DecodeError> {
+        struct Canonical<'a>(&'a Limits, &'a str);
+        fn canonical<C: Channel + Serialize>(
+            limits: &Limits,
+            text: &str,
+        ) -> Result<String, DecodeError> {
+            let message = limits.decode_json::<C>(text)?;
+            serde_json::to_string(&message).map_err(|err| DecodeError::Malformed {
+                channel: C::NAME,
+                reason: format!("the decoded message could not be written back: {err}"),
+            })
+        }
+        impl ChannelVisitor for Canonical<'_> {
+            type Output = Result<String, DecodeError>;
+            fn requests<C: RequestChannel + Serialize>(self) -> Self::Output {
+                canonical::<C>(self.0, self.1)
+            }
+            fn replies<U: Channel + Serialize>(self) -> Self::Output {
+                canonical::<U>(self.0, self.1)
+            }
+        }
+        self.visit(Canonical(limits, text))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json_scan::{Tag, scan_object};
+    use crate::codec::json_scan::{Tag, scan_object};
 
     /// Every JSON body of the conformance and differential corpora (written by the real SDK and
     /// mutated from it), plus truncations and characters that trip parsers spliced into them.
@@ -1031,13 +1076,15 @@ mod tests {
         }
         let mut decoded = 0;
         for body in bodies() {
-            decoded += usize::from(agree::<crate::TaskToSupervisor>(&body));
-            decoded += usize::from(agree::<crate::CallbackToSupervisor>(&body));
-            decoded += usize::from(agree::<crate::TriggerToSupervisor>(&body));
-            decoded += usize::from(agree::<crate::DagProcessorToManager>(&body));
-            decoded += usize::from(agree::<crate::ToTask>(&body));
-            decoded += usize::from(agree::<crate::ToTriggerRunner>(&body));
-            decoded += usize::from(agree::<crate::ToDagProcessor>(&body));
+            decoded += usize::from(agree::<crate::union::channels::TaskToSupervisor>(&body));
+            decoded += usize::from(agree::<crate::union::channels::CallbackToSupervisor>(&body));
+            decoded += usize::from(agree::<crate::union::channels::TriggerToSupervisor>(&body));
+            decoded += usize::from(agree::<crate::union::channels::DagProcessorToManager>(
+                &body,
+            ));
+            decoded += usize::from(agree::<crate::union::channels::ToTask>(&body));
+            decoded += usize::from(agree::<crate::union::channels::ToTriggerRunner>(&body));
+            decoded += usize::from(agree::<crate::union::channels::ToDagProcessor>(&body));
         }
         // Most corpus bodies are accepted by some channel: the comparison saw real messages.
         assert!(decoded > 1000, "only {decoded} decodes succeeded");

@@ -28,7 +28,7 @@
 
 use std::collections::HashMap;
 
-use crate::frame::{FrameId, ResponseFrame};
+use crate::codec::frame::{FrameId, ResponseFrame};
 
 /// Allocates request ids (0, 1, 2, ..., as Airflow's runners do) and remembers a waiter for
 /// each request in flight.

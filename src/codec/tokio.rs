@@ -44,13 +44,15 @@ use bytes::{Buf, BufMut, BytesMut};
 use serde::Serialize;
 use tokio_util::codec::{Decoder, Encoder};
 
-use crate::frame::{FrameError, RequestFrame, ResponseFrame, encode_request, encode_response};
-use crate::limits::Limits;
+use crate::codec::frame::{
+    FrameError, RequestFrame, ResponseFrame, encode_request, encode_response,
+};
+use crate::codec::limits::Limits;
 use crate::union::Union;
 
 /// Splits off the next whole frame payload, if one has arrived. A frame of length 0 is consumed
 /// and reported as that frame's error (`Some(Err(FrameError::Malformed { id: None, .. }))`): the
-/// stream goes on, as with [`FrameReader`](crate::frame::FrameReader).
+/// stream goes on, as with [`FrameReader`](crate::codec::frame::FrameReader).
 fn next_payload(
     src: &mut BytesMut,
     max: u32,

@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use crate::limits::Limits;
+use crate::codec::limits::Limits;
 
 /// What is wrong with msgpack input. Built without allocating.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -360,7 +360,7 @@ pub(crate) fn item(input: &mut &[u8], scan: Scan, limits: &Limits) -> Result<usi
 #[inline]
 pub(crate) fn check_ext(ext: &[u8]) -> Result<(), ScanError> {
     match ext.split_first() {
-        Some((0xff, data)) if crate::ext::decode_timestamp(data).is_none() => Err(
+        Some((0xff, data)) if crate::value::ext::decode_timestamp(data).is_none() => Err(
             ScanError::Invalid("a msgpack timestamp outside the years 1 to 9999, or malformed"),
         ),
         _ => Ok(()),

@@ -16,7 +16,7 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTim
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::ext;
+use crate::value::ext;
 
 /// Why a date-time or duration string was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -581,9 +581,9 @@ macro_rules! serde_datetime {
 
         impl<'de> Deserialize<'de> for $ty {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                crate::lax::deserialize_announced(
+                crate::value::lax::deserialize_announced(
                     deserializer,
-                    crate::lax::DATETIME_TOKEN,
+                    crate::value::lax::DATETIME_TOKEN,
                     DateTimeVisitor(std::marker::PhantomData),
                 )
             }
@@ -625,7 +625,11 @@ impl<'de> Deserialize<'de> for TimeDelta {
                 TimeDelta::from_seconds_f64(v).map_err(E::custom)
             }
         }
-        crate::lax::deserialize_announced(deserializer, crate::lax::DURATION_TOKEN, DurationVisitor)
+        crate::value::lax::deserialize_announced(
+            deserializer,
+            crate::value::lax::DURATION_TOKEN,
+            DurationVisitor,
+        )
     }
 }
 

@@ -69,7 +69,7 @@ pub trait Permits<M> {
     fn from_message(message: M) -> Self;
 }
 
-/// Something to do with each of a list of unions (see [`crate::groups::visit_groups`]).
+/// Something to do with each of a list of unions (see [`crate::messages::union::groups::visit_groups`]).
 pub trait UnionVisitor {
     /// Called once per union, with its type.
     fn visit<U: Union>(&mut self);
@@ -92,19 +92,21 @@ pub fn deserialize_buffered<'de, U: Union, D: serde::Deserializer<'de>>(
             write!(f, "a {} message", U::NAME)
         }
         fn visit_newtype_struct<D: serde::Deserializer<'de>>(self, d: D) -> Result<U, D::Error> {
-            buffered(d, &crate::Limits::DEFAULT)
+            buffered(d, &crate::codec::limits::Limits::DEFAULT)
         }
         fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<U, D::Error> {
-            buffered(d, &crate::Limits::LAX)
+            buffered(d, &crate::codec::limits::Limits::LAX)
         }
     }
-    deserializer
-        .deserialize_newtype_struct(crate::lax::UNION_TOKEN, Buffered(std::marker::PhantomData))
+    deserializer.deserialize_newtype_struct(
+        crate::value::lax::UNION_TOKEN,
+        Buffered(std::marker::PhantomData),
+    )
 }
 
 fn buffered<'de, U: Union, D: serde::Deserializer<'de>>(
     deserializer: D,
-    limits: &crate::Limits,
+    limits: &crate::codec::limits::Limits,
 ) -> Result<U, D::Error> {
     use serde::de::Error;
     if deserializer.is_human_readable() {
@@ -114,8 +116,8 @@ fn buffered<'de, U: Union, D: serde::Deserializer<'de>>(
     } else {
         let mut buffer = Vec::new();
         deserializer.deserialize_newtype_struct(
-            crate::ext::CAPTURE_TOKEN,
-            crate::ext::CaptureAll(&mut buffer),
+            crate::value::ext::CAPTURE_TOKEN,
+            crate::value::ext::CaptureAll(&mut buffer),
         )?;
         limits
             .decode_msgpack::<U>(&buffer)
@@ -125,7 +127,7 @@ fn buffered<'de, U: Union, D: serde::Deserializer<'de>>(
 
 /// Defines a tagged-union enum over the listed messages: the enum, `From` each member,
 /// [`Union`], and serde `Serialize` (the member's own) / `Deserialize` (two-pass, via
-/// [`decode_value`](crate::decode::decode_value)).
+/// [`decode_value`](crate::codec::decode::decode_value)).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! tagged_union {
@@ -144,11 +146,11 @@ macro_rules! tagged_union {
         impl $name {
             /// The `"type"` tag of this message.
             pub fn type_tag(&self) -> &'static str {
-                <Self as $crate::union::Union>::type_tag(self)
+                <Self as $crate::messages::union::Union>::type_tag(self)
             }
         }
 
-        $( impl $crate::union::Permits<$member> for $name {
+        $( impl $crate::messages::union::Permits<$member> for $name {
             fn from_message(message: $member) -> Self {
                 Self::$member(message)
             }
@@ -160,25 +162,25 @@ macro_rules! tagged_union {
             }
         } )*
 
-        impl $crate::union::Union for $name {
+        impl $crate::messages::union::Union for $name {
             const NAME: &'static str = stringify!($name);
-            const TYPES: &'static [&'static str] = &[$(<$member as $crate::model::Message>::TYPE),*];
+            const TYPES: &'static [&'static str] = &[$(<$member as $crate::messages::model::Message>::TYPE),*];
 
             fn type_tag(&self) -> &'static str {
                 match self {
-                    $( Self::$member(_) => <$member as $crate::model::Message>::TYPE, )*
+                    $( Self::$member(_) => <$member as $crate::messages::model::Message>::TYPE, )*
                 }
             }
 
             #[allow(unreachable_patterns)]
-            fn decode_member<B: $crate::union::BodyDecoder, R>(
+            fn decode_member<B: $crate::messages::union::BodyDecoder, R>(
                 tag: &str,
                 body: B,
                 ok: impl FnOnce(Self) -> R,
                 err: impl FnOnce(Option<B::Error>) -> R,
             ) -> R {
                 let error = match tag {
-                    $( <$member as $crate::model::Message>::TYPE => match body.decode::<$member>() {
+                    $( <$member as $crate::messages::model::Message>::TYPE => match body.decode::<$member>() {
                         Ok(message) => return ok(Self::$member(message)),
                         Err(error) => error,
                     }, )*
@@ -200,7 +202,7 @@ macro_rules! tagged_union {
         }
 
         #[cfg(feature = "arbitrary")]
-        impl $crate::arb::ArbitraryField for $name {
+        impl $crate::messages::arb::ArbitraryField for $name {
             fn arbitrary_field(u: &mut ::arbitrary::Unstructured<'_>) -> ::arbitrary::Result<Self> {
                 <Self as ::arbitrary::Arbitrary>::arbitrary(u)
             }
@@ -216,10 +218,10 @@ macro_rules! tagged_union {
             }
 
             fn json_schema(generator: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-                $crate::schema::union_schema(
+                $crate::messages::schema::union_schema(
                     generator,
                     &[$($doc),*],
-                    &[$((<$member as $crate::model::Message>::TYPE, |g| g.subschema_for::<$member>()),)*],
+                    &[$((<$member as $crate::messages::model::Message>::TYPE, |g| g.subschema_for::<$member>()),)*],
                 )
             }
         }
@@ -234,7 +236,7 @@ macro_rules! tagged_union {
 
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                $crate::union::deserialize_buffered(deserializer)
+                $crate::messages::union::deserialize_buffered(deserializer)
             }
         }
     };

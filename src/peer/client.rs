@@ -48,14 +48,15 @@ use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::marker::PhantomData;
 
-use crate::channels::Channel;
-use crate::decode::DecodeError;
-use crate::frame::{
+use crate::codec::decode::DecodeError;
+use crate::codec::frame::ReplyFrames;
+use crate::codec::frame::{
     ContextCarrier, DEFAULT_MAX_FRAME_LEN, FrameError, FrameId, RequestFrame, ResponseFrame,
     encode_request, read_payload_into, split_response,
 };
 use crate::messages::responses::ErrorResponse;
-use crate::request::{Reply, Request};
+use crate::union::channels::Channel;
+use crate::union::request::Request;
 use crate::union::{Permits, Union};
 
 /// Why a request got no usable reply.
@@ -202,8 +203,8 @@ impl<C: Channel, S: Read + Write> Client<C, S> {
     }
 
     /// Sends `message` and reads its reply's body with `decode` instead of the request's own
-    /// [`Reply`] type: for a reply read another way, such as
-    /// [`decode_xcom_value`](crate::decode::decode_xcom_value), which reads an XCom straight
+    /// [`Reply`](crate::union::request::Reply) type: for a reply read another way, such as
+    /// [`decode_xcom_value`](crate::codec::decode::decode_xcom_value), which reads an XCom straight
     /// into a Rust type.
     pub fn send_with<M, R>(
         &mut self,
@@ -251,7 +252,7 @@ impl<C: Channel, S: Read + Write> Client<C, S> {
         if !read_payload_into(&mut self.stream, &mut self.read_buffer, self.max_frame_len)? {
             return Ok(None);
         }
-        crate::frame::decode_response(&self.read_buffer).map(Some)
+        crate::codec::frame::decode_response(&self.read_buffer).map(Some)
     }
 
     /// The underlying stream.
@@ -370,7 +371,7 @@ mod tokio_client {
             if !self.read_payload().await? {
                 return Ok(None);
             }
-            crate::frame::decode_response(&self.buffer).map(Some)
+            crate::codec::frame::decode_response(&self.buffer).map(Some)
         }
 
         /// The underlying stream.

@@ -46,13 +46,14 @@
 //! assert!(reply.body.is_some());
 //! ```
 
-use crate::channels::{
+use crate::codec::decode::DecodeErrorKind;
+use crate::codec::frame::{FrameError, RequestFrame, ResponseFrame, encode_response};
+use crate::messages::enums::ErrorType;
+use crate::union::channels::{
     CallbackToSupervisor, DagProcessorToManager, TaskToSupervisor, TriggerToSupervisor,
 };
-use crate::decode::DecodeErrorKind;
-use crate::enums::ErrorType;
-use crate::frame::{FrameError, RequestFrame, ResponseFrame, encode_response};
 // The channels' members, named by the channel macros.
+use crate::codec::frame::ReplyFrames;
 use crate::messages::dag_processor::DagFileParsingResult;
 use crate::messages::hitl::*;
 use crate::messages::lifecycle::*;
@@ -63,7 +64,7 @@ use crate::messages::read::*;
 use crate::messages::responses::ErrorResponse;
 use crate::messages::trigger::TriggerStateChanges;
 use crate::messages::write::*;
-use crate::request::{Reply, Request};
+use crate::union::request::Request;
 
 /// Answers requests of type `M`.
 #[diagnostic::on_unimplemented(
