@@ -69,7 +69,7 @@ pub trait Permits<M> {
     fn from_message(message: M) -> Self;
 }
 
-/// Something to do with each of a list of unions (see [`crate::messages::union::groups::visit_groups`]).
+/// Something to do with each of a list of unions (see [`visit_groups`](crate::union::groups::visit_groups)).
 pub trait UnionVisitor {
     /// Called once per union, with its type.
     fn visit<U: Union>(&mut self);
