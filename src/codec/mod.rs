@@ -3,13 +3,13 @@
 
 pub mod decode;
 pub mod frame;
-pub(crate) mod frame_id;
-pub(crate) mod json_entries;
-pub(crate) mod json_scan;
+mod frame_id;
+mod json_entries;
+mod json_scan;
 pub mod limits;
-pub(crate) mod msgpack;
+mod msgpack;
 mod msgpack_any;
-pub(crate) mod msgpack_de;
+mod msgpack_de;
 mod msgpack_json;
 #[cfg(feature = "tokio")]
 mod tokio;
