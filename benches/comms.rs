@@ -153,10 +153,52 @@ fn requests(c: &mut Criterion) {
         group.bench_function("json_decode", |b| {
             b.iter(|| decode_json::<TaskToSupervisor>(black_box(&json)).unwrap())
         });
+        // The serde path: what a dependent gets from `serde_json::from_str` on the union, beside
+        // the same text read straight into the concrete struct.
+        group.bench_function("json_serde", |b| {
+            b.iter(|| serde_json::from_str::<TaskToSupervisor>(black_box(&json)).unwrap())
+        });
+        group.bench_function("json_struct_floor", |b| {
+            b.iter(|| json_floor(&message, black_box(&json)))
+        });
+        group.bench_function("json_serde_tagged", |b| {
+            b.iter(|| serde_json::from_str::<SerdeTagged>(black_box(&json)).unwrap())
+        });
         group.bench_function("json_encode", |b| {
             b.iter(|| serde_json::to_string(black_box(&message)).unwrap())
         });
         group.finish();
+    }
+}
+
+/// serde's own internally tagged enum (`#[serde(tag = "type")]`) over the same structs: the
+/// reference for a serde `Deserialize` that must find a tag Python writes last.
+#[derive(serde::Deserialize)]
+#[serde(tag = "type")]
+#[allow(dead_code)] // read only to be timed
+enum SerdeTagged {
+    GetConnection(GetConnection),
+    GetVariable(GetVariable),
+    GetXCom(GetXCom),
+    TaskState(TaskState),
+    MaskSecret(MaskSecret),
+    SucceedTask(SucceedTask),
+}
+
+/// Reads `json` with serde_json straight into the struct `message` is, with no channel dispatch.
+fn json_floor(message: &TaskToSupervisor, json: &str) {
+    fn into<T: DeserializeOwned>(json: &str) {
+        black_box(serde_json::from_str::<T>(json).unwrap());
+    }
+    match message {
+        TaskToSupervisor::GetConnection(_) => into::<GetConnection>(json),
+        TaskToSupervisor::GetVariable(_) => into::<GetVariable>(json),
+        TaskToSupervisor::GetXCom(_) => into::<GetXCom>(json),
+        TaskToSupervisor::TaskState(_) => into::<TaskState>(json),
+        TaskToSupervisor::MaskSecret(_) => into::<MaskSecret>(json),
+        TaskToSupervisor::SucceedTask(_) => into::<SucceedTask>(json),
+        TaskToSupervisor::SetXCom(_) => into::<SetXCom>(json),
+        other => unreachable!("no floor for {}", other.type_tag()),
     }
 }
 

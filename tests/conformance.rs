@@ -293,3 +293,123 @@ fn lax_mode_matches_pydantic_on_every_case() {
         failures.join("\n")
     );
 }
+
+/// The serde path, what a dependent gets from `serde_json::from_str::<TaskToSupervisor>` or with
+/// a union inside its own types, reads every strict case as the crate's own decoder does: the
+/// same message for what pydantic accepts, a refusal for what it rejects. The same text is also
+/// read from a `serde_json::Value` and from a reader (deserializers that lend no borrowed
+/// strings), and with a map whose `"type"` key comes first.
+#[test]
+fn the_serde_path_reads_every_case_as_the_decoder_does() {
+    struct Check<'a> {
+        cases: &'a [Case],
+        failures: &'a mut Vec<String>,
+        channel: ChannelName,
+    }
+    impl Check<'_> {
+        fn run<U: airflow_comms::Union>(self) -> usize {
+            let mut checked = 0;
+            for case in self
+                .cases
+                .iter()
+                .filter(|case| case.form.as_deref() != Some("lax"))
+            {
+                let label = format!("{} {}", self.channel, case.case);
+                let decoded = airflow_comms::decode_json::<U>(&case.input);
+                // The same entries, as written, with the `"type"` entry moved to the front.
+                let tag_first = serde_json::from_str::<
+                    indexmap::IndexMap<String, Box<serde_json::value::RawValue>>,
+                >(&case.input)
+                .ok()
+                .and_then(|mut map| {
+                    let tag = map.shift_remove("type")?;
+                    let rest = map.iter().map(|(key, value)| {
+                        format!(
+                            "{}:{}",
+                            serde_json::to_string(key).expect("a key"),
+                            value.get()
+                        )
+                    });
+                    let entries: Vec<String> = std::iter::once(format!("\"type\":{}", tag.get()))
+                        .chain(rest)
+                        .collect();
+                    Some(format!("{{{}}}", entries.join(",")))
+                });
+                let mut ways: Vec<(&str, Result<U, String>)> = vec![
+                    (
+                        "from_str",
+                        serde_json::from_str::<U>(&case.input).map_err(|e| e.to_string()),
+                    ),
+                    (
+                        "from_reader",
+                        serde_json::from_reader::<_, U>(case.input.as_bytes())
+                            .map_err(|e| e.to_string()),
+                    ),
+                ];
+                if let Ok(value) = serde_json::from_str::<Value>(&case.input) {
+                    ways.push((
+                        "from_value",
+                        serde_json::from_value::<U>(value).map_err(|e| e.to_string()),
+                    ));
+                }
+                if let Some(text) = &tag_first {
+                    ways.push((
+                        "tag first",
+                        serde_json::from_str::<U>(text).map_err(|e| e.to_string()),
+                    ));
+                }
+                for (way, got) in ways {
+                    match (case.verdict.as_str(), &decoded, got) {
+                        ("accept", Ok(want), Ok(got)) if way != "from_value" => {
+                            if &got != want {
+                                self.failures
+                                    .push(format!("{label} ({way}): {got:?} != {want:?}"));
+                            }
+                        }
+                        // A `serde_json::Value` keeps numbers as it parsed them; what is compared
+                        // is that the case is accepted.
+                        ("accept", Ok(_), Ok(_)) => {}
+                        ("accept", _, Err(err)) => self
+                            .failures
+                            .push(format!("{label} ({way}): refused: {err}")),
+                        ("reject", Err(_), Ok(got)) if way != "from_value" => self.failures.push(
+                            format!("{label} ({way}): pydantic rejects, serde accepts {got:?}"),
+                        ),
+                        _ => {}
+                    }
+                }
+                checked += 1;
+            }
+            checked
+        }
+    }
+    impl airflow_comms::channels::ChannelVisitor for Check<'_> {
+        type Output = usize;
+        fn requests<C: airflow_comms::channels::RequestChannel + serde::Serialize + Clone>(
+            self,
+        ) -> usize {
+            self.run::<C>()
+        }
+        fn replies<U: airflow_comms::channels::Channel + serde::Serialize + Clone>(self) -> usize {
+            self.run::<U>()
+        }
+    }
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for &channel in ChannelName::ALL {
+        let cases = load(channel);
+        checked += channel.visit(Check {
+            cases: &cases,
+            failures: &mut failures,
+            channel,
+        });
+    }
+    eprintln!("serde path: {checked} strict cases read four ways");
+    assert!(checked > 0, "the corpus has strict cases");
+    assert!(
+        failures.is_empty(),
+        "{} serde-path differences:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

@@ -13,7 +13,9 @@
 //! - an [`AnyValue`](crate::AnyValue) field is built straight from the input without recursion;
 //! - bin (raw bytes) is refused in every typed field (no message has a bytes field, and serde
 //!   would read bin as text or a list of integers, which pydantic's strict reading refuses); it
-//!   reaches only an `AnyValue` and the buffer a nested union is captured into.
+//!   reaches only an `AnyValue`;
+//! - a nested union is told its tag before its map is read (`UNION_TOKEN`), so its member is
+//!   read in place.
 
 use std::fmt;
 
@@ -59,9 +61,6 @@ pub(crate) struct Deserializer<'de, 'l> {
     depth: usize,
     /// The input from the value of the body map's last `"type"` key on.
     tag: Option<&'de [u8]>,
-    /// Whether the value being read is captured whole for a nested union (`ext::CAPTURE_TOKEN`),
-    /// where bin is copied like any other value.
-    free_form: bool,
 }
 
 impl<'de, 'l> Deserializer<'de, 'l> {
@@ -71,7 +70,6 @@ impl<'de, 'l> Deserializer<'de, 'l> {
             limits,
             depth: 0,
             tag: None,
-            free_form: false,
         }
     }
 
@@ -142,6 +140,38 @@ impl<'de, 'l> Deserializer<'de, 'l> {
         )?)
     }
 
+    /// The tag of the union whose map starts here: the value of the map's last `"type"` key, if
+    /// a string. `None` when there is none, or when the map is malformed, for the reading
+    /// that follows to report.
+    fn union_tag(&self) -> Option<&'de str> {
+        use crate::codec::msgpack::{is_type_key, read_str, split_value};
+        let mut input = self.input;
+        let marker = *input.first()?;
+        input = &input[1..];
+        let entries = match marker {
+            0x80..=0x8f => usize::from(marker & 0x0f),
+            0xde => usize::from(u16::from_be_bytes(*input.split_first_chunk()?.0)),
+            0xdf => u32::from_be_bytes(*input.split_first_chunk()?.0) as usize,
+            _ => return None,
+        };
+        input = &input[match marker {
+            0xde => 2,
+            0xdf => 4,
+            _ => 0,
+        }..];
+        let mut tag = None;
+        for _ in 0..entries {
+            let is_tag = is_type_key(input);
+            split_value(&mut input, Scan::Structure, self.limits, self.depth + 1).ok()?;
+            if is_tag {
+                let mut value = input;
+                tag = read_str(&mut value).ok().flatten();
+            }
+            split_value(&mut input, Scan::Structure, self.limits, self.depth + 1).ok()?;
+        }
+        tag
+    }
+
     /// Opens an array or map of `items` items (entries for a map): a level when it is not
     /// empty.
     #[inline]
@@ -186,7 +216,7 @@ impl<'de, 'l> Deserializer<'de, 'l> {
                 visitor.visit_borrowed_str(self.str(len)?)
             }
             // Lax mode reads bin as pydantic does (see `lax`): text where text is expected.
-            0xc4..=0xc6 if self.free_form || self.limits.lax() => {
+            0xc4..=0xc6 if self.limits.lax() => {
                 let len = self.be(1 << (marker - 0xc4))? as usize;
                 crate::codec::msgpack::check_string(len, self.limits)?;
                 visitor.visit_borrowed_bytes(self.take(len)?)
@@ -348,7 +378,6 @@ impl<'de, 'l> Deserializer<'de, 'l> {
             limits: self.limits,
             depth: self.depth,
             tag: None,
-            free_form: self.free_form,
         }
     }
 
@@ -358,6 +387,42 @@ impl<'de, 'l> Deserializer<'de, 'l> {
         crate::codec::msgpack::check_ext(ext)?;
         let (kind, data) = (ext[0] as i8, &ext[1..]);
         visitor.visit_newtype_struct(ExtDeserializer { kind, data })
+    }
+}
+
+/// A nested union whose tag was found ahead: the tag as the variant, then the member's struct,
+/// read from the map in place.
+struct UnionMember<'a, 'de, 'l> {
+    de: &'a mut Deserializer<'de, 'l>,
+    tag: &'de str,
+}
+
+impl<'de> de::EnumAccess<'de> for UnionMember<'_, 'de, '_> {
+    type Error = Error;
+    type Variant = Self;
+    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Self), Error> {
+        let tag = seed.deserialize(de::value::BorrowedStrDeserializer::<Error>::new(self.tag))?;
+        Ok((tag, self))
+    }
+}
+
+impl<'de> de::VariantAccess<'de> for UnionMember<'_, 'de, '_> {
+    type Error = Error;
+    fn unit_variant(self) -> Result<(), Error> {
+        Err(Error("a union member is a struct".into()))
+    }
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, Error> {
+        seed.deserialize(&mut *self.de)
+    }
+    fn tuple_variant<V: Visitor<'de>>(self, _: usize, _: V) -> Result<V::Value, Error> {
+        Err(Error("a union member is a struct".into()))
+    }
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        _: &'static [&'static str],
+        _: V,
+    ) -> Result<V::Value, Error> {
+        Err(Error("a union member is a struct".into()))
     }
 }
 
@@ -534,12 +599,12 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de, '_> {
             .map_err(|err| Error(err.to_string()))?;
             return crate::value::hand_over_any_to(value, visitor);
         }
-        if name == crate::value::ext::CAPTURE_TOKEN {
-            // A value captured whole for a nested union: bin is let through to the buffer.
-            let outside = std::mem::replace(&mut self.free_form, true);
-            let value = visitor.visit_newtype_struct(&mut *self);
-            self.free_form = outside;
-            return value;
+        if name == crate::value::lax::UNION_TOKEN
+            && let Some(tag) = self.union_tag()
+        {
+            // A nested union: its tag is known before its map is read, so the member reads the
+            // map in place (see `messages::union::deserialize_union`).
+            return visitor.visit_enum(UnionMember { de: self, tag });
         }
         visitor.visit_newtype_struct(self)
     }

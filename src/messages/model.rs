@@ -73,6 +73,71 @@ impl Visitor<'_> for ExpectStr {
     }
 }
 
+/// A value under a key the model does not read, stepped over but still checked: pydantic parses
+/// the whole JSON text first, so an ignored string with a lone surrogate escape makes the message
+/// invalid. serde_json's own `IgnoredAny` skips strings without decoding their escapes, so from
+/// a human-readable format the value is visited item by item (strings are borrowed, not copied);
+/// a binary format's skip already checks what msgspec checks.
+#[doc(hidden)]
+pub struct Skipped;
+
+impl<'de> serde::Deserialize<'de> for Skipped {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Walk;
+        impl<'de> Visitor<'de> for Walk {
+            type Value = Skipped;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Skipped, E> {
+                Ok(Skipped)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Skipped, E> {
+                Ok(Skipped)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Skipped, E> {
+                Ok(Skipped)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Skipped, E> {
+                Ok(Skipped)
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Skipped, E> {
+                Ok(Skipped)
+            }
+            fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<Skipped, E> {
+                Ok(Skipped)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Skipped, E> {
+                Ok(Skipped)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Skipped, E> {
+                Ok(Skipped)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Skipped, D::Error> {
+                Skipped::deserialize(d)
+            }
+            fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Skipped, D::Error> {
+                Skipped::deserialize(d)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Skipped, A::Error> {
+                while seq.next_element::<Skipped>()?.is_some() {}
+                Ok(Skipped)
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Skipped, A::Error> {
+                while map.next_entry::<Skipped, Skipped>()?.is_some() {}
+                Ok(Skipped)
+            }
+        }
+        if deserializer.is_human_readable() {
+            deserializer.deserialize_any(Walk)
+        } else {
+            deserializer
+                .deserialize_ignored_any(serde::de::IgnoredAny)
+                .map(|_| Skipped)
+        }
+    }
+}
+
 /// A field on its way to the serializer; see [`UuidField`].
 #[doc(hidden)]
 pub struct FieldRef<'a, T>(pub &'a T);
@@ -429,7 +494,7 @@ macro_rules! model {
                                             <$name as $crate::messages::model::Model>::FIELDS,
                                         ));
                                     } else {
-                                        map.next_value::<serde::de::IgnoredAny>()?;
+                                        map.next_value::<$crate::messages::model::Skipped>()?;
                                     }
                                 } )*
                                 Key::Tag => {
@@ -444,7 +509,7 @@ macro_rules! model {
                                     ));
                                 }
                                 Key::Unknown(None) => {
-                                    map.next_value::<serde::de::IgnoredAny>()?;
+                                    map.next_value::<$crate::messages::model::Skipped>()?;
                                 }
                             }
                         }

@@ -7,7 +7,15 @@
 //! avoids buffering the whole body, and is where an unknown tag is told apart from a tag the
 //! union does not permit.
 
-use serde::de::DeserializeOwned;
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, DeserializeOwned, Error as _, Visitor};
+use serde_json::value::RawValue;
+
+use crate::value::ext;
+use crate::value::lax::Lax;
 
 /// Decodes one message body into a concrete model. Implemented by each codec (JSON text,
 /// a parsed JSON value, msgpack bytes), so a union's dispatch is written once for all of them.
@@ -75,53 +83,447 @@ pub trait UnionVisitor {
     fn visit<U: Union>(&mut self);
 }
 
-/// Deserializes a union from any serde deserializer, two-pass: the value is buffered (as JSON
-/// text from a human-readable format, as msgpack bytes from a binary one), then decoded with
-/// [`decode_json`](crate::decode_json) or [`decode_msgpack`](crate::decode_msgpack). Nested
-/// unions (such as a list of callback requests) decode this way.
+/// Deserializes a union from any serde deserializer, reading the input once.
+///
+/// The union announces itself with a newtype name (`lax::UNION_TOKEN`); what happens next depends on
+/// who answers:
+/// - The crate's own body decoders know where the `"type"` key is before they read the body, and
+///   answer with serde's enum protocol: the tag as the variant, then the member's struct read in
+///   place ([`visit_enum`](serde::de::Visitor::visit_enum)).
+/// - Any other deserializer (serde_json, rmp-serde, ...) shows the object as a map. Entries are
+///   read in order; once the `"type"` key is met, the member is known, the entries read before it
+///   are replayed to the member's struct from a buffer and the rest are read in place. A value
+///   read before the tag is buffered as its JSON text (a human-readable format) or its msgpack
+///   bytes (a binary one), so it is read twice, and only it: Python writes the tag last, which
+///   makes this the whole body there, and is why [`decode_json`](crate::decode_json), which sees
+///   the text and looks the tag up first, is the fast path (the `json_serde` bench measures the
+///   gap).
+/// - In lax mode ([`crate::value::lax`]) every entry is buffered and the member read from the
+///   buffer in lax mode.
 #[doc(hidden)]
-pub fn deserialize_buffered<'de, U: Union, D: serde::Deserializer<'de>>(
+pub fn deserialize_union<'de, U: Union, D: de::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<U, D::Error> {
-    // Announced by name, so that a union inside a body read in lax mode is read in lax mode
-    // too (see `lax::UNION_TOKEN`).
-    struct Buffered<U>(std::marker::PhantomData<U>);
-    impl<'de, U: Union> serde::de::Visitor<'de> for Buffered<U> {
-        type Value = U;
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            write!(f, "a {} message", U::NAME)
-        }
-        fn visit_newtype_struct<D: serde::Deserializer<'de>>(self, d: D) -> Result<U, D::Error> {
-            buffered(d, &crate::codec::limits::Limits::DEFAULT)
-        }
-        fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<U, D::Error> {
-            buffered(d, &crate::codec::limits::Limits::LAX)
-        }
-    }
-    deserializer.deserialize_newtype_struct(
-        crate::value::lax::UNION_TOKEN,
-        Buffered(std::marker::PhantomData),
-    )
+    deserializer
+        .deserialize_newtype_struct(crate::value::lax::UNION_TOKEN, TagVisitor::<U>(PhantomData))
 }
 
-fn buffered<'de, U: Union, D: serde::Deserializer<'de>>(
-    deserializer: D,
-    limits: &crate::codec::limits::Limits,
-) -> Result<U, D::Error> {
-    use serde::de::Error;
-    if deserializer.is_human_readable() {
-        let raw =
-            <Box<serde_json::value::RawValue> as serde::Deserialize>::deserialize(deserializer)?;
-        limits.decode_json::<U>(raw.get()).map_err(D::Error::custom)
-    } else {
-        let mut buffer = Vec::new();
-        deserializer.deserialize_newtype_struct(
-            crate::value::ext::CAPTURE_TOKEN,
-            crate::value::ext::CaptureAll(&mut buffer),
-        )?;
-        limits
-            .decode_msgpack::<U>(&buffer)
-            .map_err(D::Error::custom)
+/// What a union's `"type"` key held, or why it has none, as a decode error's words.
+fn tag_error<U: Union, E: de::Error>(tag: Option<&str>) -> E {
+    match tag {
+        None => E::custom(format_args!("{}: the message has no \"type\" key", U::NAME)),
+        Some(tag) => E::custom(format_args!(
+            "{} does not permit `{tag}` messages (it holds {})",
+            U::NAME,
+            U::TYPES.join(", ")
+        )),
+    }
+}
+
+/// Picks and reads the member of `U` named `tag` from `body`.
+fn member<U: Union, B: BodyDecoder>(tag: &str, body: B) -> Result<U, B::Error>
+where
+    B::Error: de::Error,
+{
+    U::decode_member(tag, body, Ok, |error| {
+        Err(error.unwrap_or_else(|| tag_error::<U, B::Error>(Some(tag))))
+    })
+}
+
+struct TagVisitor<U>(PhantomData<U>);
+
+impl<'de, U: Union> Visitor<'de> for TagVisitor<U> {
+    type Value = U;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a {} message", U::NAME)
+    }
+    fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<U, A::Error> {
+        let (tag, variant) = data.variant::<Text<'de>>()?;
+        member::<U, _>(&tag.0, Variant(variant, PhantomData))
+    }
+    fn visit_newtype_struct<D: de::Deserializer<'de>>(self, d: D) -> Result<U, D::Error> {
+        let human_readable = d.is_human_readable();
+        d.deserialize_map(Entries::<U> {
+            lax: false,
+            human_readable,
+            union: PhantomData,
+        })
+    }
+    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<U, D::Error> {
+        let human_readable = d.is_human_readable();
+        d.deserialize_map(Entries::<U> {
+            lax: true,
+            human_readable,
+            union: PhantomData,
+        })
+    }
+}
+
+/// The member's struct read as the content of the variant the tag named.
+struct Variant<'de, A>(A, PhantomData<&'de ()>);
+
+impl<'de, A: de::VariantAccess<'de>> BodyDecoder for Variant<'de, A> {
+    type Error = A::Error;
+    fn decode<T: DeserializeOwned>(self) -> Result<T, A::Error> {
+        self.0.newtype_variant::<T>()
+    }
+}
+
+/// A key or a tag: borrowed from the input where the deserializer allows it.
+struct Text<'de>(Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for Text<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+        impl<'de> Visitor<'de> for TextVisitor {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(TextVisitor)
+    }
+}
+
+/// A map key, or the reason it is not a string key (a msgpack map may have any key; pydantic
+/// then treats it as an unknown field).
+enum Key<'de> {
+    Text(Cow<'de, str>),
+    Other(Buffered),
+}
+
+impl<'de> de::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key::Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key::Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key::Text(Cow::Owned(v)))
+            }
+        }
+        if d.is_human_readable() {
+            // JSON keys are strings.
+            return d.deserialize_identifier(KeyVisitor);
+        }
+        // Any other key is kept as its bytes and replayed as it came.
+        let mut bytes = Vec::new();
+        de::DeserializeSeed::deserialize(ext::Capture(&mut bytes), d)?;
+        let text = Buffered::Msgpack(bytes);
+        if let Some(key) = text.as_text() {
+            return Ok(Key::Text(Cow::Owned(key.into_owned())));
+        }
+        Ok(Key::Other(text))
+    }
+}
+
+/// A value read before the tag, kept to be replayed once the member is known.
+enum Buffered {
+    /// From a human-readable format: its JSON text.
+    Json(Box<RawValue>),
+    /// From a binary format: its msgpack bytes.
+    Msgpack(Vec<u8>),
+}
+
+impl Buffered {
+    fn read<'de, A: de::MapAccess<'de>>(
+        map: &mut A,
+        human_readable: bool,
+    ) -> Result<Self, A::Error> {
+        if human_readable {
+            return map.next_value::<Box<RawValue>>().map(Buffered::Json);
+        }
+        let mut bytes = Vec::new();
+        map.next_value_seed(ext::Capture(&mut bytes))?;
+        Ok(Buffered::Msgpack(bytes))
+    }
+
+    /// A deserializer of the buffered value.
+    fn deserializer(&self) -> ValueDe<'_> {
+        match self {
+            Buffered::Json(raw) => ValueDe::Json(raw.get()),
+            Buffered::Msgpack(bytes) => ValueDe::Msgpack(bytes),
+        }
+    }
+
+    /// The buffered value as a string, if it is one.
+    fn as_text(&self) -> Option<Cow<'_, str>> {
+        match self {
+            Buffered::Json(raw) => serde_json::from_str::<Cow<'_, str>>(raw.get()).ok(),
+            Buffered::Msgpack(bytes) => {
+                let mut input = bytes.as_slice();
+                let len = rmp::decode::read_str_len(&mut input).ok()? as usize;
+                (input.len() == len)
+                    .then(|| std::str::from_utf8(input).ok().map(Cow::Borrowed))
+                    .flatten()
+            }
+        }
+    }
+
+    /// The buffered value as JSON text, for an error message.
+    fn describe(&self) -> String {
+        match self {
+            Buffered::Json(raw) => raw.get().to_owned(),
+            Buffered::Msgpack(bytes) => format!("msgpack {}", hex::encode(bytes)),
+        }
+    }
+}
+
+/// The rest of a map whose tag came first: the member reads it in place.
+struct Rest<'de, A>(A, PhantomData<&'de ()>);
+
+impl<'de, A: de::MapAccess<'de>> de::Deserializer<'de> for Rest<'de, A> {
+    type Error = A::Error;
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, A::Error> {
+        visitor.visit_map(self.0)
+    }
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier
+        ignored_any
+    }
+}
+
+impl<'de, A: de::MapAccess<'de>> BodyDecoder for Rest<'de, A> {
+    type Error = A::Error;
+    fn decode<T: DeserializeOwned>(self) -> Result<T, A::Error> {
+        T::deserialize(self)
+    }
+}
+
+/// A map replayed from the buffer; `lax` reads it in lax mode.
+struct Replay<'b, E> {
+    entries: &'b [(Key<'b>, Buffered)],
+    lax: bool,
+    error: PhantomData<E>,
+}
+
+impl<E: de::Error> BodyDecoder for Replay<'_, E> {
+    type Error = E;
+    fn decode<T: DeserializeOwned>(self) -> Result<T, E> {
+        let map = ReplayMap {
+            entries: self.entries.iter(),
+            value: None,
+        };
+        let result = match self.lax {
+            true => T::deserialize(Lax(MapDe(map))),
+            false => T::deserialize(MapDe(map)),
+        };
+        result.map_err(|ReplayError(message)| E::custom(message))
+    }
+}
+
+/// The error of a replay: its words, carried to the caller's error type.
+#[derive(Debug)]
+struct ReplayError(String);
+
+impl fmt::Display for ReplayError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ReplayError {}
+
+impl de::Error for ReplayError {
+    fn custom<T: fmt::Display>(message: T) -> Self {
+        Self(message.to_string())
+    }
+}
+
+/// The buffered entries as a map.
+struct MapDe<'b>(ReplayMap<'b>);
+
+impl<'b> de::Deserializer<'b> for MapDe<'b> {
+    type Error = ReplayError;
+    fn deserialize_any<V: Visitor<'b>>(self, visitor: V) -> Result<V::Value, ReplayError> {
+        visitor.visit_map(self.0)
+    }
+    fn is_human_readable(&self) -> bool {
+        // The buffer holds one kind of value: the kind the input had.
+        !matches!(
+            self.0.entries.as_slice().first(),
+            Some((_, Buffered::Msgpack(_)))
+        )
+    }
+    serde::forward_to_deserialize_any! {
+        <W: Visitor<'b>>
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier
+        ignored_any
+    }
+}
+
+struct ReplayMap<'b> {
+    entries: std::slice::Iter<'b, (Key<'b>, Buffered)>,
+    value: Option<&'b Buffered>,
+}
+
+impl<'b> de::MapAccess<'b> for ReplayMap<'b> {
+    type Error = ReplayError;
+    fn next_key_seed<K: de::DeserializeSeed<'b>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, ReplayError> {
+        let Some((key, value)) = self.entries.next() else {
+            return Ok(None);
+        };
+        self.value = Some(value);
+        match key {
+            Key::Text(text) => seed.deserialize(de::value::BorrowedStrDeserializer::new(text)),
+            Key::Other(bytes) => seed.deserialize(bytes.deserializer()),
+        }
+        .map(Some)
+    }
+    fn next_value_seed<V: de::DeserializeSeed<'b>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, ReplayError> {
+        let value = self
+            .value
+            .take()
+            .ok_or_else(|| ReplayError("a value was asked for before its key".into()))?;
+        seed.deserialize(value.deserializer())
+    }
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.entries.len())
+    }
+}
+
+/// One buffered value, read by the format it came in.
+enum ValueDe<'b> {
+    Json(&'b str),
+    Msgpack(&'b [u8]),
+}
+
+/// Implements every `deserialize_*` method by running the format's own deserializer over the
+/// buffered value and checking it read all of it.
+macro_rules! by_format {
+    ($($method:ident($($arg:ident: $ty:ty),*);)*) => {$(
+        fn $method<V: Visitor<'b>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, ReplayError> {
+            match self {
+                ValueDe::Json(text) => {
+                    let mut json = serde_json::Deserializer::from_str(text);
+                    let value = de::Deserializer::$method(&mut json, $($arg,)* visitor)
+                        .map_err(ReplayError::custom)?;
+                    json.end().map_err(ReplayError::custom)?;
+                    Ok(value)
+                }
+                ValueDe::Msgpack(bytes) => {
+                    let mut msgpack = rmp_serde::Deserializer::from_read_ref(bytes);
+                    de::Deserializer::$method(&mut msgpack, $($arg,)* visitor)
+                        .map_err(ReplayError::custom)
+                }
+            }
+        }
+    )*};
+}
+
+impl<'b> de::Deserializer<'b> for ValueDe<'b> {
+    type Error = ReplayError;
+    by_format! {
+        deserialize_any();
+        deserialize_bool();
+        deserialize_i8();
+        deserialize_i16();
+        deserialize_i32();
+        deserialize_i64();
+        deserialize_i128();
+        deserialize_u8();
+        deserialize_u16();
+        deserialize_u32();
+        deserialize_u64();
+        deserialize_u128();
+        deserialize_f32();
+        deserialize_f64();
+        deserialize_char();
+        deserialize_str();
+        deserialize_string();
+        deserialize_bytes();
+        deserialize_byte_buf();
+        deserialize_option();
+        deserialize_unit();
+        deserialize_unit_struct(name: &'static str);
+        deserialize_newtype_struct(name: &'static str);
+        deserialize_seq();
+        deserialize_tuple(len: usize);
+        deserialize_tuple_struct(name: &'static str, len: usize);
+        deserialize_map();
+        deserialize_struct(name: &'static str, fields: &'static [&'static str]);
+        deserialize_enum(name: &'static str, variants: &'static [&'static str]);
+        deserialize_identifier();
+        deserialize_ignored_any();
+    }
+    fn is_human_readable(&self) -> bool {
+        matches!(self, ValueDe::Json(_))
+    }
+}
+
+/// Reads a union's entries: in place once the tag is known, buffered before (see
+/// [`deserialize_union`]).
+struct Entries<U> {
+    lax: bool,
+    human_readable: bool,
+    union: PhantomData<U>,
+}
+
+impl<'de, U: Union> Visitor<'de> for Entries<U> {
+    type Value = U;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a {} message (an object)", U::NAME)
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<U, A::Error> {
+        let mut entries: Vec<(Key<'de>, Buffered)> = Vec::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            if entries.is_empty() && !self.lax && matches!(&key, Key::Text(k) if k == "type") {
+                // The tag came first: the member reads the rest of the map in place.
+                let Text(tag) = map.next_value::<Text<'de>>()?;
+                return member::<U, _>(&tag, Rest(map, PhantomData));
+            }
+            let value = Buffered::read(&mut map, self.human_readable)?;
+            entries.push((key, value));
+        }
+        // The tag is the last `"type"` entry, as a JSON object's last duplicate wins in Python.
+        let Some(at) = entries
+            .iter()
+            .rposition(|(key, _)| matches!(key, Key::Text(k) if k == "type"))
+        else {
+            return Err(tag_error::<U, A::Error>(None));
+        };
+        let (_, tag) = entries.remove(at);
+        let Some(tag) = tag.as_text() else {
+            return Err(A::Error::custom(format_args!(
+                "{}: the \"type\" key is not a string: {}",
+                U::NAME,
+                tag.describe()
+            )));
+        };
+        let entries = entries;
+        member::<U, _>(
+            &tag,
+            Replay {
+                entries: &entries,
+                lax: self.lax,
+                error: PhantomData,
+            },
+        )
     }
 }
 
@@ -236,7 +638,7 @@ macro_rules! tagged_union {
 
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                $crate::messages::union::deserialize_buffered(deserializer)
+                $crate::messages::union::deserialize_union(deserializer)
             }
         }
     };

@@ -142,33 +142,15 @@ pub(crate) fn within_python_years(secs: i64) -> bool {
 }
 
 /// Re-encodes the value a deserializer yields as msgpack bytes, extension values included, so
-/// that a nested tagged union can be decoded in two passes from a buffer (see
-/// [`crate::union`]). Maps and arrays are written once their length is known.
+/// that a union read by a binary deserializer other than the crate's can keep the entries before
+/// its tag (see `messages::union::deserialize_union`). Maps and arrays are written once their
+/// length is known.
 pub(crate) struct Capture<'a>(pub(crate) &'a mut Vec<u8>);
 
 impl<'de> de::DeserializeSeed<'de> for Capture<'_> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         deserializer.deserialize_any(self)
-    }
-}
-
-/// The newtype name under which a nested union asks for its value to be captured whole
-/// ([`CaptureAll`]): the crate's body decoder then lets bin through to the buffer, since whether
-/// a field may hold bin is decided when the buffer is decoded.
-pub(crate) const CAPTURE_TOKEN: &str = "$airflow_comms::private::Capture";
-
-/// [`Capture`] of a value asked for with `deserialize_newtype_struct`: the newtype is the
-/// wrapper the request put around the value, and its content is captured.
-pub(crate) struct CaptureAll<'a>(pub(crate) &'a mut Vec<u8>);
-
-impl<'de> Visitor<'de> for CaptureAll<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any value")
-    }
-    fn visit_newtype_struct<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        de::DeserializeSeed::deserialize(Capture(self.0), deserializer)
     }
 }
 

@@ -23,8 +23,10 @@ use serde::de::{self, DeserializeSeed, Deserializer, Visitor};
 pub(crate) const DATETIME_TOKEN: &str = "$airflow_comms::lax::DateTime";
 /// The newtype name a duration's `Deserialize` announces itself with.
 pub(crate) const DURATION_TOKEN: &str = "$airflow_comms::lax::Duration";
-/// The newtype name a union nested in a body announces itself with: strict deserializers call
-/// `visit_newtype_struct`, [`Lax`] calls `visit_some`, so the union is decoded in the same mode.
+/// The newtype name a union announces itself with: strict deserializers that do not know it call
+/// `visit_newtype_struct`, the crate's body decoders call `visit_enum` with the tag they found,
+/// and [`Lax`] passes the question on, turning `visit_newtype_struct` into `visit_some` and
+/// reading an enum's content in lax mode, so the union is decoded in the body's mode.
 pub(crate) const UNION_TOKEN: &str = "$airflow_comms::lax::Union";
 /// The tuple-struct name of a named tuple that lax mode also reads from an object.
 pub(crate) const TRIGGER_EVENT_ENTRY: &str = "TriggerEventEntry";
@@ -160,7 +162,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Lax<D> {
         match name {
             DATETIME_TOKEN => visitor.visit_newtype_struct(DateTimeDe(self.0)),
             DURATION_TOKEN => visitor.visit_newtype_struct(DurationDe(self.0)),
-            UNION_TOKEN => visitor.visit_some(self.0),
+            UNION_TOKEN => self.0.deserialize_newtype_struct(name, LaxUnion(visitor)),
             // Free-form values (`JsonValue`, `AnyValue`) keep what was sent, as in pydantic.
             crate::value::VALUE_TOKEN | crate::value::ANY_TOKEN => {
                 self.0.deserialize_newtype_struct(name, visitor)
@@ -239,6 +241,55 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Within<V> {
     }
     forward_visits!(bool i64 u64 i128 u128 f64 str borrowed_str string bytes borrowed_bytes
         byte_buf none unit enum lax_some lax_newtype_struct lax_seq lax_map);
+}
+
+/// A union's visitor, told that it is read in lax mode (see [`UNION_TOKEN`]).
+struct LaxUnion<V>(V);
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for LaxUnion<V> {
+    type Value = V::Value;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.expecting(f)
+    }
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {
+        self.0.visit_some(d)
+    }
+    fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<V::Value, A::Error> {
+        self.0.visit_enum(Access(data))
+    }
+}
+
+impl<'de, A: de::EnumAccess<'de>> de::EnumAccess<'de> for Access<A> {
+    type Error = A::Error;
+    type Variant = Access<A::Variant>;
+    fn variant_seed<S: DeserializeSeed<'de>>(
+        self,
+        seed: S,
+    ) -> Result<(S::Value, Access<A::Variant>), A::Error> {
+        let (tag, variant) = self.0.variant_seed(seed)?;
+        Ok((tag, Access(variant)))
+    }
+}
+
+/// A union's member, read in lax mode: the content of the variant its tag named.
+impl<'de, A: de::VariantAccess<'de>> de::VariantAccess<'de> for Access<A> {
+    type Error = A::Error;
+    fn unit_variant(self) -> Result<(), A::Error> {
+        self.0.unit_variant()
+    }
+    fn newtype_variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<S::Value, A::Error> {
+        self.0.newtype_variant_seed(Seed(seed))
+    }
+    fn tuple_variant<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, A::Error> {
+        self.0.tuple_variant(len, Within(visitor))
+    }
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, A::Error> {
+        self.0.struct_variant(fields, Within(visitor))
+    }
 }
 
 /// The items of an array or the entries of a map, read in lax mode.
