@@ -214,6 +214,22 @@ fn descriptors_beyond_the_room_are_reported() {
 }
 
 #[test]
+fn a_frame_without_descriptors_reads_with_none() {
+    let (child, supervisor) = UnixStream::pair().unwrap();
+    let mut frame = Vec::new();
+    FrameWriter::new(&mut frame)
+        .write_response(&ResponseFrame::<()>::empty(2))
+        .unwrap();
+    send_with_fds(&supervisor, &frame, &[]).unwrap();
+    let mut payload = Vec::new();
+    let received = read_frame_with_fds(&child, &mut payload, 1024, 1)
+        .unwrap()
+        .unwrap();
+    assert!(received.fds.is_empty() && !received.truncated);
+    assert_eq!(split_response(&payload).unwrap().id, FrameId::from(2));
+}
+
+#[test]
 fn send_with_fds_refuses_empty_data() {
     let (_child, supervisor) = UnixStream::pair().unwrap();
     let err = send_with_fds(&supervisor, &[], &[supervisor.as_fd()]).unwrap_err();

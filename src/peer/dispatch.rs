@@ -238,9 +238,11 @@ DagProcessorToManager!(dispatch_impl);
 /// readable id cannot be answered and is skipped. A stream-fatal error
 /// ([`FrameError::is_stream_fatal`]) ends the loop as `Err`.
 ///
-/// `ResendLoggingFD` is answered like any request here, so its reply carries no descriptor: a
-/// supervisor that passes log sockets answers it itself on a Unix socket (see
-/// [`send_sent_fds`](crate::peer::fds::send_sent_fds)), before handing other requests to
+/// `serve` passes no descriptors: the handler's reply to `ResendLoggingFD` goes out as a plain
+/// frame. The SDK's task runner (which asks for a log socket after a fork + exec start, or after
+/// re-executing as another user) fails on a reply without the descriptor, so a supervisor whose
+/// children ask reads the frames itself, answers that request on the Unix socket with
+/// [`send_sent_fds`](crate::peer::fds::send_sent_fds) and hands the others to
 /// [`AsyncDispatch::dispatch`].
 ///
 /// ```

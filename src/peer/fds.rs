@@ -128,11 +128,21 @@ pub fn inherited_stdin() -> Result<UnixStream, InheritedStreamError> {
     if STDIN_TAKEN.swap(true, Ordering::SeqCst) {
         return Err(InheritedStreamError::AlreadyTaken);
     }
-    // A new descriptor of the same socket, above the standard ones, owned by the stream.
-    let socket = rustix::io::fcntl_dupfd_cloexec(fd0, 3).map_err(io::Error::from)?;
-    let null = std::fs::File::open("/dev/null")?;
-    rustix::stdio::dup2_stdin(&null).map_err(io::Error::from)?;
-    Ok(UnixStream::from(socket))
+    let take = || -> io::Result<OwnedFd> {
+        // A new descriptor of the same socket, above the standard ones, owned by the stream.
+        let socket = rustix::io::fcntl_dupfd_cloexec(fd0, 3)?;
+        let null = std::fs::File::open("/dev/null")?;
+        rustix::stdio::dup2_stdin(&null)?;
+        Ok(socket)
+    };
+    match take() {
+        Ok(socket) => Ok(UnixStream::from(socket)),
+        Err(err) => {
+            // Fd 0 is still the socket (`dup2` is the last step): it may be taken again.
+            STDIN_TAKEN.store(false, Ordering::SeqCst);
+            Err(err.into())
+        }
+    }
 }
 
 /// Checks that `fd` is an open Unix stream socket.
@@ -189,7 +199,7 @@ pub fn send_with_fds(socket: impl AsFd, bytes: &[u8], fds: &[BorrowedFd<'_>]) ->
     let message = SendAncillaryMessage::ScmRights(fds);
     let mut space = vec![MaybeUninit::uninit(); message.size()];
     let mut control = SendAncillaryBuffer::new(&mut space);
-    if !control.push(message) {
+    if !fds.is_empty() && !control.push(message) {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             format!(
