@@ -353,3 +353,55 @@ fn inherited_stdin_refuses_what_no_supervisor_passes() {
         );
     }
 }
+
+/// An async supervisor on tokio: it reads requests with the codec and answers `ResendLoggingFD`
+/// on the non-blocking socket with `sent_fds_frame` and `send_some_with_fds`.
+#[cfg(feature = "tokio")]
+#[tokio::test(flavor = "current_thread")]
+async fn an_async_supervisor_passes_a_log_socket() {
+    use airflow_comms::codec::SupervisorCodec;
+    use airflow_comms::peer::fds::{send_some_with_fds, sent_fds_frame};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
+    use tokio_util::codec::Decoder;
+
+    let (child, supervisor) = UnixStream::pair().unwrap();
+    supervisor.set_nonblocking(true).unwrap();
+    let mut supervisor = tokio::net::UnixStream::from_std(supervisor).unwrap();
+    let child = std::thread::spawn(move || {
+        let mut client = Client::<TaskToSupervisor, _>::new(child);
+        let logs = client.resend_logging_fd().unwrap().expect("a descriptor");
+        std::fs::File::from(logs)
+            .write_all(b"{\"event\": \"hi\"}\n")
+            .unwrap();
+    });
+
+    let mut codec = SupervisorCodec::<TaskToSupervisor>::new();
+    let mut input = bytes::BytesMut::new();
+    let request = loop {
+        if let Some(item) = codec.decode(&mut input).unwrap() {
+            break item.unwrap();
+        }
+        assert!(
+            supervisor.read_buf(&mut input).await.unwrap() > 0,
+            "the child went away"
+        );
+    };
+    assert!(matches!(request.body, TaskToSupervisor::ResendLoggingFD(_)));
+    let (mut logs, child_logs) = UnixStream::pair().unwrap();
+    let fds = [child_logs.as_fd()];
+    let frame = sent_fds_frame(request.id, &fds).unwrap();
+    let sent = supervisor
+        .async_io(Interest::WRITABLE, || {
+            send_some_with_fds(&supervisor, &frame, &fds)
+        })
+        .await
+        .unwrap();
+    assert!(sent > 0);
+    supervisor.write_all(&frame[sent..]).await.unwrap();
+    drop(child_logs);
+
+    child.join().unwrap();
+    let mut line = String::new();
+    logs.read_to_string(&mut line).unwrap();
+    assert_eq!(line, "{\"event\": \"hi\"}\n");
+}

@@ -241,8 +241,9 @@ DagProcessorToManager!(dispatch_impl);
 /// `serve` passes no descriptors: the handler's reply to `ResendLoggingFD` goes out as a plain
 /// frame. The SDK's task runner (which asks for a log socket after a fork + exec start, or after
 /// re-executing as another user) fails on a reply without the descriptor, so a supervisor whose
-/// children ask reads the frames itself, answers that request on the Unix socket with
-/// [`send_sent_fds`](crate::peer::fds::send_sent_fds) and hands the others to
+/// children ask reads the frames itself, answers that request on the Unix socket (with
+/// [`sent_fds_frame`](crate::peer::fds::sent_fds_frame) and
+/// [`send_some_with_fds`](crate::peer::fds::send_some_with_fds)) and hands the others to
 /// [`AsyncDispatch::dispatch`].
 ///
 /// ```

@@ -20,12 +20,13 @@
 //! so it replaces them with the descriptors it received.
 //!
 //! - Supervisor side: [`send_sent_fds`] answers a `ResendLoggingFD` request that way, and
-//!   [`send_with_fds`] sends any bytes with descriptors attached.
+//!   [`send_with_fds`] sends any bytes with descriptors attached; [`sent_fds_frame`] and
+//!   [`send_some_with_fds`] do the same on a non-blocking socket (tokio's, say).
 //! - Child side: [`read_frame_with_fds`] reads one frame together with the descriptors that came
 //!   with it, and [`Client::resend_logging_fd`](crate::client::Client::resend_logging_fd) does
 //!   the whole exchange.
 //!
-//! Both work on blocking sockets (`std`'s [`UnixStream`]); on a non-blocking one a call may
+//! The others work on blocking sockets (`std`'s [`UnixStream`]); on a non-blocking one a call may
 //! fail with [`io::ErrorKind::WouldBlock`].
 //!
 //! ```
@@ -187,15 +188,56 @@ fn send_flags() -> SendFlags {
 /// own copies of the descriptors once they arrive; the caller may close its own right after.
 ///
 /// `bytes` must not be empty (a descriptor travels with data on a stream socket); empty `bytes`
-/// is an [`io::ErrorKind::InvalidInput`] error.
+/// is an [`io::ErrorKind::InvalidInput`] error. For a non-blocking socket, see
+/// [`send_some_with_fds`].
 pub fn send_with_fds(socket: impl AsFd, bytes: &[u8], fds: &[BorrowedFd<'_>]) -> io::Result<()> {
+    let socket = socket.as_fd();
+    let mut sent = send_some_with_fds(socket, bytes, fds)?;
+    // The descriptors went with the first chunk; the rest is plain data.
+    while sent < bytes.len() {
+        let rest = &bytes[sent..];
+        match retry(|| rustix::net::send(socket, rest, send_flags()))? {
+            0 => return Err(io::ErrorKind::WriteZero.into()),
+            n => sent += n,
+        }
+    }
+    Ok(())
+}
+
+/// Sends what the socket takes now of `bytes` (at least one byte) with `fds` attached, in one
+/// `sendmsg` call, and returns how many bytes went; the caller writes the rest as plain data.
+/// On a non-blocking socket nothing is sent when the call fails with
+/// [`io::ErrorKind::WouldBlock`], so it can be retried when the socket is writable, as tokio's
+/// `UnixStream::async_io` does:
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// use std::os::fd::AsFd;
+/// use airflow_comms::peer::fds::send_some_with_fds;
+/// use tokio::io::{AsyncWriteExt, Interest};
+///
+/// let (mut supervisor, _child) = tokio::net::UnixStream::pair()?;
+/// let (_logs, child_logs) = std::os::unix::net::UnixStream::pair()?;
+/// let frame = b"a whole response frame";
+/// let sent = supervisor
+///     .async_io(Interest::WRITABLE, || send_some_with_fds(&supervisor, frame, &[child_logs.as_fd()]))
+///     .await?;
+/// supervisor.write_all(&frame[sent..]).await?;
+/// # Ok(())
+/// # }
+/// ```
+pub fn send_some_with_fds(
+    socket: impl AsFd,
+    bytes: &[u8],
+    fds: &[BorrowedFd<'_>],
+) -> io::Result<usize> {
     if bytes.is_empty() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             "descriptors need at least one byte of data to travel with",
         ));
     }
-    let socket = socket.as_fd();
     let message = SendAncillaryMessage::ScmRights(fds);
     let mut space = vec![MaybeUninit::uninit(); message.size()];
     let mut control = SendAncillaryBuffer::new(&mut space);
@@ -208,17 +250,23 @@ pub fn send_with_fds(socket: impl AsFd, bytes: &[u8], fds: &[BorrowedFd<'_>]) ->
             ),
         ));
     }
-    let mut sent =
-        retry(|| rustix::net::sendmsg(socket, &[IoSlice::new(bytes)], &mut control, send_flags()))?;
-    // The descriptors went with the first chunk; the rest is plain data.
-    while sent < bytes.len() {
-        let rest = &bytes[sent..];
-        match retry(|| rustix::net::send(socket, rest, send_flags()))? {
-            0 => return Err(io::ErrorKind::WriteZero.into()),
-            n => sent += n,
-        }
-    }
-    Ok(())
+    let socket = socket.as_fd();
+    retry(|| rustix::net::sendmsg(socket, &[IoSlice::new(bytes)], &mut control, send_flags()))
+}
+
+/// The response frame answering request `id` with a `SentFDs` body listing `fds` as this
+/// process numbers them, as Airflow's supervisor writes it: the bytes to send with `fds`
+/// attached (see [`send_some_with_fds`]).
+pub fn sent_fds_frame(
+    id: impl Into<FrameId>,
+    fds: &[BorrowedFd<'_>],
+) -> Result<Vec<u8>, FrameError> {
+    let body = SentFDs {
+        fds: fds.iter().map(|fd| i64::from(fd.as_raw_fd())).collect(),
+    };
+    let mut frame = Vec::new();
+    encode_response(&ResponseFrame::<SentFDs>::reply(id, body), &mut frame)?;
+    Ok(frame)
 }
 
 /// Answers request `id` (a `ResendLoggingFD`) with a `SentFDs` reply carrying `fds`, as
@@ -229,12 +277,7 @@ pub fn send_sent_fds(
     id: impl Into<FrameId>,
     fds: &[BorrowedFd<'_>],
 ) -> Result<(), FrameError> {
-    let body = SentFDs {
-        fds: fds.iter().map(|fd| i64::from(fd.as_raw_fd())).collect(),
-    };
-    let mut frame = Vec::new();
-    encode_response(&ResponseFrame::<SentFDs>::reply(id, body), &mut frame)?;
-    send_with_fds(socket, &frame, fds)?;
+    send_with_fds(socket, &sent_fds_frame(id, fds)?, fds)?;
     Ok(())
 }
 
