@@ -74,6 +74,7 @@
 //! ```
 
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 // The layers, lowest first; each module uses only the ones above it in this list (and
 // `tests/layers.rs` fails when one does not). `docs/architecture.md` draws them.

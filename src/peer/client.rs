@@ -99,6 +99,12 @@ pub enum ClientError {
     /// The supervisor closed the connection before answering.
     #[error("the supervisor closed the connection before answering request {0}")]
     Closed(FrameId),
+    /// The reply (`SentFDs`) announces a descriptor, but none came with it.
+    #[error("the reply to request {0} announces a descriptor, but none came with it")]
+    MissingDescriptor(FrameId),
+    /// More descriptors came with the reply than the one expected; all were closed.
+    #[error("more descriptors came with the reply to request {0} than the one expected")]
+    ExtraDescriptors(FrameId),
 }
 
 /// What a frame read while waiting for the reply to request `id` means: `Some` result for the
@@ -215,19 +221,7 @@ impl<C: Channel, S: Read + Write> Client<C, S> {
         M: Request,
         C: Permits<M>,
     {
-        let id = self.next_id;
-        self.next_id = id.wrapping_next();
-        self.write_buffer.clear();
-        let frame = RequestFrame {
-            id,
-            body: C::from_message(message),
-            context_carrier: self.context_carrier.clone(),
-        };
-        encode_request(&frame, &mut self.write_buffer)?;
-        self.stream
-            .write_all(&self.write_buffer)
-            .map_err(FrameError::from)?;
-        self.stream.flush().map_err(FrameError::from)?;
+        let id = self.write_request(message)?;
         let mut decode = Some(decode);
         loop {
             let read = match read_payload_into(
@@ -245,6 +239,26 @@ impl<C: Channel, S: Read + Write> Client<C, S> {
         }
     }
 
+    /// Sends `message` with the next request id; returns the id.
+    fn write_request<M>(&mut self, message: M) -> Result<FrameId, FrameError>
+    where
+        M: Request,
+        C: Permits<M>,
+    {
+        let id = self.next_id;
+        self.next_id = id.wrapping_next();
+        self.write_buffer.clear();
+        let frame = RequestFrame {
+            id,
+            body: C::from_message(message),
+            context_carrier: self.context_carrier.clone(),
+        };
+        encode_request(&frame, &mut self.write_buffer)?;
+        self.stream.write_all(&self.write_buffer)?;
+        self.stream.flush()?;
+        Ok(id)
+    }
+
     /// Reads a frame the supervisor sends unprompted, such as `StartupDetails` (id 0) on the task
     /// channel; `Ok(None)` when the connection is closed. After an error that is not
     /// stream-fatal, the next call reads the next frame.
@@ -258,6 +272,57 @@ impl<C: Channel, S: Read + Write> Client<C, S> {
     /// The underlying stream.
     pub fn into_inner(self) -> S {
         self.stream
+    }
+}
+
+#[cfg(unix)]
+impl<C: Channel, S: Read + Write + std::os::fd::AsFd> Client<C, S> {
+    /// Sends `ResendLoggingFD` and returns the new structured-log socket the supervisor passes
+    /// with its `SentFDs` reply (`SCM_RIGHTS`; see [`fds`](crate::peer::fds)), as the SDK's
+    /// `CommsDecoder` does. `Ok(None)` when the supervisor answers with an empty reply, as
+    /// Airflow's does where it cannot pass descriptors.
+    ///
+    /// [`send`](Self::send) would read the same reply without the descriptor: the kernel closes a
+    /// descriptor that arrives with bytes read by a plain `read`.
+    #[cfg_attr(docsrs, doc(cfg(unix)))]
+    pub fn resend_logging_fd(&mut self) -> Result<Option<std::os::fd::OwnedFd>, ClientError>
+    where
+        C: Permits<crate::messages::logging::ResendLoggingFD>,
+    {
+        use crate::messages::responses::SentFDs;
+        use crate::peer::fds::read_frame_with_fds;
+
+        let id = self.write_request(crate::messages::logging::ResendLoggingFD {})?;
+        let mut decode = Some(<Option<SentFDs>>::from_body);
+        loop {
+            // Room for one descriptor, as the SDK makes; a frame for a request given up earlier
+            // is skipped, and its descriptors closed.
+            let (read, fds) = match read_frame_with_fds(
+                &self.stream,
+                &mut self.read_buffer,
+                self.max_frame_len,
+                1,
+            ) {
+                Ok(Some(fds)) => (Ok(self.read_buffer.as_slice()), fds),
+                Ok(None) => return Err(ClientError::Closed(id)),
+                Err(err) => (Err(err), Default::default()),
+            };
+            let Some(result) = on_frame(&mut self.given_up, id, read, &mut decode) else {
+                continue;
+            };
+            return match result? {
+                None => Ok(None),
+                Some(_) if fds.truncated || fds.fds.len() > 1 => {
+                    Err(ClientError::ExtraDescriptors(id))
+                }
+                Some(_) => fds
+                    .fds
+                    .into_iter()
+                    .next()
+                    .map(Some)
+                    .ok_or(ClientError::MissingDescriptor(id)),
+            };
+        }
     }
 }
 

@@ -37,7 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import CORPUS, REPLY_CHANNELS, REPO, check_pins, corpus_cases, load_union  # noqa: E402
 
 REPLY_UNIONS = {name: load_union(name) for name in REPLY_CHANNELS}
-# ResendLoggingFD is answered with a descriptor passed as SCM_RIGHTS, which the example does not do.
+# ResendLoggingFD is answered with a descriptor passed as SCM_RIGHTS: tools/interop/descriptors.py
+# checks that exchange with the SDK, both ways.
 SKIPPED_REQUESTS = {"ResendLoggingFD"}
 
 
