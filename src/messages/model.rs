@@ -114,10 +114,10 @@ impl<'de> serde::Deserialize<'de> for Skipped {
                 Ok(Skipped)
             }
             fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Skipped, D::Error> {
-                Skipped::deserialize(d)
+                <Skipped as serde::Deserialize>::deserialize(d)
             }
             fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Skipped, D::Error> {
-                Skipped::deserialize(d)
+                <Skipped as serde::Deserialize>::deserialize(d)
             }
             fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Skipped, A::Error> {
                 while seq.next_element::<Skipped>()?.is_some() {}
