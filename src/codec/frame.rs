@@ -594,7 +594,7 @@ impl Limits {
 
 /// The error slot holds an `ErrorResponse`, tag included (Python validates it with `ToTask`).
 fn decode_error_slot(bytes: &[u8], limits: &Limits) -> Result<ErrorResponse, DecodeError> {
-    crate::tagged_union! {
+    tagged_union! {
         /// The one type the error slot of a response frame carries.
         pub enum ErrorSlot { ErrorResponse }
     }
@@ -838,6 +838,8 @@ impl<R: Reply> ReplyFrames for R {
 
 /// Reads reply bodies as msgpack within the limits it holds.
 struct ReadBody<'a>(&'a Limits);
+
+impl crate::messages::model::Sealed for ReadBody<'_> {}
 
 impl ReplyReader for ReadBody<'_> {
     type Error = DecodeError;

@@ -266,7 +266,7 @@ model! {
     }
 }
 
-crate::tagged_union! {
+tagged_union! {
     /// A callback the DAG processor runs after parsing a file (Airflow's `CallbackRequest`
     /// union, discriminated by `"type"`).
     pub enum CallbackRequest { DagCallbackRequest, TaskCallbackRequest, EmailRequest }

@@ -26,8 +26,16 @@ pub enum ExtraFields {
     Forbid,
 }
 
+/// Seals the crate's traits whose implementations come from its own macros ([`Model`],
+/// [`Message`], [`Union`](crate::messages::union::Union), `Permits`, `Request`, `Reply`): it is
+/// public only inside this private module, so no other crate can name it, and so none can
+/// implement those traits. What a type of the protocol is, is this crate's to say.
+pub trait Sealed {}
+
 /// A pydantic model mirrored in Rust: a message or a model nested in one.
-pub trait Model: Serialize + DeserializeOwned {
+///
+/// Sealed: implemented by every message and nested model of this crate, and by nothing else.
+pub trait Model: Serialize + DeserializeOwned + Sealed {
     /// The Rust (and Python) name of the model.
     const NAME: &'static str;
     /// How unknown keys are treated when decoding.
@@ -240,7 +248,6 @@ impl Serialize for UuidStr<'_> {
 
 /// The wire key of a field: its explicit `as "key"` name, or the field's own name.
 #[doc(hidden)]
-#[macro_export]
 macro_rules! __wire_key {
     ($field:ident) => {
         stringify!($field)
@@ -252,7 +259,6 @@ macro_rules! __wire_key {
 
 /// The value of a field that was absent: its Python default, or a `missing field` error.
 #[doc(hidden)]
-#[macro_export]
 macro_rules! __absent_field {
     ($wire:expr,) => {
         return Err(serde::de::Error::missing_field($wire))
@@ -264,7 +270,6 @@ macro_rules! __absent_field {
 
 /// Whether a field has a default, as a `bool` constant.
 #[doc(hidden)]
-#[macro_export]
 macro_rules! __has_default {
     () => {
         false
@@ -296,7 +301,6 @@ macro_rules! __has_default {
 /// A field without `= default` is required even when its type is an `Option` (pydantic's
 /// "required, nullable"). Fields are written in declaration order, with every field present, as
 /// `model_dump(mode="json", by_alias=True)` writes them.
-#[macro_export]
 #[doc(hidden)]
 macro_rules! model {
     (
@@ -315,14 +319,14 @@ macro_rules! model {
             $($( $(#[doc = $fdoc3])* pub $field3: $ty3, )*)?
         }
 
-        $crate::model!(@impl $name [$($tag)?] $extra [$($doc)*]
+        model!(@impl $name [$($tag)?] $extra [$($doc)*]
             fields [
-                $( { $field [$crate::__wire_key!($field $($wire)?)] [$($($alt)*)?] $ty [$($default)?] [$($fdoc)*] } )*
-                $($( { $field2 [$crate::__wire_key!($field2 $($wire2)?)] [$($($alt2)*)?] $ty2 [$($default2)?] [$($fdoc2)*] } )*)?
-                $($( { $field3 [$crate::__wire_key!($field3 $($wire3)?)] [$($($alt3)*)?] $ty3 [$default3] [$($fdoc3)*] } )*)?
+                $( { $field [__wire_key!($field $($wire)?)] [$($($alt)*)?] $ty [$($default)?] [$($fdoc)*] } )*
+                $($( { $field2 [__wire_key!($field2 $($wire2)?)] [$($($alt2)*)?] $ty2 [$($default2)?] [$($fdoc2)*] } )*)?
+                $($( { $field3 [__wire_key!($field3 $($wire3)?)] [$($($alt3)*)?] $ty3 [$default3] [$($fdoc3)*] } )*)?
             ]
-            before [ $( $field [$crate::__wire_key!($field $($wire)?)] )* ]
-            after [ $($( $field2 [$crate::__wire_key!($field2 $($wire2)?)] )*)? ]
+            before [ $( $field [__wire_key!($field $($wire)?)] )* ]
+            after [ $($( $field2 [__wire_key!($field2 $($wire2)?)] )*)? ]
         );
 
         #[cfg(feature = "arbitrary")]
@@ -351,12 +355,14 @@ macro_rules! model {
         before [ $( $bfield:ident [$bwire:expr] )* ]
         after [ $( $afield:ident [$awire:expr] )* ]
     ) => {
+        impl $crate::messages::model::Sealed for $name {}
+
         impl $crate::messages::model::Model for $name {
             const NAME: &'static str = stringify!($name);
-            const EXTRA: $crate::messages::model::ExtraFields = $crate::model!(@extra $extra);
+            const EXTRA: $crate::messages::model::ExtraFields = model!(@extra $extra);
             const FIELDS: &'static [&'static str] = &[$($bwire,)* $($awire,)*];
             const OPTIONAL_FIELDS: &'static [&'static str] = {
-                const ALL: &[(&str, bool)] = &[$(($wire, $crate::__has_default!($($default)?)),)*];
+                const ALL: &[(&str, bool)] = &[$(($wire, __has_default!($($default)?)),)*];
                 const N: usize = {
                     let mut n = 0;
                     let mut i = 0;
@@ -399,9 +405,9 @@ macro_rules! model {
 
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                const TAG: Option<&str> = $crate::model!(@tag $($tag)?);
+                const TAG: Option<&str> = model!(@tag $($tag)?);
                 const FORBID: bool =
-                    matches!($crate::model!(@extra $extra), $crate::messages::model::ExtraFields::Forbid);
+                    matches!(model!(@extra $extra), $crate::messages::model::ExtraFields::Forbid);
 
                 #[allow(non_camel_case_types)]
                 // A field's key, with the alternative name it was given under, if any.
@@ -525,7 +531,7 @@ macro_rules! model {
                                             "invalid `{}` (given under another name): {err}", $wire
                                         )))?
                                 }
-                                (None, None) => $crate::__absent_field!($wire, $($default)?),
+                                (None, None) => __absent_field!($wire, $($default)?),
                             }, )*
                         })
                     }
@@ -554,8 +560,8 @@ macro_rules! model {
                 let mut object = $crate::messages::schema::ObjectSchema::new(
                     generator,
                     &[$($doc),*],
-                    $crate::model!(@tag $($tag)?),
-                    matches!($crate::model!(@extra $extra), $crate::messages::model::ExtraFields::Forbid),
+                    model!(@tag $($tag)?),
+                    matches!(model!(@extra $extra), $crate::messages::model::ExtraFields::Forbid),
                     <Self as $crate::messages::model::Model>::FIELDS,
                 );
                 $( object.field::<$ty>(
@@ -563,7 +569,7 @@ macro_rules! model {
                     $wire,
                     &[$($alt),*],
                     &[$($fdoc),*],
-                    $crate::model!(@default_json $ty, $($default)?),
+                    model!(@default_json $ty, $($default)?),
                 ); )*
                 object.into_schema()
             }
@@ -583,7 +589,6 @@ macro_rules! model {
 
 /// Defines a zero-sized type for a single-value pydantic `Literal[...]` field: it writes the
 /// value and accepts only that value.
-#[macro_export]
 #[doc(hidden)]
 macro_rules! literal {
     ($(#[$attr:meta])* pub struct $name:ident = $value:literal;) => {

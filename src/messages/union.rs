@@ -35,6 +35,7 @@ pub trait Union:
     + serde::Serialize
     + serde::de::DeserializeOwned
     + schemars::JsonSchema
+    + crate::messages::model::Sealed
 {
     /// The Rust name of the union (`"CallbackToSupervisor"`, `"ReadRequests"`).
     const NAME: &'static str;
@@ -72,7 +73,7 @@ pub trait Union:
     label = "`{M}` cannot be sent on `{Self}`",
     note = "Airflow's union for this process does not contain `{M}`; see `airflow-comms permissions`"
 )]
-pub trait Permits<M> {
+pub trait Permits<M>: crate::messages::model::Sealed {
     /// Wraps the message in the union.
     fn from_message(message: M) -> Self;
 }
@@ -531,7 +532,6 @@ impl<'de, U: Union> Visitor<'de> for Entries<U> {
 /// [`Union`], and serde `Serialize` (the member's own) / `Deserialize` (two-pass, via
 /// [`decode_value`](crate::codec::decode::decode_value)).
 #[doc(hidden)]
-#[macro_export]
 macro_rules! tagged_union {
     ($(#[doc = $doc:literal])* pub enum $name:ident { $($member:ident),* $(,)? }) => {
         $(#[doc = $doc])*
@@ -563,6 +563,8 @@ macro_rules! tagged_union {
                 Self::$member(message)
             }
         } )*
+
+        impl $crate::messages::model::Sealed for $name {}
 
         impl $crate::messages::union::Union for $name {
             const NAME: &'static str = stringify!($name);

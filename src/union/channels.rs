@@ -62,7 +62,7 @@ macro_rules! channel {
         $next! { channel { @collect $header [$($rest)*] } [$($acc,)*] }
     };
     (@collect { $d:tt [$($attr:tt)*] $name:ident $short:literal $airflow:literal [$($replies:ident)?] [$($group:ident),*] } [] [$($member:ident,)*]) => {
-        $crate::tagged_union! { $($attr)* pub enum $name { $($member),* } }
+        tagged_union! { $($attr)* pub enum $name { $($member),* } }
 
         $( impl From<$group> for $name {
             fn from(group: $group) -> Self {

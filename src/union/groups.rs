@@ -25,7 +25,7 @@ use crate::union::{Union, UnionVisitor};
 /// members again). The leading `$` is passed in so the helper macro can have metavariables.
 macro_rules! group {
     ($d:tt $(#[doc = $doc:literal])* pub enum $name:ident { $($member:ident),* $(,)? }) => {
-        $crate::tagged_union! { $(#[doc = $doc])* pub enum $name { $($member),* } }
+        tagged_union! { $(#[doc = $doc])* pub enum $name { $($member),* } }
 
         impl $name {
             /// Converts this message into any union (a channel) that permits every member.

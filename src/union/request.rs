@@ -46,7 +46,7 @@ pub trait Request: Message {
 ///
 /// Reading and writing reply frames is the codecs' part: see
 /// [`ReplyFrames`](crate::codec::frame::ReplyFrames), which every `Reply` implements.
-pub trait Reply: Sized + fmt::Debug + Clone + PartialEq {
+pub trait Reply: Sized + fmt::Debug + Clone + PartialEq + crate::messages::model::Sealed {
     /// The message types the body may carry; empty for an empty reply.
     const TYPES: &'static [&'static str];
 
@@ -68,7 +68,7 @@ pub trait Reply: Sized + fmt::Debug + Clone + PartialEq {
 /// union, and the errors for a body that is missing or should not be there. Implemented by the
 /// codec layer, so that the pairing of requests and replies does not depend on it.
 #[doc(hidden)]
-pub trait ReplyReader {
+pub trait ReplyReader: crate::messages::model::Sealed {
     /// The codec's decode error.
     type Error;
     /// Decodes `body` as message `M`.
@@ -80,6 +80,8 @@ pub trait ReplyReader {
     /// The error of a body where an empty reply was due.
     fn unexpected_body(self) -> Self::Error;
 }
+
+impl crate::messages::model::Sealed for () {}
 
 impl Reply for () {
     const TYPES: &'static [&'static str] = &[];
@@ -96,6 +98,8 @@ impl Reply for () {
         }
     }
 }
+
+impl crate::messages::model::Sealed for Option<SentFDs> {}
 
 impl Reply for Option<SentFDs> {
     const TYPES: &'static [&'static str] = &["SentFDs"];
@@ -145,7 +149,7 @@ message_reply! {
 /// Defines a union of the messages a request may be answered with, and its [`Reply`].
 macro_rules! reply_union {
     ($($(#[doc = $doc:literal])* pub enum $name:ident { $($member:ident),* $(,)? })*) => {$(
-        crate::tagged_union! { $(#[doc = $doc])* pub enum $name { $($member),* } }
+        tagged_union! { $(#[doc = $doc])* pub enum $name { $($member),* } }
 
         impl Reply for $name {
             const TYPES: &'static [&'static str] = <$name as Union>::TYPES;
