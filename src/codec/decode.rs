@@ -6,9 +6,9 @@
 //! Both codecs find the tag first and decode the one struct it names; neither buffers the body
 //! as a tree. A JSON body's tag is read by a validating scan, which also splits the body into its
 //! fields. A msgpack body is first decoded without a scan, as the member its guessed tag names
-//! ([`speculate`](crate::codec::speculate), whose header states the rule it keeps); if that gives
-//! no answer, the body is scanned (checked, tag read) and decoded, which is where every error is
-//! worded.
+//! (the crate-internal `codec::speculate` module, whose header states the rule it keeps); if
+//! that gives no answer, the body is scanned (checked, tag read) and decoded, which is where
+//! every error is worded.
 
 use std::fmt;
 
