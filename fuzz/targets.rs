@@ -17,20 +17,24 @@
 //! - a stream reader stays in sync: a frame with a bad body or a bad shape is consumed whole and
 //!   the next frame is read; only a truncated stream or a refused length ends the stream;
 //! - a refused request with a known id gets a refusal frame the child can decode;
-//! - the run-time API (`ChannelName`) gives what the typed API gives.
+//! - the run-time API (`ChannelName`) gives what the typed API gives;
+//! - decoding a msgpack body without scanning it first (speculation) gives what scanning it
+//!   first gives, message or error, at every size and in every build (the rule stated in the
+//!   crate's `codec::speculate` module; `airflow_comms::__private` reaches the scanning way).
 
 use std::fmt::Debug;
 
+use airflow_comms::__private::{scan_then_decode_msgpack, scan_then_decode_request};
 use airflow_comms::channels::{ChannelVisitor, RequestChannel, is_airflow_message_type};
 use airflow_comms::decode::UnknownTag;
 use airflow_comms::dispatch::refusal;
 use airflow_comms::frame::{
-    FrameError, FrameId, FrameReader, RequestFrame, ResponseFrame, decode_request, decode_response,
-    encode_request, encode_response,
+    FrameError, FrameId, FrameReader, RawResponse, RequestFrame, ResponseFrame, decode_request,
+    decode_response, encode_request, encode_response, split_response,
 };
 use airflow_comms::union::Union;
 use airflow_comms::{
-    Channel, ChannelName, DagParsingRequests, DecodeError, EncodeError, HITLRequests,
+    Channel, ChannelName, DagParsingRequests, DecodeError, EncodeError, HITLRequests, Limits,
     LoggingRequests, OrchestrationRequests, ReadRequests, TaskLifecycleRequests,
     TaskMetadataRequests, TriggerLifecycleRequests, WriteRequests, decode_json, decode_value,
 };
@@ -128,6 +132,8 @@ pub fn frame_decode(data: &[u8]) {
         type Output = ();
         fn requests<C: RequestChannel>(self) {
             let typed = decode_request::<C>(self.0);
+            let scanned = scan_then_decode_request::<C>(&Limits::DEFAULT, self.0);
+            assert_same_both_ways(&typed, &scanned);
             let json = match &typed {
                 Ok(frame) => check_request_frame(frame, self.0),
                 Err(err) => {
@@ -152,6 +158,14 @@ pub fn frame_decode(data: &[u8]) {
         }
         fn replies<U: Channel>(self) {
             let typed = decode_response::<U>(self.0);
+            if let Ok(RawResponse {
+                body: Some(body), ..
+            }) = split_response(self.0)
+            {
+                let speculated = Limits::DEFAULT.decode_msgpack::<U>(body);
+                let scanned = scan_then_decode_msgpack::<U>(&Limits::DEFAULT, body);
+                assert_same_both_ways(&speculated, &scanned);
+            }
             let json = match &typed {
                 Ok(frame) => check_response_frame(frame, self.0),
                 Err(err) => {
@@ -188,6 +202,23 @@ pub fn frame_decode(data: &[u8]) {
     }
     let name = ChannelName::ALL[usize::from(selector) % ChannelName::ALL.len()];
     name.visit(Frame(payload, name));
+}
+
+/// Decoding without a scan first (`speculated`) gave what scanning first gave: the same value
+/// (compared as printed when it holds a NaN), or the same error.
+fn assert_same_both_ways<T: PartialEq + Debug, E: ToString>(
+    speculated: &Result<T, E>,
+    scanned: &Result<T, E>,
+) {
+    match (speculated, scanned) {
+        (Ok(a), Ok(b)) if a == b || format!("{a:?}") == format!("{b:?}") => {}
+        (Err(a), Err(b)) if a.to_string() == b.to_string() => {}
+        _ => panic!(
+            "decoding without a scan gave {:?}, scanning first {:?}",
+            speculated.as_ref().map_err(ToString::to_string),
+            scanned.as_ref().map_err(ToString::to_string),
+        ),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -89,6 +89,18 @@ pub mod peer;
 pub mod schema;
 
 pub use codec::{decode, frame, limits};
+
+/// Hooks for the crate's own tests and fuzz targets, not part of the API: no stability promise.
+/// They reach the scan-then-decode path alone, so that the speculative decoders can be compared
+/// with it in release builds too (see the `codec::speculate` module's header).
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::codec::speculate::{
+        decodes_msgpack_message_without_a_scan, decodes_msgpack_without_a_scan,
+        decodes_request_without_a_scan, scan_then_decode_msgpack, scan_then_decode_msgpack_message,
+        scan_then_decode_request,
+    };
+}
 pub use messages::{enums, model};
 pub use peer::{client, dispatch, dynamic, pipeline, policy};
 pub use union::{channels, groups, request};

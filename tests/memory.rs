@@ -46,19 +46,24 @@ fn shrink(delta: usize) {
     LIVE.fetch_sub(delta as isize, Ordering::Relaxed);
 }
 
+// SAFETY: every method forwards its arguments unchanged to the system allocator, which upholds
+// `GlobalAlloc`'s contract; the counting around the calls only touches atomics and a `const`
+// thread-local, so it neither allocates nor unwinds.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         if counted() {
             grow(layout.size());
         }
-        // SAFETY: forwarded unchanged to the system allocator.
+        // SAFETY: the caller upholds `GlobalAlloc`'s contract for these arguments, forwarded unchanged to
+        // the system allocator.
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         if counted() {
             shrink(layout.size());
         }
-        // SAFETY: forwarded unchanged to the system allocator.
+        // SAFETY: the caller upholds `GlobalAlloc`'s contract for these arguments, forwarded unchanged to
+        // the system allocator.
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
@@ -70,7 +75,8 @@ unsafe impl GlobalAlloc for Counting {
                 shrink(layout.size() - new_size);
             }
         }
-        // SAFETY: forwarded unchanged to the system allocator.
+        // SAFETY: the caller upholds `GlobalAlloc`'s contract for these arguments, forwarded unchanged to
+        // the system allocator.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }

@@ -5,12 +5,11 @@
 //!
 //! Both codecs find the tag first and decode the one struct it names; neither buffers the body
 //! as a tree. A JSON body's tag is read by a validating scan, which also splits the body into its
-//! fields. A msgpack body's tag is guessed from where the SDK writes it, the struct is decoded
-//! by a deserializer that refuses everything the scan would, and the guess is confirmed against
-//! the body's actual `"type"`; if anything fails, the body is scanned (checked, tag read) and
-//! decoded again, which is where every error is worded.
+//! fields. A msgpack body is first decoded without a scan, as the member its guessed tag names
+//! (the crate-internal `codec::speculate` module, whose header states the rule it keeps); if
+//! that gives no answer, the body is scanned (checked, tag read) and decoded, which is where
+//! every error is worded.
 
-use std::cell::Cell;
 use std::fmt;
 
 use serde::Deserializer as _;
@@ -188,25 +187,23 @@ impl<'l> Walk<'l> {
 
     /// Refuses a value enclosed by more containers than the limit. Checked when a value is
     /// actually there, so an empty container adds no level, as in pydantic's parser.
+    /// Worded as the msgpack scanner words it (one wording for both codecs).
     fn check_depth<E: de::Error>(self) -> Result<(), E> {
         if self.enclosing > self.limits.max_depth() {
-            return Err(E::custom(format_args!(
-                "the value is nested more than {} levels deep",
-                self.limits.max_depth()
+            return Err(E::custom(crate::codec::msgpack::ScanError::TooDeep(
+                self.limits.max_depth(),
             )));
         }
         Ok(())
     }
 
+    /// Refuses a string longer than the limit, worded as the msgpack scanner words it.
     fn string<E: de::Error>(self, len: usize) -> Result<(), E> {
-        match self.limits.max_string_len() {
-            max if len > max => Err(E::custom(format_args!(
-                "a string of {len} bytes exceeds the limit of {max} bytes"
-            ))),
-            _ => Ok(()),
-        }
+        crate::codec::msgpack::check_string(len, self.limits).map_err(E::custom)
     }
 
+    /// Refuses more items than the limit. (Worded apart from the msgpack scanner's refusal, which
+    /// knows the declared count: the walk stops at the first item over the limit.)
     fn counted<E: de::Error>(self, items: usize) -> Result<(), E> {
         match self.limits.max_collection_len() {
             max if items > max => Err(E::custom(format_args!(
@@ -409,7 +406,7 @@ fn walk_json<'a>(text: &'a str, limits: &Limits) -> Result<Peeked<'a>, serde_jso
 
 /// Deserializes `T`, in pydantic's lax mode when `lax` (see [`lax`](crate::value::lax)).
 #[inline(always)]
-fn deserialize_as<'de, T: de::Deserialize<'de>, D: de::Deserializer<'de>>(
+pub(crate) fn deserialize_as<'de, T: de::Deserialize<'de>, D: de::Deserializer<'de>>(
     lax: bool,
     deserializer: D,
 ) -> Result<T, D::Error> {
@@ -515,115 +512,6 @@ impl BodyDecoder for MsgpackBytes<'_, '_> {
     }
 }
 
-/// Decodes a msgpack body that has not been scanned, from the front of `input`, as the member
-/// its tag was guessed to name. The deserializer refuses whatever the scan would (see
-/// [`msgpack_de`](crate::codec::msgpack_de)), and the body's tag, read as the scan reads it, must be
-/// the guess: so a body decoded here is one the scan-then-decode path decodes to the same
-/// message. Any failure is only a wrong guess: the caller then takes that path, which words the
-/// error.
-struct Unscanned<'a, 'c> {
-    input: &'a [u8],
-    limits: &'c Limits,
-    guess: crate::codec::msgpack::Guess<'a>,
-    /// Where to note the input after the body, when more may follow it; `None` when the body
-    /// must fill the input.
-    after: Option<&'c Cell<&'a [u8]>>,
-}
-
-impl BodyDecoder for Unscanned<'_, '_> {
-    type Error = ();
-    #[inline]
-    fn decode<T: DeserializeOwned>(self) -> Result<T, ()> {
-        let mut deserializer = crate::codec::msgpack_de::Deserializer::new(self.input, self.limits);
-        let value = deserialize_as::<T, _>(self.limits.lax(), &mut deserializer).map_err(drop)?;
-        if !deserializer.tag_is(self.guess) {
-            return Err(());
-        }
-        match self.after {
-            Some(after) => after.set(deserializer.rest()),
-            None if !deserializer.rest().is_empty() => return Err(()),
-            None => {}
-        }
-        Ok(value)
-    }
-}
-
-/// Decodes the msgpack body `body` into `U` without scanning it first, when its tag can be
-/// guessed (see [`guess_tag`](crate::codec::msgpack::guess_tag)), and hands `ok` the message. When the
-/// guess or the decode failed, calls `otherwise`: the caller then scans and decodes, which
-/// refuses or accepts exactly as this does when it succeeds. The scan is a third of a big
-/// frame's decode, and a tenth of a small one's.
-///
-/// Continuations, as in [`Union::decode_member`]: the caller's result (a whole frame) is built
-/// where the message is decoded.
-#[inline]
-pub(crate) fn speculate_msgpack<U: Union, R>(
-    body: &[u8],
-    limits: &Limits,
-    ok: impl FnOnce(U) -> R,
-    otherwise: impl FnOnce() -> R,
-) -> R {
-    speculate(body, limits, None, ok, otherwise)
-}
-
-/// [`speculate_msgpack`] for a body followed by more input: `after` is set to what follows the
-/// body before `ok` is called.
-#[inline]
-pub(crate) fn speculate_msgpack_prefix<'a, U: Union, R>(
-    input: &'a [u8],
-    limits: &Limits,
-    after: &Cell<&'a [u8]>,
-    ok: impl FnOnce(U) -> R,
-    otherwise: impl FnOnce() -> R,
-) -> R {
-    speculate(input, limits, Some(after), ok, otherwise)
-}
-
-#[inline(always)]
-fn speculate<'a, U: Union, R>(
-    input: &'a [u8],
-    limits: &Limits,
-    after: Option<&Cell<&'a [u8]>>,
-    ok: impl FnOnce(U) -> R,
-    otherwise: impl FnOnce() -> R,
-) -> R {
-    let Some(guess) = crate::codec::msgpack::guess_tag(input) else {
-        return otherwise();
-    };
-    let unscanned = Unscanned {
-        input,
-        limits,
-        guess,
-        after,
-    };
-    U::decode_member(guess.tag, unscanned, ok, |_| otherwise())
-}
-
-/// Debug builds decode msgpack input the long way too (scan, then decode) and check that the way
-/// without a scan gave the same message or error, so that every test run and every fuzzing
-/// execution checks it; as serde_json's debug builds re-parse raw values. Inputs over 64 KiB are
-/// left out: holding two decodes of one would double the peak memory that tests measure.
-#[cfg(debug_assertions)]
-pub(crate) fn check_both_ways<T: PartialEq + fmt::Debug, E: fmt::Display>(
-    len: usize,
-    decoded: &Result<T, E>,
-    the_long_way: impl FnOnce() -> Result<T, E>,
-) {
-    if len > 1 << 16 {
-        return;
-    }
-    match (decoded, the_long_way()) {
-        // (NaN is not equal to itself: the two are then compared as printed.)
-        (Ok(a), Ok(b)) if *a == b || format!("{a:?}") == format!("{b:?}") => {}
-        (Err(a), Err(b)) if a.to_string() == b.to_string() => {}
-        (decoded, scanned) => panic!(
-            "decoding without a scan gave {:?}, scanning first {:?}",
-            decoded.as_ref().map_err(ToString::to_string),
-            scanned.map_err(|err| err.to_string())
-        ),
-    }
-}
-
 /// Reads a msgpack body's tag with the scanner: no allocation, nothing decoded but the tag.
 fn peek_msgpack<'a>(body: &'a [u8], limits: &Limits) -> Result<Peeked<'a>, String> {
     let scanned = crate::codec::msgpack::scan_body(body, limits).map_err(|err| err.to_string())?;
@@ -658,7 +546,7 @@ pub(crate) fn decode_scanned_msgpack<'a, U: Union, R>(
 /// Picks the member for `peeked` and decodes it with `body`.
 #[inline]
 fn dispatch<U: Union, B: BodyDecoder<Error = FieldError>>(
-    peeked: Peeked,
+    peeked: Peeked<'_>,
     body: B,
 ) -> Result<U, DecodeError> {
     dispatch_into(peeked, body, Ok, Err)
@@ -667,7 +555,7 @@ fn dispatch<U: Union, B: BodyDecoder<Error = FieldError>>(
 /// [`dispatch`], handing the message to `ok` and a failure to `err`.
 #[inline]
 fn dispatch_into<U: Union, B: BodyDecoder<Error = FieldError>, R>(
-    peeked: Peeked,
+    peeked: Peeked<'_>,
     body: B,
     ok: impl FnOnce(U) -> R,
     err: impl FnOnce(DecodeError) -> R,
@@ -850,18 +738,24 @@ impl Limits {
                     lax: self.lax(),
                 },
             ),
-            _ if compact => {
+            // More entries than the scan keeps: serde_json reads the whole text, whose values
+            // need no whitespace removed when the scan saw none (see `from_compact_text`).
+            None if compact => {
                 crate::value::from_compact_text(|| dispatch(peeked, JsonText(text, self.lax())))
             }
-            _ => dispatch(peeked, JsonText(text, self.lax())),
+            None => dispatch(peeked, JsonText(text, self.lax())),
         }
     }
 
     /// [`decode_msgpack`] within these limits.
     pub fn decode_msgpack<U: Union>(&self, body: &[u8]) -> Result<U, DecodeError> {
-        let message = speculate_msgpack(body, self, Ok, || self.scan_then_decode_msgpack(body));
+        let message = crate::codec::speculate::speculate_msgpack(body, self, Ok, || {
+            self.scan_then_decode_msgpack(body)
+        });
         #[cfg(debug_assertions)]
-        check_both_ways(body.len(), &message, || self.scan_then_decode_msgpack(body));
+        crate::codec::speculate::check_both_ways(body.len(), &message, || {
+            self.scan_then_decode_msgpack(body)
+        });
         message
     }
 
@@ -881,23 +775,15 @@ impl Limits {
         &self,
         body: &[u8],
     ) -> Result<M, DecodeError> {
-        if let Some(guess) = crate::codec::msgpack::guess_tag(body).filter(|g| g.tag == M::TYPE) {
-            let unscanned = Unscanned {
-                input: body,
-                limits: self,
-                guess,
-                after: None,
-            };
-            if let Ok(message) = unscanned.decode::<M>() {
-                return Ok(message);
-            }
+        match crate::codec::speculate::speculate_msgpack_message::<M>(body, self) {
+            Some(message) => Ok(message),
+            None => self.scan_then_decode_msgpack_message(body),
         }
-        self.scan_then_decode_msgpack_message(body)
     }
 
     /// [`decode_msgpack_message`](Self::decode_msgpack_message) the long way (see
     /// [`scan_then_decode_msgpack`](Self::scan_then_decode_msgpack)).
-    fn scan_then_decode_msgpack_message<M: crate::messages::model::Message>(
+    pub(crate) fn scan_then_decode_msgpack_message<M: crate::messages::model::Message>(
         &self,
         body: &[u8],
     ) -> Result<M, DecodeError> {

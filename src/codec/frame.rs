@@ -33,6 +33,7 @@ use crate::codec::decode::DecodeError;
 pub use crate::codec::frame_id::{FrameId, FrameIdOutOfRange};
 use crate::codec::limits::Limits;
 use crate::codec::msgpack::Scan;
+use crate::codec::speculate::{RequestBody, Speculate};
 use crate::messages::model::Message;
 use crate::messages::responses::ErrorResponse;
 use crate::union::Union;
@@ -369,15 +370,6 @@ fn finish_unusual_read(
     Ok(())
 }
 
-/// Whether a body is first decoded without a scan (see `decode::speculate_msgpack`). Both ways
-/// give the same result, which the tests check with [`Speculate::Never`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Speculate {
-    First,
-    #[cfg_attr(not(debug_assertions), allow(dead_code))]
-    Never,
-}
-
 /// Decodes a request frame payload (the bytes after the length prefix) with channel `C`, within
 /// [`Limits::DEFAULT`].
 pub fn decode_request<C: Union>(payload: &[u8]) -> Result<RequestFrame<C>, FrameError> {
@@ -414,7 +406,7 @@ impl Limits {
     pub fn decode_request<C: Union>(&self, payload: &[u8]) -> Result<RequestFrame<C>, FrameError> {
         let frame = self.decode_request_as::<C>(payload, Speculate::First);
         #[cfg(debug_assertions)]
-        crate::codec::decode::check_both_ways(payload.len(), &frame, || {
+        crate::codec::speculate::check_both_ways(payload.len(), &frame, || {
             self.decode_request_as::<C>(payload, Speculate::Never)
         });
         frame
@@ -422,7 +414,7 @@ impl Limits {
 
     /// [`decode_request`](Self::decode_request), decoding the body without a scan first or not.
     #[inline]
-    fn decode_request_as<C: Union>(
+    pub(crate) fn decode_request_as<C: Union>(
         &self,
         payload: &[u8],
         speculate: Speculate,
@@ -440,14 +432,23 @@ impl Limits {
         }
         // Frames decode without a scan of the body first where they can; the others are scanned
         // (one pass splits the body off, checks it and reads its tag), then decoded.
-        let body = match (len, rest) {
-            (2, body) | (3, [body @ .., 0xc0]) => body,
-            (3, _) => {
-                // A context carrier (the SDK sends one when tracing is on): read once the body
-                // has been decoded and its end is known.
-                let after = std::cell::Cell::new(rest);
-                return crate::codec::decode::speculate_msgpack_prefix(
-                    rest,
+        match crate::codec::speculate::request_body(len, rest) {
+            RequestBody::Whole(body) => crate::codec::speculate::speculate_msgpack(
+                body,
+                self,
+                |body| {
+                    Ok(RequestFrame {
+                        id,
+                        body,
+                        context_carrier: None,
+                    })
+                },
+                || self.scan_then_decode_request(rest, len, id),
+            ),
+            RequestBody::Prefix(input) => {
+                let after = std::cell::Cell::new(input);
+                crate::codec::speculate::speculate_msgpack_prefix(
+                    input,
                     self,
                     &after,
                     |body| match self.read_request_end(after.get(), len, id) {
@@ -459,22 +460,35 @@ impl Limits {
                         Err(err) => Err(err),
                     },
                     || self.scan_then_decode_request(rest, len, id),
-                );
+                )
             }
-            _ => return self.scan_then_decode_request(rest, len, id),
+            RequestBody::Scan => self.scan_then_decode_request(rest, len, id),
+        }
+    }
+
+    /// Whether [`decode_request`](Self::decode_request) decodes the body of `payload` without a
+    /// scan, going about it as [`decode_request_as`](Self::decode_request_as) does.
+    pub(crate) fn request_decodes_without_a_scan<C: Union>(&self, payload: &[u8]) -> bool {
+        let mut rest = payload;
+        let Ok((len, _)) = read_head(&mut rest) else {
+            return false;
         };
-        crate::codec::decode::speculate_msgpack(
-            body,
-            self,
-            |body| {
-                Ok(RequestFrame {
-                    id,
-                    body,
-                    context_carrier: None,
-                })
-            },
-            || self.scan_then_decode_request(rest, len, id),
-        )
+        match crate::codec::speculate::request_body(len, rest) {
+            RequestBody::Whole(body) => {
+                crate::codec::speculate::speculate_msgpack::<C, _>(body, self, |_| true, || false)
+            }
+            RequestBody::Prefix(input) => {
+                let after = std::cell::Cell::new(input);
+                crate::codec::speculate::speculate_msgpack_prefix::<C, _>(
+                    input,
+                    self,
+                    &after,
+                    |_| true,
+                    || false,
+                )
+            }
+            RequestBody::Scan => false,
+        }
     }
 
     /// The rest of [`decode_request`](Self::decode_request) the long way: the body is scanned
@@ -1013,25 +1027,7 @@ mod speculation_tests {
             "{} {limits:?} {payload:02x?}:\n without a scan {fast:?}\n scanned first {scanned:?}",
             C::NAME
         );
-        let mut rest = payload;
-        // As `decode_request_as` goes about it for the frames the SDK writes.
-        let Ok((len, _)) = read_head(&mut rest) else {
-            return false;
-        };
-        let after = std::cell::Cell::new(rest);
-        match (len, rest) {
-            (2, body) | (3, [body @ .., 0xc0]) => {
-                crate::codec::decode::speculate_msgpack::<C, _>(body, limits, |_| true, || false)
-            }
-            (3, _) => crate::codec::decode::speculate_msgpack_prefix::<C, _>(
-                rest,
-                limits,
-                &after,
-                |_| true,
-                || false,
-            ),
-            _ => false,
-        }
+        limits.request_decodes_without_a_scan::<C>(payload)
     }
 
     struct Check<'a> {
@@ -1086,7 +1082,7 @@ mod speculation_tests {
                         );
                         if j == 0 && limits == Limits::DEFAULT && fast.is_ok() {
                             accepted += 1;
-                            let guessed = crate::codec::decode::speculate_msgpack::<U, _>(
+                            let guessed = crate::codec::speculate::speculate_msgpack::<U, _>(
                                 body,
                                 &limits,
                                 |_| true,

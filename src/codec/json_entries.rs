@@ -167,6 +167,8 @@ impl<'de> de::Deserializer<'de> for Value<'de> {
     ) -> Result<V::Value, Self::Error> {
         if name == VALUE_TOKEN {
             // A JsonValue: its text is this slice, checked by the scan (see `value::VALUE_TOKEN`).
+            // The value reaches `visitor` through a thread-local slot that `hand_over_to` sets
+            // and the visitor empties within this call (see there for what holds).
             let value = JsonValue::from_scanned_text(self.text, self.compact)?;
             return crate::value::hand_over_to(value, visitor);
         }

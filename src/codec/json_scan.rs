@@ -5,8 +5,37 @@
 //! escapes. It is never more lenient than the serde_json walk in `decode` (the reference, which
 //! also words the errors): whatever it is not sure of (a syntax error, a limit reached, an
 //! escaped surrogate, a number that may be out of range, a tag that is not a plain string, a
-//! body that is no object) it answers `None`, and the caller asks the walk. A test in `decode`
-//! checks the two agree.
+//! body that is no object) it answers `None`, and the caller asks the walk.
+//!
+//! # Soundness: what `unsafe` code relies on
+//!
+//! [`JsonValue::from_scanned_text`](crate::value::JsonValue::from_scanned_text) keeps the text of
+//! an entry this scan collected with `RawValue::from_string_unchecked`, without parsing it again.
+//! That is sound only because this scan keeps the following invariant:
+//!
+//! > When [`scan_object_entries`] answers `Some`, the text is one JSON object that serde_json
+//! > accepts (with its recursion limit lifted, as [`checked_json`](crate::value::checked_json)
+//! > reads), and every entry it collected is a key without escapes and the exact text of one
+//! > value of that object: no whitespace before or after it. When it answers `None`, no entry is
+//! > offered ([`Entries::get`] is `None`).
+//!
+//! The scan accepts only this subset of JSON (RFC 8259), each part of which serde_json accepts:
+//! - objects and arrays, with `:` and `,` exactly where JSON puts them (no trailing comma);
+//! - the literals `true`, `false`, `null`, spelled out whole;
+//! - numbers of JSON's grammar (`-`? then `0` or a non-zero digit and digits, then an optional
+//!   fraction with at least one digit, then an optional exponent with at least one digit); a
+//!   number that may be beyond a double's range (an exponent, or more than 308 integer digits) is
+//!   parsed, and an infinite one answers `None`, as serde_json refuses it;
+//! - strings without raw control characters (below 0x20), whose escapes are JSON's eight
+//!   (`\"`, `\\`, `\/`, `\b`, `\f`, `\n`, `\r`, `\t`) and `\u` with four hex digits, an
+//!   escaped UTF-16 surrogate only as a leading one followed by an escaped trailing one (serde_json
+//!   refuses a lone surrogate); the text is a `&str`, so its raw bytes are UTF-8;
+//! - JSON's four whitespace bytes between tokens, nothing else, and nothing after the object.
+//!
+//! Anything else answers `None`. The code that keeps the invariant says so where it does
+//! (`Keeps the invariant` comments). Checked by the tests in `decode`: the scan never accepts
+//! what the serde_json walk refuses, on every corpus body, variants of them, and random texts;
+//! and serde_json re-parses the text under a debug assertion in `from_string_unchecked`.
 
 use crate::codec::limits::Limits;
 use crate::value::string_stops;
@@ -114,6 +143,7 @@ fn is_special(byte: u8) -> bool {
 impl<'a> Scanner<'a, '_> {
     /// The whole text: one object, with nothing but whitespace around it.
     fn body(&mut self) -> Option<Scanned<'a>> {
+        // Keeps the invariant: one object, only whitespace around it.
         self.whitespace();
         if self.next()? != b'{' {
             return None;
@@ -176,6 +206,9 @@ impl<'a> Scanner<'a, '_> {
             } else {
                 self.value(enclosing)?;
             }
+            // Keeps the invariant: `start` is after the whitespace before the value and `pos`
+            // right after its last byte, so the slice is exactly one value (the tag's is a string
+            // without escapes).
             if top && let Some(entries) = &mut self.entries {
                 entries.push(key, &self.text[start..self.pos]);
             }
@@ -221,6 +254,7 @@ impl<'a> Scanner<'a, '_> {
         if enclosing > self.limits.max_depth() {
             return None;
         }
+        // Keeps the invariant: a value starts only as one of JSON's six kinds does.
         match self.next()? {
             b'"' => self.string().map(drop),
             b'{' => self.object(enclosing + 1, false).map(drop),
@@ -233,6 +267,7 @@ impl<'a> Scanner<'a, '_> {
         }
     }
 
+    /// Keeps the invariant: a literal is accepted only spelled out whole.
     fn literal(&mut self, rest: &[u8]) -> Option<()> {
         let end = self.pos + rest.len();
         (self.bytes.get(self.pos..end)? == rest).then(|| self.pos = end)
@@ -277,6 +312,7 @@ impl<'a> Scanner<'a, '_> {
             }
             exponent = true;
         }
+        // Keeps the invariant: serde_json refuses a number beyond a double's range.
         if exponent || integer_digits > 308 {
             let parsed: f64 = self.text[start..self.pos].parse().ok()?;
             if !parsed.is_finite() {
@@ -344,6 +380,7 @@ impl<'a> Scanner<'a, '_> {
                 b'"' => break,
                 b'\\' => {
                     escaped = true;
+                    // Keeps the invariant: JSON's escapes only, surrogates paired.
                     match self.next()? {
                         b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
                         b'u' => match self.hex_escape()? {
@@ -362,6 +399,7 @@ impl<'a> Scanner<'a, '_> {
                         _ => return None,
                     }
                 }
+                // Keeps the invariant: a raw control character ends the scan.
                 _ => return None,
             }
         }

@@ -11,6 +11,7 @@ mod msgpack;
 mod msgpack_any;
 mod msgpack_de;
 mod msgpack_json;
+pub(crate) mod speculate;
 #[cfg(feature = "tokio")]
 mod tokio;
 

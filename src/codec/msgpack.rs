@@ -1,8 +1,8 @@
 //! A msgpack scanner: splits values off a buffer and finds a body's `type` tag without decoding
 //! anything else, and without allocating. The frame codec uses it to find the extent of frame
-//! elements, and the decoder to read a body's tag when it could not be guessed ([`guess_tag`])
-//! or the body did not decode without a scan; serde then decodes the one struct the tag names.
-//! Its checks are the reference the deserializer (`msgpack_de`) keeps to.
+//! elements, and the decoder to read a body's tag when the body did not decode without a scan
+//! ([`speculate`](crate::codec::speculate)); serde then decodes the one struct the tag names. Its
+//! checks are the reference the deserializer (`msgpack_de`) keeps to.
 
 use std::fmt;
 
@@ -42,7 +42,24 @@ impl fmt::Display for ScanError {
     }
 }
 
-const TRUNCATED: ScanError = ScanError::Invalid("the msgpack value is cut short");
+/// The refusals every msgpack reader of the crate makes, with their one wording: the scanner
+/// (here), the body deserializer (`msgpack_de`), the `JsonValue` transcoder (`msgpack_json`) and
+/// the `AnyValue` reader (`msgpack_any`). Each reader tests for them in its own loop (the hot
+/// paths differ), and each words them from this table, so a refusal reads the same whichever
+/// reader met it, and its wording is one edit.
+pub(crate) mod refusal {
+    /// The input ends inside a value.
+    pub(crate) const CUT_SHORT: &str = "the msgpack value is cut short";
+    /// A string whose bytes are not UTF-8 (msgspec refuses it).
+    pub(crate) const NOT_UTF8: &str = "a msgpack string is not UTF-8";
+    /// The one marker byte msgpack never uses.
+    pub(crate) const NEVER_USED: &str = "0xc1 is not a msgpack value";
+    /// A timestamp extension value msgspec refuses.
+    pub(crate) const BAD_TIMESTAMP: &str =
+        "a msgpack timestamp outside the years 1 to 9999, or malformed";
+}
+
+const TRUNCATED: ScanError = ScanError::Invalid(refusal::CUT_SHORT);
 pub(crate) const KEY_NOT_A_STRING: ScanError =
     ScanError::Invalid("a key of the message is not a string");
 
@@ -71,7 +88,7 @@ fn length(input: &mut &[u8], width: usize) -> Result<usize, ScanError> {
     Ok(bytes.iter().fold(0usize, |n, &b| (n << 8) | usize::from(b)))
 }
 
-const NOT_UTF8: ScanError = ScanError::Invalid("a msgpack string is not UTF-8");
+const NOT_UTF8: ScanError = ScanError::Invalid(refusal::NOT_UTF8);
 
 /// A string's bytes, checked to be UTF-8 (msgspec refuses anything else).
 #[inline(always)]
@@ -142,89 +159,6 @@ pub(crate) fn is_type_key(input: &[u8]) -> bool {
         }
         _ => false,
     }
-}
-
-/// A guessed tag: the string, and the input from its marker on (where the value of the `"type"`
-/// key would start).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Guess<'a> {
-    pub(crate) tag: &'a str,
-    pub(crate) value: &'a [u8],
-}
-
-/// A guess at the tag of the msgpack body `input`, without reading the body: msgspec writes a
-/// model's keys in field order, and the SDK's models declare `type` last (a few first, a few just
-/// before one more field). So `"type"` and a short string after it are looked for right after the
-/// map's header, at the very end, then backwards through the last bytes, then through the first
-/// ones. Only a guess: the decoder confirms it.
-#[inline]
-pub(crate) fn guess_tag(input: &[u8]) -> Option<Guess<'_>> {
-    /// How far from either end the tag is looked for: past a field or two.
-    const WINDOW: usize = 256;
-    /// `"type"` and a short string at `at`.
-    #[inline(always)]
-    fn tag_at(input: &[u8], at: usize) -> Option<Guess<'_>> {
-        match input.get(at..)? {
-            [0xa4, b't', b'y', b'p', b'e', value @ ..] => match value {
-                [marker @ 0xa0..=0xbf, rest @ ..] => Some(Guess {
-                    tag: crate::value::as_utf8(rest.get(..usize::from(marker & 0x1f))?)?,
-                    value,
-                }),
-                _ => None,
-            },
-            _ => None,
-        }
-    }
-    if let [0x80..=0x8f, ..] = input
-        && let Some(guess) = tag_at(input, 1)
-    {
-        return Some(guess);
-    }
-    // The tag as the last value. Tags are ASCII, so the string's marker is the last byte from
-    // 0x80 up: found eight bytes at a time, then `"type"` must come before it.
-    let end = input.len();
-    let mut word_end = end;
-    while word_end >= 8 && end - word_end < 32 {
-        let word = u64::from_le_bytes(*input[word_end - 8..word_end].first_chunk()?);
-        let high = word & 0x8080_8080_8080_8080;
-        if high != 0 {
-            let marker = word_end - 8 + (63 - high.leading_zeros() as usize) / 8;
-            let len = end - marker - 1;
-            if len < 32
-                && input[marker] == 0xa0 | len as u8
-                && let Some(guess) = marker.checked_sub(5).and_then(|at| tag_at(input, at))
-            {
-                return Some(guess);
-            }
-            break;
-        }
-        word_end -= 8;
-    }
-    // Backwards through the last bytes, at each 0xa4 (the marker of `"type"`), found eight
-    // bytes at a time: the SWAR zero-byte test flags every 0xa4 (and maybe a byte above one,
-    // which `tag_at` then turns down).
-    const A4: u64 = u64::from_le_bytes([0xa4; 8]);
-    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
-    let from = end.saturating_sub(WINDOW);
-    let mut word_end = end;
-    while word_end >= from + 8 {
-        let x = u64::from_le_bytes(*input[word_end - 8..word_end].first_chunk()?) ^ A4;
-        let mut hits = x.wrapping_sub(ONES) & !x & HIGHS;
-        while hits != 0 {
-            let bit = 63 - hits.leading_zeros();
-            if let Some(guess) = tag_at(input, word_end - 8 + bit as usize / 8) {
-                return Some(guess);
-            }
-            hits &= !(1 << bit);
-        }
-        word_end -= 8;
-    }
-    if let Some(guess) = (from..word_end).rev().find_map(|at| tag_at(input, at)) {
-        return Some(guess);
-    }
-    // A long last field (a `TaskState`'s map index label): the tag is near the front.
-    (0..from.min(WINDOW)).find_map(|at| tag_at(input, at))
 }
 
 /// How much [`split_value`] checks besides the structure.
@@ -340,7 +274,7 @@ pub(crate) fn item(input: &mut &[u8], scan: Scan, limits: &Limits) -> Result<usi
         0xdd => length(input, 4)?,
         0xde => 2 * length(input, 2)?,
         0xdf => 2 * length(input, 4)?,
-        0xc1 => return Err(ScanError::Invalid("0xc1 is not a msgpack value")),
+        0xc1 => return Err(ScanError::Invalid(refusal::NEVER_USED)),
     };
     // A container. Every value takes a byte at least: more values than bytes left cannot be.
     if nested > input.len() {
@@ -360,9 +294,9 @@ pub(crate) fn item(input: &mut &[u8], scan: Scan, limits: &Limits) -> Result<usi
 #[inline]
 pub(crate) fn check_ext(ext: &[u8]) -> Result<(), ScanError> {
     match ext.split_first() {
-        Some((0xff, data)) if crate::value::ext::decode_timestamp(data).is_none() => Err(
-            ScanError::Invalid("a msgpack timestamp outside the years 1 to 9999, or malformed"),
-        ),
+        Some((0xff, data)) if crate::value::ext::decode_timestamp(data).is_none() => {
+            Err(ScanError::Invalid(refusal::BAD_TIMESTAMP))
+        }
         _ => Ok(()),
     }
 }

@@ -2,7 +2,7 @@
 //! `Any` field: the body decoder hands the result to the value (`hand_over_any_to`).
 
 use crate::codec::limits::Limits;
-use crate::codec::msgpack::ScanError;
+use crate::codec::msgpack::{ScanError, refusal};
 use crate::value::time::UtcDateTime;
 use crate::value::{AnyDict, AnyValue, UNHASHABLE_KEY, ext};
 
@@ -101,7 +101,7 @@ enum Item {
 
 fn take<'a>(input: &mut &'a [u8], n: usize) -> Result<&'a [u8], String> {
     if input.len() < n {
-        return Err("the msgpack value is cut short".to_owned());
+        return Err(refusal::CUT_SHORT.to_owned());
     }
     let (head, tail) = input.split_at(n);
     *input = tail;
@@ -127,7 +127,7 @@ fn read_item(input: &mut &[u8], limits: &Limits) -> Result<Item, String> {
         crate::codec::msgpack::check_string(len, limits).map_err(|err| err.to_string())?;
         crate::value::as_utf8(take(input, len)?)
             .map(|s| AnyValue::String(s.to_owned()))
-            .ok_or_else(|| "a msgpack string is not UTF-8".to_owned())
+            .ok_or_else(|| refusal::NOT_UTF8.to_owned())
     };
     let count = |n: u64| -> Result<usize, String> {
         let n = usize::try_from(n).map_err(|err| err.to_string())?;
@@ -187,11 +187,9 @@ fn read_item(input: &mut &[u8], limits: &Limits) -> Result<Item, String> {
             ext::decode_timestamp(&data)
                 .and_then(|(secs, nanos)| ext::timestamp_to_utc(secs, nanos))
                 .map(|utc| Item::Value(AnyValue::DateTime(UtcDateTime(utc))))
-                .ok_or_else(|| {
-                    "a msgpack timestamp outside the years 1 to 9999, or malformed".to_owned()
-                })
+                .ok_or_else(|| refusal::BAD_TIMESTAMP.to_owned())
         }
-        0xc1 => Err("0xc1 is not a msgpack value".to_owned()),
+        0xc1 => Err(refusal::NEVER_USED.to_owned()),
     }
 }
 

@@ -5,7 +5,7 @@
 //! - it refuses everything the body scan ([`split_body`](crate::codec::msgpack::split_body)) refuses:
 //!   nesting, strings and collections beyond the limits, strings that are not UTF-8 (skipped ones
 //!   too), bin, malformed timestamps. So a body it decodes is one the scan accepts, and a frame
-//!   can be decoded without scanning it first (see `decode::speculate_msgpack`);
+//!   can be decoded without scanning it first (see [`speculate`](crate::codec::speculate));
 //! - it notes where the value of the body's last `"type"` key is, which the scan reads as the tag;
 //! - a skipped value (an ignored field) is stepped over without a visitor per item;
 //! - a [`JsonValue`] field is transcoded to JSON text straight from the input, in one pass, with
@@ -51,7 +51,7 @@ impl From<crate::codec::msgpack::ScanError> for Error {
     }
 }
 
-const TRUNCATED: &str = "the msgpack value is cut short";
+use crate::codec::msgpack::refusal::{CUT_SHORT as TRUNCATED, NEVER_USED, NOT_UTF8};
 
 /// Deserializes a message body from msgpack bytes, within limits.
 pub(crate) struct Deserializer<'de, 'l> {
@@ -81,7 +81,7 @@ impl<'de, 'l> Deserializer<'de, 'l> {
     /// Whether the body's tag, as the scan reads it (the value of the body map's last `"type"`
     /// key, if a string), is `guess`.
     #[inline]
-    pub(crate) fn tag_is(&self, guess: crate::codec::msgpack::Guess<'_>) -> bool {
+    pub(crate) fn tag_is(&self, guess: crate::codec::speculate::Guess<'_>) -> bool {
         let Some(mut value) = self.tag else {
             return false;
         };
@@ -126,8 +126,7 @@ impl<'de, 'l> Deserializer<'de, 'l> {
     #[inline]
     fn str(&mut self, len: usize) -> Result<&'de str, Error> {
         crate::codec::msgpack::check_string(len, self.limits)?;
-        crate::value::as_utf8(self.take(len)?)
-            .ok_or_else(|| Error("a msgpack string is not UTF-8".into()))
+        crate::value::as_utf8(self.take(len)?).ok_or_else(|| Error(NOT_UTF8.into()))
     }
 
     /// Steps over one value without decoding it, checking it as the body scan does.
@@ -241,7 +240,7 @@ impl<'de, 'l> Deserializer<'de, 'l> {
                 crate::codec::msgpack::check_string(len, self.limits)?;
                 self.ext(len, visitor)
             }
-            0xc1 => Err(Error("0xc1 is not a msgpack value".into())),
+            0xc1 => Err(Error(NEVER_USED.into())),
         }
     }
 
@@ -584,13 +583,16 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de, '_> {
         visitor: V,
     ) -> Result<V::Value, Error> {
         if name == VALUE_TOKEN {
-            // A JsonValue: transcode it from here, in one pass (see `value::VALUE_TOKEN`).
+            // A JsonValue: transcode it from here, in one pass (see `value::VALUE_TOKEN`). The
+            // value reaches `visitor` through a thread-local slot that `hand_over_to` sets and
+            // the visitor empties within this call (see there for what holds).
             let value = JsonValue::from_msgpack_prefix(&mut self.input, self.limits, self.depth)
                 .map_err(|err| Error(err.to_string()))?;
             return crate::value::hand_over_to(value, visitor);
         }
         if name == ANY_TOKEN {
-            // An AnyValue: built from here without recursion (see `value::ANY_TOKEN`).
+            // An AnyValue: built from here without recursion (see `value::ANY_TOKEN`), handed
+            // over as a JsonValue is (see `value::hand_over_any_to`).
             let value = crate::value::AnyValue::from_msgpack_prefix(
                 &mut self.input,
                 self.limits,

@@ -7,6 +7,8 @@ use std::fmt;
 use serde_json::value::RawValue;
 
 use crate::codec::limits::Limits;
+use crate::codec::msgpack::refusal;
+use crate::value::refusal as value_refusal;
 use crate::value::{JsonValue, SHORT, as_utf8, is_plain, write_escaped};
 
 impl JsonValue {
@@ -73,7 +75,9 @@ impl JsonValue {
 const TEXT_FIRST_CAPACITY: usize = 64 << 10;
 
 /// Why a msgpack value has no JSON text. Callers pass the message on (as a `serde_json::Error`);
-/// the tests pin each one.
+/// the tests pin each one. The wording comes from the msgpack readers' table
+/// ([`refusal`](crate::codec::msgpack::refusal)) and the `JsonValue` one
+/// ([`value::refusal`](crate::value::refusal)), shared with the other readers.
 #[derive(Debug, Clone, Copy)]
 enum Refusal {
     CutShort,
@@ -91,23 +95,26 @@ enum Refusal {
 impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::CutShort => f.write_str("the msgpack value is cut short"),
-            Self::NotUtf8 => f.write_str("a msgpack string is not UTF-8"),
+            Self::CutShort => f.write_str(refusal::CUT_SHORT),
+            Self::NotUtf8 => f.write_str(refusal::NOT_UTF8),
             Self::KeyNotString => f.write_str("a key of a JSON object must be a string"),
-            Self::Bytes => f.write_str(
-                "invalid type: byte array, expected a JSON value (raw bytes are not JSON)",
+            // serde's `invalid type` form, as `FromAny` words it.
+            Self::Bytes => write!(
+                f,
+                "invalid type: byte array, expected {}",
+                value_refusal::BYTES_EXPECTED
             ),
-            Self::Extension => f.write_str(
-                "expected a JSON value, found a msgpack extension value (such as a timestamp)",
-            ),
-            Self::NotAValue => f.write_str("0xc1 is not a msgpack value"),
+            Self::Extension => f.write_str(value_refusal::EXTENSION),
+            Self::NotAValue => f.write_str(refusal::NEVER_USED),
             Self::TooDeep => f.write_str("the value is nested too deeply"),
             Self::TooLong(what, len, max) => {
                 write!(f, "a {what} of length {len} exceeds the limit of {max}")
             }
+            // serde's `invalid value` form, as `FromAny` words it.
             Self::NotFinite(v) => write!(
                 f,
-                "invalid value: floating point `{v}`, expected a finite number"
+                "invalid value: floating point `{v}`, expected {}",
+                value_refusal::FINITE_EXPECTED
             ),
         }
     }
@@ -756,6 +763,26 @@ mod tests {
             let mut out = b"[".to_vec();
             write_decimal(&mut out, v < 0, v.unsigned_abs() as u64);
             assert_eq!(out, format!("[{v}").into_bytes());
+        }
+    }
+
+    /// A `JsonValue` read by serde from any other deserializer (`value::FromAny`) words the
+    /// refusals it shares with the transcoder as the transcoder does: both take their wording from
+    /// `value::refusal`.
+    #[test]
+    fn the_serde_path_words_shared_refusals_as_the_transcoder_does() {
+        use serde::Deserialize;
+        use serde::de::value::{BytesDeserializer, Error, F64Deserializer};
+        let transcoded = |bytes: &[u8]| JsonValue::from_msgpack(bytes).unwrap_err().to_string();
+        let bytes = JsonValue::deserialize(BytesDeserializer::<Error>::new(&[0])).unwrap_err();
+        assert_eq!(bytes.to_string(), transcoded(&[0xc4, 0x01, 0x00]));
+        for (v, msgpack) in [
+            (f64::NAN, [0xcb, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0]),
+            (f64::INFINITY, [0xcb, 0x7f, 0xf0, 0, 0, 0, 0, 0, 0]),
+            (f64::NEG_INFINITY, [0xcb, 0xff, 0xf0, 0, 0, 0, 0, 0, 0]),
+        ] {
+            let err = JsonValue::deserialize(F64Deserializer::<Error>::new(v)).unwrap_err();
+            assert_eq!(err.to_string(), transcoded(&msgpack), "{v}");
         }
     }
 

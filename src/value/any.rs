@@ -735,16 +735,33 @@ impl AnyValue {
 pub(crate) const ANY_TOKEN: &str = "$airflow_comms::private::AnyValue";
 
 thread_local! {
-    /// The value a body decoder built for the [`AnyValue`] being deserialized on this thread.
+    /// The value a body decoder built for the [`AnyValue`] being deserialized on this thread:
+    /// the one way to pass a finished value through serde's visitor calls (see [`ANY_TOKEN`]).
+    /// Set only by [`hand_over_any_to`], taken only by `Tree::visit_map`; see there for why the
+    /// value taken is always the one just set.
     static HANDED_OVER: std::cell::Cell<Option<AnyValue>> = const { std::cell::Cell::new(None) };
 }
 
 /// Hands `value` to `visitor` (an [`AnyValue`]'s, which asked with [`ANY_TOKEN`]).
+///
+/// What holds, as for a `JsonValue` (`value::hand_over_to`): the slot is set here and read within
+/// `visitor.visit_map`, on the same thread, before this returns; the map shown
+/// ([`TokenEntry`](super::TokenEntry)) yields only the token and a unit, so no other hand-over can
+/// start in between; and the slot is empty again when this returns or unwinds, so a value the
+/// visitor did not take is dropped, never left for a later reader.
 pub(crate) fn hand_over_any_to<'de, V: Visitor<'de>, E: de::Error>(
     value: AnyValue,
     visitor: V,
 ) -> Result<V::Value, E> {
+    /// Empties the slot when the hand-over ends, even by unwinding.
+    struct Clear;
+    impl Drop for Clear {
+        fn drop(&mut self) {
+            HANDED_OVER.with(|slot| slot.take());
+        }
+    }
     HANDED_OVER.with(|slot| slot.set(Some(value)));
+    let _clear = Clear;
     visitor.visit_map(super::TokenEntry::new(ANY_TOKEN))
 }
 
@@ -813,6 +830,8 @@ impl<'de> Visitor<'de> for Tree {
                 return Ok(AnyValue::Map(AnyDict::default()));
             };
             if key == ANY_TOKEN {
+                // Only `hand_over_any_to` shows this key with a value in the slot, within the
+                // call that set it (see there): the value taken is the one handed over.
                 map.next_value::<de::IgnoredAny>()?;
                 return HANDED_OVER
                     .with(|slot| slot.take())

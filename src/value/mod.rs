@@ -175,14 +175,31 @@ impl JsonValue {
 
 thread_local! {
     /// Set while the JSON text being decoded on this thread is known to hold no whitespace
-    /// between tokens (see [`from_compact_text`]).
+    /// between tokens: set only by [`from_compact_text`], read only by `FromAny` (a
+    /// [`JsonValue`] deserialized from JSON text), which then keeps the text without looking
+    /// for whitespace to remove. See [`from_compact_text`] for why that is right.
     static COMPACT_SOURCE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// Runs `decode` telling the [`JsonValue`]s it deserializes from JSON text that the text holds no
 /// whitespace between tokens (the body scan saw none), so they need not look for any to remove:
-/// for a big value that search cost a fifth of the decode. A serde `Deserialize` impl has no
+/// for a big value that search is a large part of the decode. A serde `Deserialize` impl has no
 /// other way to learn about its input.
+///
+/// What holds, so that no `JsonValue` keeps whitespace it should have removed:
+/// - The caller (`decode`, for a scanned body with more top-level entries than the scan keeps)
+///   passes the whole body text, which the scan saw without whitespace between tokens.
+/// - `decode` runs synchronously on this thread, so every `JsonValue` read from JSON text while
+///   the flag is set is read from that body: a slice of it, or the text of a nested union or an
+///   aliased field cut from it (`messages::union`, `model!`), itself a slice or a `JsonValue`
+///   kept compact. Such a nested decode may set the flag again (re-entrancy): each call puts back
+///   what it found, so the flag is never cleared under an outer call.
+/// - The flag is put back as it was when `decode` returns or unwinds (the guard below), so it
+///   never outlives the call: a later decode on this thread starts from `false`.
+///
+/// The path is rare (no protocol message has that many fields), which is why it is a flag and not
+/// a parameter threaded through serde_json; removing it would make every `JsonValue` of such a
+/// body search for whitespace, with no change in output.
 pub(crate) fn from_compact_text<T>(decode: impl FnOnce() -> T) -> T {
     /// Puts the flag back as it was, even if `decode` unwinds.
     struct Restore(bool);
@@ -205,16 +222,37 @@ pub(crate) fn from_compact_text<T>(decode: impl FnOnce() -> T) -> T {
 pub(crate) const VALUE_TOKEN: &str = "$airflow_comms::private::JsonValue";
 
 thread_local! {
-    /// The value a body decoder built for the [`JsonValue`] being deserialized on this thread.
+    /// The value a body decoder built for the [`JsonValue`] being deserialized on this thread:
+    /// the one way to pass a finished value through serde's visitor calls (see [`VALUE_TOKEN`]).
+    /// Set only by [`hand_over_to`], taken only by `FromAny::visit_map`; see there for why the
+    /// value taken is always the one just set.
     static HANDED_OVER: std::cell::Cell<Option<JsonValue>> = const { std::cell::Cell::new(None) };
 }
 
 /// Hands `value` to `visitor` (a [`JsonValue`]'s, which asked with [`VALUE_TOKEN`]).
+///
+/// What holds, so that the value the visitor takes is this one:
+/// - The slot is set here and read within `visitor.visit_map`, on the same thread, before this
+///   returns: decoding is synchronous, so nothing else runs on the thread in between.
+/// - No other hand-over can start in between (no re-entrancy): the map the visitor is shown
+///   ([`TokenEntry`]) yields only the token as a borrowed string and a unit, so the visitor
+///   deserializes no other value from it. The visitor is `FromAny`, possibly wrapped by one that
+///   forwards `visit_map` (lax mode's, `serde_path_to_error`'s).
+/// - The slot is empty again when this returns or unwinds (the guard below): a value the visitor
+///   did not take (it failed first) is dropped, never left for a later reader.
 pub(crate) fn hand_over_to<'de, V: de::Visitor<'de>, E: de::Error>(
     value: JsonValue,
     visitor: V,
 ) -> Result<V::Value, E> {
+    /// Empties the slot when the hand-over ends, even by unwinding.
+    struct Clear;
+    impl Drop for Clear {
+        fn drop(&mut self) {
+            HANDED_OVER.with(|slot| slot.take());
+        }
+    }
     HANDED_OVER.with(|slot| slot.set(Some(value)));
+    let _clear = Clear;
     visitor.visit_map(TokenEntry::new(VALUE_TOKEN))
 }
 
@@ -292,6 +330,8 @@ impl<'de> Visitor<'de> for FromAny {
             return Self::text(|out| out.deserialize(d));
         }
         let raw = Box::<RawValue>::deserialize(d)?;
+        // Set only while a body the scan saw without whitespace is decoded, and this text is
+        // part of it (see `from_compact_text`): nothing to remove.
         if COMPACT_SOURCE.get() {
             return Ok(JsonValue(raw));
         }
@@ -306,6 +346,8 @@ impl<'de> Visitor<'de> for FromAny {
             return JsonValue::from_json_text("{}").map_err(de::Error::custom);
         };
         if key == VALUE_TOKEN {
+            // Only `hand_over_to` shows this key with a value in the slot, within the call that
+            // set it (see there): the value taken is the one handed over for this `JsonValue`.
             map.next_value::<de::IgnoredAny>()?;
             return HANDED_OVER
                 .with(|slot| slot.take())
@@ -344,6 +386,20 @@ impl<'de> Visitor<'de> for FromAny {
     fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<JsonValue, E> {
         Self::text(|out| out.visit_bytes(v))
     }
+}
+
+/// What a [`JsonValue`] refuses that JSON cannot hold, worded once for its two readers: the
+/// serde path here (`FromAny`, for any deserializer, with serde's own `invalid type` and `invalid
+/// value` forms) and the codecs' msgpack transcoder (`msgpack_json`), which writes the very text
+/// serde's forms give.
+pub(crate) mod refusal {
+    /// What is expected instead of raw bytes (msgpack bin).
+    pub(crate) const BYTES_EXPECTED: &str = "a JSON value (raw bytes are not JSON)";
+    /// An extension value (a msgpack timestamp) where a JSON value was expected.
+    pub(crate) const EXTENSION: &str =
+        "expected a JSON value, found a msgpack extension value (such as a timestamp)";
+    /// What is expected instead of NaN or an infinity.
+    pub(crate) const FINITE_EXPECTED: &str = "a finite number";
 }
 
 /// `bytes` as text, if they are UTF-8. Nearly every string on the wire is short ASCII, which
@@ -580,7 +636,7 @@ impl<'de> Visitor<'de> for JsonText<'_> {
         if !v.is_finite() {
             return Err(E::invalid_value(
                 de::Unexpected::Float(v),
-                &"a finite number",
+                &refusal::FINITE_EXPECTED,
             ));
         }
         serde_json::to_writer(&mut self.0.buf, &v).map_err(E::custom)
@@ -622,13 +678,11 @@ impl<'de> Visitor<'de> for JsonText<'_> {
     fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<(), E> {
         Err(E::invalid_type(
             de::Unexpected::Bytes(v),
-            &"a JSON value (raw bytes are not JSON)",
+            &refusal::BYTES_EXPECTED,
         ))
     }
     fn visit_newtype_struct<D: Deserializer<'de>>(self, _: D) -> Result<(), D::Error> {
-        Err(de::Error::custom(
-            "expected a JSON value, found a msgpack extension value (such as a timestamp)",
-        ))
+        Err(de::Error::custom(refusal::EXTENSION))
     }
 }
 
