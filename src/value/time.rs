@@ -112,11 +112,13 @@ pub struct TimeDelta {
 /// How pydantic reads the text of a date-time: digits past the sixth of the fraction are
 /// dropped (its `microseconds_precision` default, `truncate`), and a date-time without an offset
 /// stays naive.
-const TIME_CONFIG: speedate::TimeConfig = speedate::TimeConfig {
-    microseconds_precision_overflow_behavior:
-        speedate::MicrosecondsPrecisionOverflowBehavior::Truncate,
-    unix_timestamp_offset: None,
-};
+fn time_config() -> speedate::TimeConfig {
+    speedate::TimeConfig {
+        microseconds_precision_overflow_behavior:
+            speedate::MicrosecondsPrecisionOverflowBehavior::Truncate,
+        unix_timestamp_offset: None,
+    }
+}
 
 /// Parses an RFC 3339 date-time with speedate, pydantic's own parser, as pydantic reads the text
 /// of one: `YYYY-MM-DD`, a `T`, `t`, `_` or space, `HH:MM[:SS[.f+]]`, then an optional `Z`, `z`
@@ -127,11 +129,12 @@ const TIME_CONFIG: speedate::TimeConfig = speedate::TimeConfig {
 fn parse_datetime(
     text: &str,
 ) -> Result<(chrono::NaiveDateTime, Option<FixedOffset>), ParseTimeError> {
-    let parsed = speedate::DateTime::parse_bytes_rfc3339_with_config(text.as_bytes(), &TIME_CONFIG)
-        .map_err(|err| {
-            use strum::EnumMessage as _;
-            ParseTimeError::not_a_date_time(err.get_documentation().unwrap_or("malformed"))
-        })?;
+    let parsed =
+        speedate::DateTime::parse_bytes_rfc3339_with_config(text.as_bytes(), &time_config())
+            .map_err(|err| {
+                use strum::EnumMessage as _;
+                ParseTimeError::not_a_date_time(err.get_documentation().unwrap_or("malformed"))
+            })?;
     let (date, time) = (parsed.date, parsed.time);
     if date.year == 0 {
         return Err(ParseTimeError::new("year 0 is out of range"));
@@ -169,7 +172,7 @@ fn write_naive(out: &mut String, dt: &chrono::NaiveDateTime) {
         Ok(year) => push_padded(out, year, 4),
         // Before year 0, beyond what Python holds (the parsers refuse it, chrono holds it).
         Err(_) => {
-            let _ = write!(out, "{year:05}");
+            let _ = write!(out, "{year:04}");
         }
     }
     out.push('-');
@@ -840,6 +843,41 @@ mod tests {
             }
             assert_eq!(ours, expected);
         }
+    }
+
+    #[test]
+    fn chrono_is_reached_through_accessors() {
+        let aware: AwareDateTime = "2024-01-02T03:04:05.000006+05:30".parse().unwrap();
+        assert_eq!(aware.offset_seconds(), 5 * 3600 + 30 * 60);
+        let chrono = aware.into_chrono();
+        assert_eq!(AwareDateTime::from_chrono(chrono), aware);
+        assert_eq!(DateTime::<FixedOffset>::from(aware), *aware.as_chrono());
+        assert_eq!(aware.timestamp_micros(), chrono.timestamp_micros());
+        let utc = aware.to_utc();
+        assert_eq!(utc.to_string(), "2024-01-01T21:34:05.000006Z");
+        assert_eq!(utc.timestamp_micros(), aware.timestamp_micros());
+        assert_eq!(UtcDateTime::from_chrono(utc.into_chrono()), utc);
+        let naive: NaiveDateTime = "2024-01-02T03:04:05".parse().unwrap();
+        assert_eq!(NaiveDateTime::from(naive.into_chrono()), naive);
+        assert!("2024-01-02T03:04:05Z".parse::<NaiveDateTime>().is_err());
+    }
+
+    #[test]
+    fn refusals_say_what_was_wrong() {
+        let err = |text: &str| {
+            text.parse::<NaiveOrAwareDateTime>()
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(
+            err("2024-01-02T25:04:05Z").contains("hour"),
+            "{}",
+            err("2024-01-02T25:04:05Z")
+        );
+        assert!(err("2024-02-30T03:04:05Z").contains("day"));
+        assert!(err("2024-01-02T03:04:05+05").contains("timezone minute"));
+        assert!(err("0000-01-02T03:04:05Z").contains("year 0"));
+        assert!(err("2024-01-02T03:04:05Z ").contains("extra characters"));
     }
 
     #[test]
