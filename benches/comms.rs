@@ -21,13 +21,6 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
 }
 
-fn unhex(text: &str) -> Vec<u8> {
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-        .collect()
-}
-
 /// The SDK-written frame of corpus case `case` in `tests/corpus/frames/<file>`.
 fn sdk_frame(file: &str, case: &str) -> Vec<u8> {
     let text = std::fs::read_to_string(repo().join("tests/corpus/frames").join(file)).unwrap();
@@ -38,7 +31,7 @@ fn sdk_frame(file: &str, case: &str) -> Vec<u8> {
                 && c["context_carrier"].is_null()
                 && c.get("dump").is_none_or(|d| d == "full" || d == "by_alias")
         })
-        .map(|c| unhex(c["frame"].as_str().unwrap()))
+        .map(|c| hex::decode(c["frame"].as_str().unwrap()).unwrap())
         .unwrap_or_else(|| panic!("no frame {case} in {file}"))
 }
 

@@ -134,7 +134,9 @@ pub use messages::responses::*;
 pub use messages::trigger::*;
 pub use messages::write::*;
 pub use model::{ExtraFields, Message, Model};
-pub use time::{AwareDateTime, NaiveOrAwareDateTime, TimeDelta, UtcDateTime};
+pub use time::{
+    AwareDateTime, NaiveDateTime, NaiveOrAwareDateTime, ParseTimeError, TimeDelta, UtcDateTime,
+};
 pub use union::Union;
 pub use value::{AnyDict, AnyMap, AnyValue, JsonMap, JsonValue};
 

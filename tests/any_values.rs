@@ -7,8 +7,6 @@
 //! `model_dump(mode="json", by_alias=True)`, or fails where that fails; and it re-encodes the
 //! message to exactly the bytes the SDK writes for what it read.
 
-use std::path::Path;
-
 use airflow_comms::frame::{decode_request, decode_response, encode_request, encode_response};
 use airflow_comms::{
     AnyValue, CallbackToSupervisor, Channel, DagProcessorToManager, TaskToSupervisor,
@@ -17,20 +15,11 @@ use airflow_comms::{
 use serde::Serialize;
 use serde_json::Value;
 
-fn corpus() -> Vec<Value> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/frames/any-values.jsonl");
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|err| panic!("{}: {err}", path.display()))
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect()
-}
+mod common;
+use common::{hex, unhex};
 
-fn unhex(text: &str) -> Vec<u8> {
-    (0..text.len())
-        .step_by(2)
-        .map(|at| u8::from_str_radix(&text[at..at + 2], 16).unwrap())
-        .collect()
+fn corpus() -> Vec<Value> {
+    common::read_jsonl("tests/corpus/frames/any-values.jsonl")
 }
 
 /// The JSON of a message, as text (key order and all), or the error that says it has none.
@@ -140,10 +129,6 @@ fn any_typed_fields_decode_dump_and_re_encode_as_the_sdk_does() {
         failures.join("\n")
     );
     assert_eq!(checked, cases.len());
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The payload of the first event of the trigger-channel case `label`.

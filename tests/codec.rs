@@ -12,6 +12,8 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::io::AsyncWriteExt;
 use tokio_util::codec::{FramedRead, FramedWrite};
 
+mod common;
+
 fn request(id: i64, body: impl Into<TaskToSupervisor>) -> Vec<u8> {
     let mut out = Vec::new();
     encode_request(
@@ -227,19 +229,11 @@ async fn the_async_client_receives_the_first_frame_over_tcp() {
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    let corpus =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/frames/to-task.jsonl");
-    let hex = std::fs::read_to_string(corpus)
-        .unwrap()
-        .lines()
-        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+    let startup = common::read_jsonl("tests/corpus/frames/to-task.jsonl")
+        .into_iter()
         .find(|case| case["case"] == "StartupDetails/full")
-        .map(|case| case["frame"].as_str().unwrap().to_owned())
+        .map(|case| common::unhex(case["frame"].as_str().unwrap()))
         .unwrap();
-    let startup: Vec<u8> = (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-        .collect();
     let supervisor = tokio::spawn(async move {
         let (stream, _) = listener.accept().await.unwrap();
         let mut frames =

@@ -35,14 +35,9 @@ struct Case {
 }
 
 fn load(channel: ChannelName) -> Vec<Case> {
-    let path = corpus_dir().join(format!("{}.jsonl", channel.short_name()));
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()));
-    text.lines()
-        .enumerate()
-        .map(|(n, line)| {
-            let v: Value = serde_json::from_str(line)
-                .unwrap_or_else(|err| panic!("{}:{}: {err}", path.display(), n + 1));
+    common::read_jsonl(corpus_dir().join(format!("{}.jsonl", channel.short_name())))
+        .into_iter()
+        .map(|v| {
             let text = |key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
             Case {
                 case: text("case").expect("case id"),
@@ -168,8 +163,7 @@ fn every_channel_matches_the_python_sdk() {
 
 #[test]
 fn channels_permit_exactly_the_python_unions() {
-    let text = std::fs::read_to_string(corpus_dir().join("unions.json")).expect("unions.json");
-    let unions: Value = serde_json::from_str(&text).expect("unions.json is JSON");
+    let unions = common::read_json(corpus_dir().join("unions.json"));
     let python = unions["channels"].as_object().expect("channels");
     assert_eq!(python.len(), ChannelName::ALL.len(), "channel count");
     for &channel in ChannelName::ALL {

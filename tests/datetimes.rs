@@ -7,8 +7,10 @@
 //! ([`NaiveOrAwareDateTime`]) and core's `UtcDateTime` ([`UtcDateTime`]), which refuses a
 //! date-time that leaves the years 1 to 9999 once converted to UTC. The crate must write the
 //! same value or refuse where the SDK refuses, on the JSON path and on the frame path.
-
-use std::path::Path;
+//!
+//! The same file holds pydantic's verdicts on date-time text spelled many ways, valid and not
+//! (separators, case, fractions, offsets, out-of-range fields, stray characters): the crate reads
+//! date-time text with speedate, pydantic's own parser, and must draw the same line.
 
 use airflow_comms::{AwareDateTime, NaiveOrAwareDateTime, UtcDateTime};
 use serde::Serialize;
@@ -32,21 +34,20 @@ fn from_ext<T: DeserializeOwned + Serialize>(packed: &[u8]) -> Option<Value> {
         .map(|value| serde_json::to_value(value).unwrap())
 }
 
-fn unhex(text: &str) -> Vec<u8> {
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-        .collect()
-}
+mod common;
+use common::unhex;
 
 #[test]
 fn date_times_at_the_ends_of_the_range_match_the_sdk() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/datetimes.json");
-    let facts: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let facts = common::read_json("tests/corpus/datetimes.json");
     let cases = facts["cases"].as_array().unwrap();
     assert!(cases.len() > 400, "the facts file is cut short");
+    let spellings = facts["spellings"].as_array().unwrap();
+    assert!(spellings.len() > 50, "the facts file is cut short");
     let (mut checked, mut refused_utc, mut wrong) = (0, 0, Vec::new());
-    for case in cases {
+    let (mut spelled_accepted, mut spelled_refused) = (0, 0);
+    for (n, case) in cases.iter().chain(spellings).enumerate() {
+        let spelling = n >= cases.len();
         let text = case["input"].as_str().unwrap();
         let json = serde_json::to_string(text).unwrap();
         let packed = rmp_serde::to_vec(text).unwrap();
@@ -60,7 +61,14 @@ fn date_times_at_the_ends_of_the_range_match_the_sdk() {
                 let expected = &case[kind][path];
                 let expected = (!expected.is_null()).then(|| expected.clone());
                 checked += 1;
-                refused_utc += usize::from(kind == "utc" && path == "json" && expected.is_none());
+                refused_utc +=
+                    usize::from(!spelling && kind == "utc" && path == "json" && expected.is_none());
+                if spelling && kind == "plain" && path == "json" {
+                    match expected {
+                        Some(_) => spelled_accepted += 1,
+                        None => spelled_refused += 1,
+                    }
+                }
                 if got != expected {
                     wrong.push(format!(
                         "{kind} {path} {text}: SDK {expected:?}, crate {got:?}"
@@ -92,6 +100,11 @@ fn date_times_at_the_ends_of_the_range_match_the_sdk() {
     );
     // The facts hold UtcDateTime refusals from the conversion, not only malformed input.
     assert!(refused_utc > 40, "{refused_utc}");
+    // The spellings hold both verdicts in numbers.
+    assert!(
+        spelled_accepted > 10 && spelled_refused > 30,
+        "{spelled_accepted} accepted, {spelled_refused} refused"
+    );
 }
 
 #[test]

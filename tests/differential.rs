@@ -27,7 +27,7 @@ use airflow_comms::{ChannelName, DecodeError, Limits};
 use serde_json::Value;
 
 mod common;
-use common::same_json;
+use common::{same_json, unhex};
 
 fn mutants_dir() -> PathBuf {
     match std::env::var_os("AIRFLOW_COMMS_DIFFERENTIAL") {
@@ -38,8 +38,7 @@ fn mutants_dir() -> PathBuf {
 
 /// The "Deliberate differences" section of README.md: its table and the list after it.
 fn deliberate_differences() -> String {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
-        .expect("README.md");
+    let readme = common::read_text("README.md");
     let start = readme
         .find("### Deliberate differences")
         .expect("README.md has a Deliberate differences section");
@@ -65,13 +64,6 @@ fn parse(text: &str) -> Result<Value, serde_json::Error> {
     let value = Value::deserialize(&mut deserializer)?;
     deserializer.end()?;
     Ok(value)
-}
-
-fn unhex(text: &str) -> Vec<u8> {
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex"))
-        .collect()
 }
 
 /// What Rust made of a mutant.

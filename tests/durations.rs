@@ -7,10 +7,10 @@
 //! other than ISO 8601 (`"01:00:00"`, `"1 day"`), which the SDK never writes, are refused
 //! (README, `duration-clock-string`).
 
-use std::path::Path;
-
 use airflow_comms::TimeDelta;
 use serde::Deserialize;
+
+mod common;
 
 #[derive(Deserialize)]
 struct Facts {
@@ -35,8 +35,8 @@ fn iso_spelling(input: &serde_json::Value) -> bool {
 
 #[test]
 fn durations_match_pydantic_on_both_paths() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/durations.json");
-    let facts: Facts = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let facts: Facts = serde_json::from_str(&common::read_text("tests/corpus/durations.json"))
+        .expect("durations.json holds the facts");
     assert!(facts.cases.len() > 3000, "the facts file is cut short");
     let (mut checked, mut deliberate, mut wrong) = (0, 0, Vec::new());
     for case in &facts.cases {

@@ -25,24 +25,11 @@ fn frames_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/frames")
 }
 
+mod common;
+use common::{hex, unhex};
+
 fn lines(file: &str) -> Vec<Value> {
-    let path = frames_dir().join(file);
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()))
-        .lines()
-        .map(|line| serde_json::from_str(line).expect("corpus line is JSON"))
-        .collect()
-}
-
-fn unhex(text: &str) -> Vec<u8> {
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex"))
-        .collect()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    common::read_jsonl(frames_dir().join(file))
 }
 
 /// Where two byte strings first differ, for a readable failure.
@@ -102,8 +89,7 @@ fn decode_edge(case: &Value, limits: &Limits) -> Result<Value, FrameError> {
 }
 
 fn readme_lists(label: &str) -> bool {
-    let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let readme = common::read_text("README.md");
     readme.contains(&format!("`{label}`"))
 }
 
@@ -413,29 +399,23 @@ fn a_bad_body_does_not_desynchronise_the_stream() {
 /// encode them too, instead of rounding them into floats.
 #[test]
 fn messages_msgspec_cannot_send_are_refused_not_rounded() {
-    let summary: Value =
-        serde_json::from_str(&std::fs::read_to_string(frames_dir().join("summary.json")).unwrap())
-            .unwrap();
+    let summary = common::read_json(frames_dir().join("summary.json"));
     let unencodable = summary["notes"]["unencodable"]
         .as_object()
         .expect("unencodable notes");
     let mut refused = 0;
     for (channel, entries) in unencodable {
         let name: airflow_comms::ChannelName = channel.parse().unwrap();
-        let corpus = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/corpus/{channel}.jsonl")),
-        )
-        .unwrap();
-        let inputs: std::collections::HashMap<String, String> = corpus
-            .lines()
-            .map(|l| serde_json::from_str::<Value>(l).unwrap())
-            .map(|c| {
-                (
-                    c["case"].as_str().unwrap().to_owned(),
-                    c["input"].as_str().unwrap().to_owned(),
-                )
-            })
-            .collect();
+        let inputs: std::collections::HashMap<String, String> =
+            common::read_jsonl(format!("tests/corpus/{channel}.jsonl"))
+                .into_iter()
+                .map(|c| {
+                    (
+                        c["case"].as_str().unwrap().to_owned(),
+                        c["input"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect();
         for entry in entries.as_array().unwrap() {
             let case = entry["case"].as_str().unwrap();
             let input = &inputs[case];

@@ -4,11 +4,11 @@
 //! (`tests/corpus/limits.json`, written by `tools/conformance/limits_facts.py` from the pinned
 //! packages).
 
-use std::path::Path;
-
 use airflow_comms::frame::{FrameError, decode_request};
 use airflow_comms::*;
-use serde_json::Value;
+
+mod common;
+use common::unhex;
 
 /// A SetXCom whose value is an array nested `depth` levels deep, as JSON text.
 fn deep_json(depth: usize) -> String {
@@ -78,8 +78,7 @@ fn a_100000_deep_msgpack_value_is_a_clean_error() {
 /// count on the frame path, is held to the frame's own bound, which keeps decoding stack-safe.
 #[test]
 fn the_default_depth_limits_are_the_sdks() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/limits.json");
-    let facts: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let facts = common::read_json("tests/corpus/limits.json");
     let cases = facts["cases"].as_array().unwrap();
     let (mut json_same, mut frames_same, mut any_stricter) = (0, 0, 0);
     let mut failures = Vec::new();
@@ -102,7 +101,7 @@ fn the_default_depth_limits_are_the_sdks() {
             ));
         }
 
-        let frame = hex(case["frame"].as_str().unwrap());
+        let frame = unhex(case["frame"].as_str().unwrap());
         let rust = verdict(channel.decode_frame(&frame[4..]).is_ok());
         let python = case["frame_verdict"].as_str().unwrap();
         if rust == python {
@@ -154,13 +153,6 @@ fn frames_count_a_value_from_itself_and_json_from_the_body() {
         json.decode_json::<TaskToSupervisor>(&deep_json_with_one(4))
             .is_err()
     );
-}
-
-fn hex(text: &str) -> Vec<u8> {
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-        .collect()
 }
 
 #[test]

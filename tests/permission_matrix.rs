@@ -6,11 +6,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::marker::PhantomData;
-use std::path::Path;
 
 use airflow_comms::union::Permits;
 use airflow_comms::*;
-use serde_json::Value;
+
+mod common;
 
 /// Asks the compiler whether `C: Permits<M>` (autoref specialization: the first trait applies
 /// only when the bound holds, the second, one reference further, always does).
@@ -75,13 +75,7 @@ fn the_compile_time_matrix_is_airflows() {
         VariableKeysResult, VariableResult, XComCountResponse, XComResult, XComSequenceIndexResult, XComSequenceSliceResult,
         ]
     };
-    let unions: Value = serde_json::from_str(
-        &std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/unions.json"),
-        )
-        .unwrap(),
-    )
-    .unwrap();
+    let unions = common::read_json("tests/corpus/unions.json");
     let all: BTreeSet<&str> = unions["all_types"]
         .as_array()
         .unwrap()

@@ -5,21 +5,15 @@
 //! (a real API client over a mocked Execution API), with the API answering 200, 404, 403 and 409.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use airflow_comms::ChannelName;
 use airflow_comms::request::reply_types;
-use serde_json::Value;
+
+mod common;
 
 #[test]
 fn every_reply_the_supervisors_send_is_one_the_request_type_allows() {
-    let facts: Value = serde_json::from_str(
-        &std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/replies.json"),
-        )
-        .unwrap(),
-    )
-    .unwrap();
+    let facts = common::read_json("tests/corpus/replies.json");
     let mut failures = Vec::new();
     let mut checked = 0;
     let mut seen = BTreeSet::new();

@@ -11,6 +11,8 @@ use airflow_comms::schema::{SchemaFile, SchemaMode, schema_files};
 use jsonschema::Validator;
 use serde_json::Value;
 
+mod common;
+
 const REGENERATE: &str = "cargo run -q --bin airflow-comms -- schema --out schemas";
 
 fn repo() -> &'static Path {
@@ -156,12 +158,9 @@ struct Case {
 }
 
 fn corpus(channel: ChannelName) -> Vec<Case> {
-    let path = repo().join(format!("tests/corpus/{}.jsonl", channel.short_name()));
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(|line| {
-            let case: Value = serde_json::from_str(line).unwrap();
+    common::read_jsonl(format!("tests/corpus/{}.jsonl", channel.short_name()))
+        .into_iter()
+        .map(|case| {
             let text = |key: &str| case.get(key).and_then(Value::as_str).map(str::to_owned);
             Case {
                 label: format!("{channel} {}", case["case"].as_str().unwrap()),

@@ -9,7 +9,9 @@ use std::path::Path;
 use airflow_comms::dispatch::refusal;
 use airflow_comms::frame::{FrameReader, encode_request, encode_response, split_response};
 use airflow_comms::*;
-use serde_json::Value;
+
+mod common;
+use common::unhex;
 
 /// What reading one frame must give.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,11 +26,8 @@ enum Expect {
 
 /// Canonical task messages the real SDK accepted (`tests/corpus/task.jsonl`).
 fn good_messages() -> Vec<TaskToSupervisor> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/task.jsonl");
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(|line| serde_json::from_str::<Value>(line).unwrap())
+    common::read_jsonl("tests/corpus/task.jsonl")
+        .into_iter()
         .filter(|case| case["verdict"] == "accept" && case["form"] == "canonical")
         .map(|case| decode_json::<TaskToSupervisor>(case["input"].as_str().unwrap()).unwrap())
         .collect()
@@ -312,24 +311,12 @@ async fn the_async_codec_decodes_every_good_frame_among_bad_ones() {
 /// The frames (length prefix included) of a corpus file the SDK's own encoder wrote
 /// (`tests/corpus/frames/`, from `tools/conformance/generate_frames.py`), with their ids.
 fn sdk_frames(file: &str) -> Vec<(FrameId, Vec<u8>)> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/corpus/frames")
-        .join(file);
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(|line| serde_json::from_str::<Value>(line).unwrap())
+    common::read_jsonl(Path::new("tests/corpus/frames").join(file))
+        .into_iter()
         .map(|case| {
             let id = serde_json::from_value(case["id"].clone()).unwrap();
             (id, unhex(case["frame"].as_str().unwrap()))
         })
-        .collect()
-}
-
-fn unhex(text: &str) -> Vec<u8> {
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
         .collect()
 }
 
@@ -441,11 +428,8 @@ async fn the_tokio_codecs_decode_every_sdk_frame_around_frames_of_length_0() {
 /// The SDK's exchanges of `ids.jsonl`, by the id the child sent: its request frame and the
 /// supervisor's answer.
 fn sdk_exchanges() -> std::collections::HashMap<FrameId, (Vec<u8>, Vec<u8>)> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/frames/ids.jsonl");
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(|line| serde_json::from_str::<Value>(line).unwrap())
+    common::read_jsonl("tests/corpus/frames/ids.jsonl")
+        .into_iter()
         .map(|case| {
             let id = serde_json::from_value(case["sent_id"].clone()).unwrap();
             let request = unhex(case["request"].as_str().unwrap());

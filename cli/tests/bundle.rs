@@ -126,7 +126,7 @@ fn pack_is_deterministic_executable_and_inspect_gives_every_region_back() {
     assert_eq!(&first[first.len() - 8..], b"AFBNDL01");
 
     let shown = inspected(&scratch.inspect("first"));
-    let sha = hex(&Sha256::digest(&runtime));
+    let sha = hex::encode(Sha256::digest(&runtime));
     assert_eq!(shown["footer_ver"], 1);
     assert_eq!(shown["binary_sha256"], sha);
     assert_eq!(shown["source_len"], SOURCE.len());
@@ -453,9 +453,5 @@ fn a_packed_elf_still_runs() {
     assert_eq!(version.status.code(), Some(0), "{}", stderr(&version));
     assert!(String::from_utf8_lossy(&version.stdout).starts_with("airflow-comms "));
     let shown = inspected(&scratch.inspect("elf-bundle"));
-    assert_eq!(shown["binary_sha256"], hex(&Sha256::digest(&exe)));
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    assert_eq!(shown["binary_sha256"], hex::encode(Sha256::digest(&exe)));
 }

@@ -104,11 +104,7 @@ fn startup(dag_id: &str, task_id: &str, should_retry: bool) -> StartupDetails {
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
         .find(|l| l["case"] == "StartupDetails/full")
         .unwrap();
-    let hex = line["frame"].as_str().unwrap();
-    let bytes: Vec<u8> = (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-        .collect();
+    let bytes = hex::decode(line["frame"].as_str().unwrap()).unwrap();
     let frame = decode_response::<ToTask>(&bytes[4..]).unwrap();
     let Some(ToTask::StartupDetails(mut details)) = frame.body else {
         panic!("not StartupDetails")

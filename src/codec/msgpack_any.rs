@@ -186,7 +186,7 @@ fn read_item(input: &mut &[u8], limits: &Limits) -> Result<Item, String> {
             }
             ext::decode_timestamp(&data)
                 .and_then(|(secs, nanos)| ext::timestamp_to_utc(secs, nanos))
-                .map(|utc| Item::Value(AnyValue::DateTime(UtcDateTime(utc))))
+                .map(|utc| Item::Value(AnyValue::DateTime(UtcDateTime::from_chrono(utc))))
                 .ok_or_else(|| refusal::BAD_TIMESTAMP.to_owned())
         }
         0xc1 => Err(refusal::NEVER_USED.to_owned()),

@@ -289,51 +289,8 @@ fn take_len(input: &mut &[u8], log_width: u8) -> Result<usize, Refusal> {
 
 /// `v` in decimal, as every JSON writer spells an integer.
 #[inline(always)]
-fn write_integer(out: &mut Vec<u8>, v: impl Into<i128>) {
-    let v: i128 = v.into();
-    write_decimal(out, v < 0, v.unsigned_abs() as u64);
-}
-
-/// Out of line: inlined, the digit loop crowded the registers of [`write_msgpack_as_json`].
-#[inline(never)]
-fn write_decimal(out: &mut Vec<u8>, negative: bool, mut magnitude: u64) {
-    /// "00", "01", ..., "99".
-    static PAIRS: [u8; 200] = {
-        let mut pairs = [0; 200];
-        let mut i = 0;
-        while i < 100 {
-            pairs[2 * i] = b'0' + (i / 10) as u8;
-            pairs[2 * i + 1] = b'0' + (i % 10) as u8;
-            i += 1;
-        }
-        pairs
-    };
-    // Written backwards, two digits at a time, to end at `WIDEST`; the 20 bytes from the first
-    // are then copied as a block. The widest is `-9223372036854775808` or `18446744073709551615`.
-    const WIDEST: usize = 20;
-    let mut text = [0; 2 * WIDEST];
-    let mut start = WIDEST;
-    while magnitude >= 100 {
-        let pair = 2 * (magnitude % 100) as usize;
-        magnitude /= 100;
-        start -= 2;
-        text[start..start + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
-    }
-    if magnitude >= 10 {
-        let pair = 2 * magnitude as usize;
-        start -= 2;
-        text[start..start + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
-    } else {
-        start -= 1;
-        text[start] = b'0' + magnitude as u8;
-    }
-    if negative {
-        start -= 1;
-        text[start] = b'-';
-    }
-    if let Some(block) = text[start..].first_chunk::<WIDEST>() {
-        write_cut(out, block, WIDEST - start);
-    }
+fn write_integer<T: itoa::Integer>(out: &mut Vec<u8>, v: T) {
+    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
 }
 
 fn write_float(out: &mut Vec<u8>, v: f64) -> Result<(), Refusal> {
@@ -743,29 +700,6 @@ mod tests {
     }
 
     #[test]
-    fn integers_are_written_in_decimal() {
-        let mut values: Vec<i128> = (0..100_000).collect();
-        for power in 0..20 {
-            let p = 10u64.pow(power);
-            values.extend([p - 1, p, p + 1].map(i128::from));
-        }
-        values.extend([
-            i128::from(i64::MAX),
-            i128::from(u64::MAX),
-            i128::from(u64::MAX - 1),
-        ]);
-        let negatives: Vec<i128> = values
-            .iter()
-            .filter(|&&v| v <= 1 << 63)
-            .map(|v| -v)
-            .collect();
-        for v in values.into_iter().chain(negatives) {
-            let mut out = b"[".to_vec();
-            write_decimal(&mut out, v < 0, v.unsigned_abs() as u64);
-            assert_eq!(out, format!("[{v}").into_bytes());
-        }
-    }
-
     /// A `JsonValue` read by serde from any other deserializer (`value::FromAny`) words the
     /// refusals it shares with the transcoder as the transcoder does: both take their wording from
     /// `value::refusal`.

@@ -53,6 +53,16 @@ use crate::union::Union;
 /// Splits off the next whole frame payload, if one has arrived. A frame of length 0 is consumed
 /// and reported as that frame's error (`Some(Err(FrameError::Malformed { id: None, .. }))`): the
 /// stream goes on, as with [`FrameReader`](crate::codec::frame::FrameReader).
+///
+/// Not tokio-util's `LengthDelimitedCodec`, though the framing is the same (a u32 big-endian
+/// length, then the body): its errors would lose what [`FrameError`] reports. It refuses an
+/// over-long prefix with an opaque `io::Error` that does not carry the announced length
+/// (`TooLarge { announced, .. }`), and once it has read a prefix it keeps the length in private
+/// state and drops the prefix from the buffer, so a stream cut inside that frame could no longer
+/// say how many bytes the frame needed (`Truncated { expected, .. }`) without tracking the
+/// prefix here as well, which is all of what it would replace. The encoders write whole frames,
+/// prefix included, through the same functions as [`FrameWriter`](crate::codec::frame::FrameWriter),
+/// so its encoder has no part to play either.
 fn next_payload(
     src: &mut BytesMut,
     max: u32,

@@ -132,14 +132,14 @@ impl<'a> Arbitrary<'a> for AwareDateTime {
             u.int_in_range(-1439..=1439i32)?
         };
         let offset = FixedOffset::east_opt(minutes * 60).expect("within a day");
-        Ok(Self(instant(u)?.with_timezone(&offset)))
+        Ok(Self::from_chrono(instant(u)?.with_timezone(&offset)))
     }
 }
 
 impl<'a> Arbitrary<'a> for NaiveOrAwareDateTime {
     fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
         Ok(if bool::arbitrary(u)? {
-            Self::Naive(instant(u)?.naive_utc())
+            Self::Naive(instant(u)?.naive_utc().into())
         } else {
             Self::Aware(AwareDateTime::arbitrary(u)?)
         })
@@ -148,7 +148,7 @@ impl<'a> Arbitrary<'a> for NaiveOrAwareDateTime {
 
 impl<'a> Arbitrary<'a> for UtcDateTime {
     fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
-        instant(u).map(Self)
+        instant(u).map(Self::from_chrono)
     }
 }
 

@@ -858,7 +858,7 @@ impl<'de> Visitor<'de> for Tree {
         }
         ext::decode_timestamp(&data)
             .and_then(|(secs, nanos)| ext::timestamp_to_utc(secs, nanos))
-            .map(|utc| AnyValue::DateTime(UtcDateTime(utc)))
+            .map(|utc| AnyValue::DateTime(UtcDateTime::from_chrono(utc)))
             .ok_or_else(|| {
                 de::Error::custom("malformed msgpack timestamp, or one outside the years 1 to 9999")
             })

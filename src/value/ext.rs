@@ -7,9 +7,6 @@ use std::fmt;
 use serde::de::{self, Deserialize, Deserializer, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeTuple, Serializer};
 
-/// rmp-serde's name for the newtype struct that carries an extension value.
-pub(crate) const EXT_STRUCT: &str = "_ExtStruct";
-
 /// msgpack's timestamp extension type.
 pub(crate) const TIMESTAMP: i8 = -1;
 
@@ -80,7 +77,8 @@ pub(crate) fn serialize_ext<S: Serializer>(
             tuple.end()
         }
     }
-    serializer.serialize_newtype_struct(EXT_STRUCT, &Pair(kind, data))
+    // rmp-serde's name for the newtype struct that carries an extension value.
+    serializer.serialize_newtype_struct(rmp_serde::MSGPACK_EXT_STRUCT_NAME, &Pair(kind, data))
 }
 
 /// The timestamp extension's payload for `secs` since the epoch plus `nanos`, in the smallest of

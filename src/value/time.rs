@@ -8,26 +8,81 @@
 //! | `timedelta` | [`TimeDelta`] | ISO 8601 duration, `PT30S`, `P1Y35D`, `-PT5S` |
 //!
 //! Precision is the microsecond, as in Python: digits past the sixth are dropped when decoding.
+//! Date-time text is read by speedate, the parser pydantic itself uses, so the crate accepts
+//! and refuses the spellings pydantic does (`tests/datetimes.rs` holds it to pydantic's verdicts).
+//!
+//! The types wrap chrono values without exposing them as fields: `from_chrono`, `as_chrono`,
+//! `into_chrono` and `From` reach them.
 
 use std::fmt::{self, Write as _};
 use std::str::FromStr;
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, Timelike, Utc};
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::value::ext;
 
 /// Why a date-time or duration string was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct ParseTimeError(&'static str);
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseTimeError {
+    reason: &'static str,
+    /// The parser's word on what was wrong, where it gave one.
+    detail: Option<&'static str>,
+}
+
+impl ParseTimeError {
+    const fn new(reason: &'static str) -> Self {
+        Self {
+            reason,
+            detail: None,
+        }
+    }
+
+    const fn not_a_date_time(detail: &'static str) -> Self {
+        Self {
+            reason: "expected an ISO 8601 date-time such as 2026-01-02T03:04:05.000006+00:00",
+            detail: Some(detail),
+        }
+    }
+}
+
+impl fmt::Display for ParseTimeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.detail {
+            Some(detail) => write!(f, "{}: {detail}", self.reason),
+            None => f.write_str(self.reason),
+        }
+    }
+}
+
+impl std::error::Error for ParseTimeError {}
 
 /// A date-time that must carry a UTC offset (pydantic `AwareDatetime`). The offset is kept.
+///
+/// Read one from text with [`str::parse`] (ISO 8601, as pydantic reads it) and write it with
+/// [`Display`](fmt::Display) (as pydantic writes it). The chrono value inside is reached with
+/// [`from_chrono`](Self::from_chrono), [`as_chrono`](Self::as_chrono),
+/// [`into_chrono`](Self::into_chrono) and the `From` conversions both ways; the field itself is
+/// private, so the representation can change without breaking users.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct AwareDateTime(pub DateTime<FixedOffset>);
+pub struct AwareDateTime(DateTime<FixedOffset>);
+
+/// A date-time without a UTC offset: a wall-clock time in an unknown zone (the naive case of a
+/// plain Python `datetime` field, [`NaiveOrAwareDateTime::Naive`]).
+///
+/// Read one from text with [`str::parse`] (an offset is refused) and write it with
+/// [`Display`](fmt::Display). The chrono value inside is reached with
+/// [`from_chrono`](Self::from_chrono), [`as_chrono`](Self::as_chrono),
+/// [`into_chrono`](Self::into_chrono) and the `From` conversions both ways; the field itself is
+/// private.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NaiveDateTime(chrono::NaiveDateTime);
 
 /// A date-time that may or may not carry an offset (a plain Python `datetime` field).
+///
+/// Build one with `From` (an [`AwareDateTime`] or a [`NaiveDateTime`], or their chrono
+/// counterparts), or read one from text with [`str::parse`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum NaiveOrAwareDateTime {
     /// No offset was given: a wall-clock time in an unknown zone.
@@ -37,8 +92,13 @@ pub enum NaiveOrAwareDateTime {
 }
 
 /// An aware date-time normalised to UTC on decode (Airflow core's `UtcDateTime`).
+///
+/// Read one from text with [`str::parse`] and write it with [`Display`](fmt::Display). The chrono
+/// value inside is reached with [`from_chrono`](Self::from_chrono),
+/// [`as_chrono`](Self::as_chrono), [`into_chrono`](Self::into_chrono) and the `From`
+/// conversions both ways; the field itself is private.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct UtcDateTime(pub DateTime<Utc>);
+pub struct UtcDateTime(DateTime<Utc>);
 
 /// A signed duration with microsecond precision (Python `timedelta`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -49,125 +109,96 @@ pub struct TimeDelta {
 // ---------------------------------------------------------------------------------------------
 // Parsing
 
-/// Digits from `s[*pos..]`, at most `max`, at least `min`.
-fn digits(s: &[u8], pos: &mut usize, min: usize, max: usize) -> Option<u64> {
-    let start = *pos;
-    let mut value: u64 = 0;
-    while *pos < s.len() && *pos - start < max && s[*pos].is_ascii_digit() {
-        value = value * 10 + u64::from(s[*pos] - b'0');
-        *pos += 1;
+/// How pydantic reads the text of a date-time: digits past the sixth of the fraction are
+/// dropped (its `microseconds_precision` default, `truncate`), and a date-time without an offset
+/// stays naive.
+fn time_config() -> speedate::TimeConfig {
+    speedate::TimeConfig {
+        microseconds_precision_overflow_behavior:
+            speedate::MicrosecondsPrecisionOverflowBehavior::Truncate,
+        unix_timestamp_offset: None,
     }
-    (*pos - start >= min).then_some(value)
 }
 
-fn expect(s: &[u8], pos: &mut usize, byte: u8) -> Option<()> {
-    (s.get(*pos) == Some(&byte)).then(|| *pos += 1)
-}
-
-/// Parses `YYYY-MM-DD[T ]HH:MM[:SS[.f+]]` followed by an optional offset.
-fn parse_datetime(text: &str) -> Result<(NaiveDateTime, Option<FixedOffset>), ParseTimeError> {
-    const BAD: ParseTimeError =
-        ParseTimeError("expected an ISO 8601 date-time such as 2026-01-02T03:04:05.000006+00:00");
-    let s = text.as_bytes();
-    let mut p = 0;
-    let year = digits(s, &mut p, 4, 4).ok_or(BAD)?;
-    expect(s, &mut p, b'-').ok_or(BAD)?;
-    let month = digits(s, &mut p, 2, 2).ok_or(BAD)?;
-    expect(s, &mut p, b'-').ok_or(BAD)?;
-    let day = digits(s, &mut p, 2, 2).ok_or(BAD)?;
-    match s.get(p) {
-        Some(b'T' | b't' | b' ') => p += 1,
-        _ => return Err(BAD),
+/// Parses an RFC 3339 date-time with speedate, pydantic's own parser, as pydantic reads the text
+/// of one: `YYYY-MM-DD`, a `T`, `t`, `_` or space, `HH:MM[:SS[.f+]]`, then an optional `Z`, `z`
+/// or `±HH[:]MM` offset (the minus sign may also be U+2212). Only the RFC 3339 form: pydantic
+/// also reads a unix timestamp in digits, a coercion left to lax mode
+/// (`datetime-from-unix-seconds-string`). speedate reads the year 0, which Python's `datetime`
+/// does not hold, so it is refused here as pydantic refuses it.
+fn parse_datetime(
+    text: &str,
+) -> Result<(chrono::NaiveDateTime, Option<FixedOffset>), ParseTimeError> {
+    let parsed =
+        speedate::DateTime::parse_bytes_rfc3339_with_config(text.as_bytes(), &time_config())
+            .map_err(|err| {
+                use strum::EnumMessage as _;
+                ParseTimeError::not_a_date_time(err.get_documentation().unwrap_or("malformed"))
+            })?;
+    let (date, time) = (parsed.date, parsed.time);
+    if date.year == 0 {
+        return Err(ParseTimeError::new("year 0 is out of range"));
     }
-    let hour = digits(s, &mut p, 2, 2).ok_or(BAD)?;
-    expect(s, &mut p, b':').ok_or(BAD)?;
-    let minute = digits(s, &mut p, 2, 2).ok_or(BAD)?;
-    let (mut second, mut micro) = (0, 0);
-    if expect(s, &mut p, b':').is_some() {
-        second = digits(s, &mut p, 2, 2).ok_or(BAD)?;
-        if matches!(s.get(p), Some(b'.' | b',')) {
-            p += 1;
-            let start = p;
-            while p < s.len() && s[p].is_ascii_digit() {
-                p += 1;
-            }
-            if p == start {
-                return Err(BAD);
-            }
-            // Keep the first six digits (microseconds); further digits are dropped, as pydantic does.
-            let frac = &text[start..p.min(start + 6)];
-            micro = frac.parse::<u32>().map_err(|_| BAD)? * 10u32.pow(6 - frac.len() as u32);
-        }
-    }
-    let offset = match s.get(p) {
+    // speedate has checked every field's range (the day against its month too), so chrono
+    // refuses nothing here; its verdict is still taken rather than assumed.
+    let date = NaiveDate::from_ymd_opt(
+        i32::from(date.year),
+        u32::from(date.month),
+        u32::from(date.day),
+    )
+    .ok_or(ParseTimeError::new("the date is not a valid calendar date"))?;
+    let time = NaiveTime::from_hms_micro_opt(
+        u32::from(time.hour),
+        u32::from(time.minute),
+        u32::from(time.second),
+        time.microsecond,
+    )
+    .ok_or(ParseTimeError::new("the time of day is out of range"))?;
+    let offset = match parsed.time.tz_offset {
         None => None,
-        Some(b'Z' | b'z') => {
-            p += 1;
-            Some(FixedOffset::east_opt(0).expect("zero offset"))
-        }
-        Some(&sign @ (b'+' | b'-')) => {
-            p += 1;
-            let hours = digits(s, &mut p, 2, 2).ok_or(BAD)?;
-            // `+HH:MM` or `+HHMM`; the minutes are required, as in pydantic.
-            expect(s, &mut p, b':');
-            let minutes = digits(s, &mut p, 2, 2).ok_or(BAD)?;
-            if hours > 23 || minutes > 59 {
-                return Err(ParseTimeError("the UTC offset is out of range"));
-            }
-            let secs = (hours * 3600 + minutes * 60) as i32;
-            let secs = if sign == b'-' { -secs } else { secs };
-            Some(FixedOffset::east_opt(secs).ok_or(BAD)?)
-        }
-        Some(_) => return Err(BAD),
+        Some(secs) => Some(
+            FixedOffset::east_opt(secs)
+                .ok_or(ParseTimeError::new("the UTC offset is out of range"))?,
+        ),
     };
-    if p != s.len() {
-        return Err(BAD);
-    }
-    if year == 0 {
-        // Python's `datetime` starts at year 1.
-        return Err(ParseTimeError("year 0 is out of range"));
-    }
-    let date = NaiveDate::from_ymd_opt(year as i32, month as u32, day as u32)
-        .ok_or(ParseTimeError("the date is not a valid calendar date"))?;
-    let time = NaiveTime::from_hms_micro_opt(hour as u32, minute as u32, second as u32, micro)
-        .ok_or(ParseTimeError("the time of day is out of range"))?;
-    Ok((NaiveDateTime::new(date, time), offset))
+    Ok((chrono::NaiveDateTime::new(date, time), offset))
 }
 
-fn write_naive(out: &mut String, dt: &NaiveDateTime) {
+fn write_naive(out: &mut String, dt: &chrono::NaiveDateTime) {
+    // Field by field through `itoa` rather than `write!`: formatting machinery was over half of
+    // encoding a message that carries a date-time.
     let year = dt.year();
-    if !(0..=9999).contains(&year) {
-        // Beyond what Python holds (the parsers refuse it); written by the general formatter.
-        let _ = write!(out, "{year:04}");
-    } else {
-        push_digits(out, year as u32, 4);
+    match u32::try_from(year) {
+        Ok(year) => push_padded(out, year, 4),
+        // Before year 0, beyond what Python holds (the parsers refuse it, chrono holds it).
+        Err(_) => {
+            let _ = write!(out, "{year:04}");
+        }
     }
-    // By hand rather than through `write!`: formatting machinery was over half of encoding a
-    // message that carries a date-time.
     out.push('-');
-    push_digits(out, dt.month(), 2);
+    push_padded(out, dt.month(), 2);
     out.push('-');
-    push_digits(out, dt.day(), 2);
+    push_padded(out, dt.day(), 2);
     out.push('T');
-    push_digits(out, dt.hour(), 2);
+    push_padded(out, dt.hour(), 2);
     out.push(':');
-    push_digits(out, dt.minute(), 2);
+    push_padded(out, dt.minute(), 2);
     out.push(':');
-    push_digits(out, dt.second(), 2);
+    push_padded(out, dt.second(), 2);
     let micro = dt.nanosecond() / 1000;
     if micro != 0 {
         out.push('.');
-        // chrono's leap second carries 1,000,000 µs or more: all its digits, as `write!` gave.
-        push_digits(out, micro, if micro >= 1_000_000 { 7 } else { 6 });
+        // chrono's leap second carries 1,000,000 µs or more: all seven digits are written.
+        push_padded(out, micro, 6);
     }
 }
 
-/// Appends `value` as exactly `width` decimal digits, zero-padded; `value` is below `10^width`.
-fn push_digits(out: &mut String, value: u32, width: u32) {
-    for place in (0..width).rev() {
-        let digit = (value / 10u32.pow(place)) % 10;
-        out.push(char::from(b'0' + digit as u8));
-    }
+/// Appends `value` in decimal, zero-padded to at least `width` digits.
+fn push_padded(out: &mut String, value: u32, width: usize) {
+    let mut buffer = itoa::Buffer::new();
+    let digits = buffer.format(value);
+    out.extend(std::iter::repeat_n('0', width.saturating_sub(digits.len())));
+    out.push_str(digits);
 }
 
 fn write_offset(out: &mut String, offset: FixedOffset) {
@@ -176,9 +207,11 @@ fn write_offset(out: &mut String, offset: FixedOffset) {
         out.push('Z');
     } else {
         // pydantic prints whole minutes only.
-        let sign = if secs < 0 { '-' } else { '+' };
+        out.push(if secs < 0 { '-' } else { '+' });
         let abs = secs.unsigned_abs();
-        let _ = write!(out, "{sign}{:02}:{:02}", abs / 3600, (abs % 3600) / 60);
+        push_padded(out, abs / 3600, 2);
+        out.push(':');
+        push_padded(out, (abs % 3600) / 60, 2);
     }
 }
 
@@ -186,9 +219,34 @@ fn write_offset(out: &mut String, offset: FixedOffset) {
 // AwareDateTime
 
 impl AwareDateTime {
-    /// The wrapped chrono value.
-    pub fn into_inner(self) -> DateTime<FixedOffset> {
+    /// The date-time chrono holds (its offset is kept).
+    pub const fn from_chrono(value: DateTime<FixedOffset>) -> Self {
+        Self(value)
+    }
+
+    /// The chrono value, borrowed.
+    pub const fn as_chrono(&self) -> &DateTime<FixedOffset> {
+        &self.0
+    }
+
+    /// The chrono value.
+    pub const fn into_chrono(self) -> DateTime<FixedOffset> {
         self.0
+    }
+
+    /// The instant in microseconds since 1970-01-01T00:00:00Z.
+    pub fn timestamp_micros(&self) -> i64 {
+        self.0.timestamp_micros()
+    }
+
+    /// The UTC offset in seconds (east of UTC positive): `19800` for `+05:30`.
+    pub fn offset_seconds(&self) -> i32 {
+        self.0.offset().local_minus_utc()
+    }
+
+    /// The same instant in UTC.
+    pub fn to_utc(&self) -> UtcDateTime {
+        UtcDateTime(self.0.to_utc())
     }
 }
 
@@ -204,6 +262,18 @@ impl From<DateTime<Utc>> for AwareDateTime {
     }
 }
 
+impl From<UtcDateTime> for AwareDateTime {
+    fn from(value: UtcDateTime) -> Self {
+        Self(value.0.fixed_offset())
+    }
+}
+
+impl From<AwareDateTime> for DateTime<FixedOffset> {
+    fn from(value: AwareDateTime) -> Self {
+        value.0
+    }
+}
+
 impl FromStr for AwareDateTime {
     type Err = ParseTimeError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -212,8 +282,8 @@ impl FromStr for AwareDateTime {
                 .and_local_timezone(offset)
                 .single()
                 .map(Self)
-                .ok_or(ParseTimeError("the date-time is out of range")),
-            (_, None) => Err(ParseTimeError(
+                .ok_or(ParseTimeError::new("the date-time is out of range")),
+            (_, None) => Err(ParseTimeError::new(
                 "expected a date-time with a UTC offset (Z or +HH:MM); naive date-times are refused",
             )),
         }
@@ -230,13 +300,65 @@ impl fmt::Display for AwareDateTime {
 }
 
 // ---------------------------------------------------------------------------------------------
+// NaiveDateTime
+
+impl NaiveDateTime {
+    /// The date-time chrono holds.
+    pub const fn from_chrono(value: chrono::NaiveDateTime) -> Self {
+        Self(value)
+    }
+
+    /// The chrono value, borrowed.
+    pub const fn as_chrono(&self) -> &chrono::NaiveDateTime {
+        &self.0
+    }
+
+    /// The chrono value.
+    pub const fn into_chrono(self) -> chrono::NaiveDateTime {
+        self.0
+    }
+}
+
+impl From<chrono::NaiveDateTime> for NaiveDateTime {
+    fn from(value: chrono::NaiveDateTime) -> Self {
+        Self(value)
+    }
+}
+
+impl From<NaiveDateTime> for chrono::NaiveDateTime {
+    fn from(value: NaiveDateTime) -> Self {
+        value.0
+    }
+}
+
+impl FromStr for NaiveDateTime {
+    type Err = ParseTimeError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match parse_datetime(s)? {
+            (naive, None) => Ok(Self(naive)),
+            (_, Some(_)) => Err(ParseTimeError::new(
+                "expected a date-time without a UTC offset; this one has one",
+            )),
+        }
+    }
+}
+
+impl fmt::Display for NaiveDateTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = String::with_capacity(26);
+        write_naive(&mut out, &self.0);
+        f.write_str(&out)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // NaiveOrAwareDateTime
 
 impl FromStr for NaiveOrAwareDateTime {
     type Err = ParseTimeError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match parse_datetime(s)? {
-            (naive, None) => Ok(Self::Naive(naive)),
+            (naive, None) => Ok(Self::Naive(NaiveDateTime(naive))),
             (_, Some(_)) => s.parse().map(Self::Aware),
         }
     }
@@ -245,11 +367,7 @@ impl FromStr for NaiveOrAwareDateTime {
 impl fmt::Display for NaiveOrAwareDateTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Naive(naive) => {
-                let mut out = String::with_capacity(26);
-                write_naive(&mut out, naive);
-                f.write_str(&out)
-            }
+            Self::Naive(naive) => naive.fmt(f),
             Self::Aware(aware) => aware.fmt(f),
         }
     }
@@ -267,17 +385,57 @@ impl From<NaiveDateTime> for NaiveOrAwareDateTime {
     }
 }
 
+impl From<chrono::NaiveDateTime> for NaiveOrAwareDateTime {
+    fn from(value: chrono::NaiveDateTime) -> Self {
+        Self::Naive(NaiveDateTime(value))
+    }
+}
+
+impl From<DateTime<FixedOffset>> for NaiveOrAwareDateTime {
+    fn from(value: DateTime<FixedOffset>) -> Self {
+        Self::Aware(AwareDateTime(value))
+    }
+}
+
+impl From<DateTime<Utc>> for NaiveOrAwareDateTime {
+    fn from(value: DateTime<Utc>) -> Self {
+        Self::Aware(value.into())
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // UtcDateTime
+
+impl UtcDateTime {
+    /// The date-time chrono holds.
+    pub const fn from_chrono(value: DateTime<Utc>) -> Self {
+        Self(value)
+    }
+
+    /// The chrono value, borrowed.
+    pub const fn as_chrono(&self) -> &DateTime<Utc> {
+        &self.0
+    }
+
+    /// The chrono value.
+    pub const fn into_chrono(self) -> DateTime<Utc> {
+        self.0
+    }
+
+    /// The instant in microseconds since 1970-01-01T00:00:00Z.
+    pub fn timestamp_micros(&self) -> i64 {
+        self.0.timestamp_micros()
+    }
+}
 
 impl FromStr for UtcDateTime {
     type Err = ParseTimeError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let utc = s.parse::<AwareDateTime>()?.0.with_timezone(&Utc);
+        let utc = s.parse::<AwareDateTime>()?.0.to_utc();
         // Python's datetime holds the years 1 to 9999 only: core's conversion to UTC fails
         // (and the SDK refuses the value) when the offset moves the instant out of them.
         if !ext::within_python_years(utc.timestamp()) {
-            return Err(ParseTimeError(
+            return Err(ParseTimeError::new(
                 "the date-time is outside the years 1 to 9999 once converted to UTC",
             ));
         }
@@ -294,6 +452,12 @@ impl fmt::Display for UtcDateTime {
 impl From<DateTime<Utc>> for UtcDateTime {
     fn from(value: DateTime<Utc>) -> Self {
         Self(value)
+    }
+}
+
+impl From<UtcDateTime> for DateTime<Utc> {
+    fn from(value: UtcDateTime) -> Self {
+        value.0
     }
 }
 
@@ -328,7 +492,7 @@ impl TimeDelta {
 
     fn from_seconds_f64(seconds: f64) -> Result<Self, ParseTimeError> {
         if !seconds.is_finite() {
-            return Err(ParseTimeError(
+            return Err(ParseTimeError::new(
                 "a duration must be a finite number of seconds",
             ));
         }
@@ -356,7 +520,7 @@ impl TimeDelta {
         if (Self::PYTHON_MIN_MICROS..=Self::PYTHON_MAX_MICROS).contains(&micros) {
             Ok(Self { micros })
         } else {
-            Err(ParseTimeError(
+            Err(ParseTimeError::new(
                 "the duration is out of range: Python's timedelta holds at most 999,999,999 days",
             ))
         }
@@ -374,14 +538,14 @@ impl FromStr for TimeDelta {
     /// writes them.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         const NOT_ISO: ParseTimeError =
-            ParseTimeError("expected an ISO 8601 duration such as PT30S or P1DT2H");
+            ParseTimeError::new("expected an ISO 8601 duration such as PT30S or P1DT2H");
         let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
         if !unsigned.starts_with('P') {
             return Err(NOT_ISO);
         }
         let parsed = speedate::Duration::parse_str(text).map_err(|err| {
             use strum::EnumMessage as _;
-            ParseTimeError(
+            ParseTimeError::new(
                 err.get_documentation()
                     .unwrap_or("invalid ISO 8601 duration"),
             )
@@ -659,7 +823,7 @@ mod tests {
     }
 
     #[test]
-    fn hand_written_digits_match_the_formatter() {
+    fn digits_match_the_formatter() {
         use chrono::{NaiveDate, Timelike};
         for (y, mo, d, h, mi, se, micro) in [
             (1, 1, 1, 0, 0, 0, 0),
@@ -679,6 +843,41 @@ mod tests {
             }
             assert_eq!(ours, expected);
         }
+    }
+
+    #[test]
+    fn chrono_is_reached_through_accessors() {
+        let aware: AwareDateTime = "2024-01-02T03:04:05.000006+05:30".parse().unwrap();
+        assert_eq!(aware.offset_seconds(), 5 * 3600 + 30 * 60);
+        let chrono = aware.into_chrono();
+        assert_eq!(AwareDateTime::from_chrono(chrono), aware);
+        assert_eq!(DateTime::<FixedOffset>::from(aware), *aware.as_chrono());
+        assert_eq!(aware.timestamp_micros(), chrono.timestamp_micros());
+        let utc = aware.to_utc();
+        assert_eq!(utc.to_string(), "2024-01-01T21:34:05.000006Z");
+        assert_eq!(utc.timestamp_micros(), aware.timestamp_micros());
+        assert_eq!(UtcDateTime::from_chrono(utc.into_chrono()), utc);
+        let naive: NaiveDateTime = "2024-01-02T03:04:05".parse().unwrap();
+        assert_eq!(NaiveDateTime::from(naive.into_chrono()), naive);
+        assert!("2024-01-02T03:04:05Z".parse::<NaiveDateTime>().is_err());
+    }
+
+    #[test]
+    fn refusals_say_what_was_wrong() {
+        let err = |text: &str| {
+            text.parse::<NaiveOrAwareDateTime>()
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(
+            err("2024-01-02T25:04:05Z").contains("hour"),
+            "{}",
+            err("2024-01-02T25:04:05Z")
+        );
+        assert!(err("2024-02-30T03:04:05Z").contains("day"));
+        assert!(err("2024-01-02T03:04:05+05").contains("timezone minute"));
+        assert!(err("0000-01-02T03:04:05Z").contains("year 0"));
+        assert!(err("2024-01-02T03:04:05Z ").contains("extra characters"));
     }
 
     #[test]

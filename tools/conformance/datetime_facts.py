@@ -14,6 +14,11 @@ For each type and each input this records what pydantic makes of it:
 - for msgpack timestamps (`timestamps`, seconds and nanoseconds in UTC), `python` is what
   msgspec's decoding of the extension value followed by `validate_python` gives: a frame
   holding the date-time as msgspec writes it.
+`spellings` holds the same verdicts for date-time text spelled every way RFC 3339 and ISO 8601
+allow and a few ways they do not (separators, case, fractions, offsets, out-of-range fields,
+stray characters): the crate reads date-time text with speedate, pydantic's own parser, and must
+draw the same line. Text pydantic reads as a unix timestamp (digits only) or as a date alone is
+left out: those are lax-mode coercions, covered by the corpus and the differential run.
 Each verdict is pydantic's JSON dump of the value (`dump_python(mode="json")`), or null when the
 SDK refuses it (a ValidationError, or Python's own OverflowError from the conversion to UTC).
 
@@ -40,6 +45,25 @@ TIMES = ["00:00:00", "00:00:59.999999", "00:59:59.999999", "01:00:00", "22:59:59
          "23:58:59", "23:59:00", "23:59:59.999999"]
 OFFSETS = ["", "Z", "+00:00", "-00:00", "+00:01", "-00:01", "+01:00", "-01:00", "+05:30", "-05:30",
            "+23:59", "-23:59", "+0100", "-0100"]
+SPELLINGS = [
+    "2026-01-02T03:04:05Z", "2026-01-02t03:04:05z", "2026-01-02 03:04:05Z", "2026-01-02_03:04:05Z",
+    "2026-01-02T03:04Z", "2026-01-02T03:04", "2026-01-02T03Z", "2026-01-02T03:04:05.5Z",
+    "2026-01-02T03:04:05,5Z", "2026-01-02T03:04:05.123456789Z", "2026-01-02T03:04:05.1234567",
+    "2026-01-02T03:04:05.Z", "2026-01-02T03:04:05.", "2026-01-02T03:04:05+05", "2026-01-02T03:04:05+0530",
+    "2026-01-02T03:04:05-0530", "2026-01-02T03:04:05+05:3", "2026-01-02T03:04:05+05:30:15",
+    "2026-01-02T03:04:05\u221205:30", "2026-01-02T03:04:05+24:00", "2026-01-02T03:04:05+23:60",
+    "2026-01-02T03:04:05-00:00", "2026-01-02T03:04:05+00:00Z", "2026-01-02T03:04:05ZZ",
+    "0000-01-01T00:00:00Z", "0000-01-01T00:00:00", "2026-01-02T24:00:00Z", "2026-01-02T00:60:00Z",
+    "2016-12-31T23:59:60Z", "2026-02-29T00:00:00Z", "2028-02-29T00:00:00Z", "2100-02-29T00:00:00Z",
+    "2000-02-29T00:00:00Z", "2026-02-30T00:00:00Z", "2026-13-01T00:00:00Z", "2026-00-10T00:00:00Z",
+    "2026-01-00T00:00:00Z", "2026-01-32T00:00:00Z", "10000-01-01T00:00:00Z", "-0001-01-01T00:00:00Z",
+    "+2026-01-02T03:04:05Z", " 2026-01-02T03:04:05Z", "2026-01-02T03:04:05Z ", "2026-01-02T03:04:05Z\n",
+    "20260102T030405Z", "2026-W01-1T00:00:00Z", "2026-001T00:00:00Z", "2026-1-02T03:04:05Z",
+    "2026-01-02T3:04:05Z", "2026-01-02T03:04:5Z", "2026-01-0203:04:05Z", "2026-01-02T03:04:05+5:30",
+    "2026-01-02T03:04:05 +05:30", "2026-01-02T03-04-05Z", "2026/01/02T03:04:05Z", "12:00:00",
+    "2026-01-02T", "2026-01-02T03:04:05.000000Z", "9999-12-31T23:59:59.9999999Z",
+    "\uff12026-01-02T03:04:05Z", "2026-01-02T03:04:05\u00b1", "",
+]
 # Seconds since the epoch (UTC) around the first and last instants Python holds.
 FIRST, LAST = -62135596800, 253402300799
 TIMESTAMPS = [(FIRST - 1, 999_999_999), (FIRST, 0), (FIRST, 1_000), (LAST, 999_999_000),
@@ -85,6 +109,15 @@ def main() -> None:
                 "python": verdict(adapter, adapter.validate_python, text),
             }
         cases.append(case)
+    spellings = []
+    for text in SPELLINGS:
+        case = {"input": text}
+        for name, adapter in adapters.items():
+            case[name] = {
+                "json": verdict(adapter, adapter.validate_json, json.dumps(text)),
+                "python": verdict(adapter, adapter.validate_python, text),
+            }
+        spellings.append(case)
     timestamps = []
     for secs, nanos in TIMESTAMPS:
         packed = timestamp_ext(secs, nanos)
@@ -97,9 +130,11 @@ def main() -> None:
             case[name] = None if decoded is None else verdict(adapter, adapter.validate_python, decoded)
         timestamps.append(case)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"cases": cases, "timestamps": timestamps}, indent=1) + "\n")
+    args.out.write_text(json.dumps({"cases": cases, "spellings": spellings, "timestamps": timestamps}, indent=1) + "\n")
     refused = sum(case["utc"]["json"] is None for case in cases)
-    print(f"{len(cases)} date-times ({refused} refused as UtcDateTime), {len(timestamps)} timestamps -> {args.out}")
+    accepted = sum(case["plain"]["json"] is not None for case in spellings)
+    print(f"{len(cases)} date-times ({refused} refused as UtcDateTime), {len(spellings)} spellings "
+          f"({accepted} accepted as datetime), {len(timestamps)} timestamps -> {args.out}")
 
 
 if __name__ == "__main__":
