@@ -154,9 +154,13 @@ fn requests(c: &mut Criterion) {
         group.bench_function("json_struct_floor", |b| {
             b.iter(|| json_floor(&message, black_box(&json)))
         });
-        group.bench_function("json_serde_tagged", |b| {
-            b.iter(|| serde_json::from_str::<SerdeTagged>(black_box(&json)).unwrap())
-        });
+        // serde's own tagged enums buffer into a private tree that does not carry `JsonValue`
+        // fields (`MaskSecret`'s value): timed where it reads the message at all.
+        if serde_json::from_str::<SerdeTagged>(&json).is_ok() {
+            group.bench_function("json_serde_tagged", |b| {
+                b.iter(|| serde_json::from_str::<SerdeTagged>(black_box(&json)).unwrap())
+            });
+        }
         group.bench_function("json_encode", |b| {
             b.iter(|| serde_json::to_string(black_box(&message)).unwrap())
         });

@@ -17,8 +17,8 @@ use std::process::{Command, ExitCode, Stdio};
 
 use airflow_comms::TaskToSupervisor;
 use airflow_comms::client::Client;
+use airflow_comms::fds::{inherited_stdin, send_sent_fds};
 use airflow_comms::frame::{FrameReader, FrameWriter, ResponseFrame};
-use airflow_comms::peer::fds::{inherited_stdin, send_sent_fds};
 use serde_json::json;
 
 fn main() -> ExitCode {

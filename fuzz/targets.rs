@@ -25,6 +25,7 @@
 use std::fmt::Debug;
 
 use airflow_comms::__private::{scan_then_decode_msgpack, scan_then_decode_request};
+use airflow_comms::Union;
 use airflow_comms::channels::{ChannelVisitor, RequestChannel, is_airflow_message_type};
 use airflow_comms::decode::UnknownTag;
 use airflow_comms::dispatch::refusal;
@@ -32,7 +33,6 @@ use airflow_comms::frame::{
     FrameError, FrameId, FrameReader, RawResponse, RequestFrame, ResponseFrame, decode_request,
     decode_response, encode_request, encode_response, split_response,
 };
-use airflow_comms::union::Union;
 use airflow_comms::{
     Channel, ChannelName, DagParsingRequests, DecodeError, EncodeError, HITLRequests, Limits,
     LoggingRequests, OrchestrationRequests, ReadRequests, TaskLifecycleRequests,

@@ -3,8 +3,8 @@
 //! frame that can be answered exactly one answer.
 #![cfg(feature = "tokio")]
 
+use airflow_comms::ChildCodec;
 use airflow_comms::client::{AsyncClient, ClientError};
-use airflow_comms::codec::ChildCodec;
 use airflow_comms::dispatch::{AsyncDispatch, AsyncHandle, Dispatch, Handle, serve};
 use airflow_comms::frame::{RequestFrame, encode_request};
 use airflow_comms::request::{ConnectionReply, VariableReply};

@@ -2,12 +2,12 @@
 //! is refused up front, and a stream that stops inside a frame ends with an error.
 #![cfg(feature = "tokio")]
 
-use airflow_comms::codec::{ChildCodec, SupervisorCodec};
 use airflow_comms::frame::{RequestFrame, ResponseFrame, encode_request};
 use airflow_comms::{
     CallbackToSupervisor, DecodeErrorKind, FrameError, GetConnection, TaskState, TaskStateOutcome,
     TaskToSupervisor, ToTask,
 };
+use airflow_comms::{ChildCodec, SupervisorCodec};
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::AsyncWriteExt;
 use tokio_util::codec::{FramedRead, FramedWrite};

@@ -10,10 +10,10 @@ use std::os::unix::net::UnixStream;
 use std::process::{Command, Stdio};
 
 use airflow_comms::client::{Client, ClientError};
-use airflow_comms::frame::{FrameReader, FrameWriter, ResponseFrame, split_response};
-use airflow_comms::peer::fds::{
+use airflow_comms::fds::{
     InheritedStreamError, inherited_stdin, read_frame_with_fds, send_sent_fds, send_with_fds,
 };
+use airflow_comms::frame::{FrameReader, FrameWriter, ResponseFrame, split_response};
 use airflow_comms::*;
 
 /// Checks that `fd` is a working socket whose peer is `peer`: bytes written on one end come out
@@ -359,8 +359,8 @@ fn inherited_stdin_refuses_what_no_supervisor_passes() {
 #[cfg(feature = "tokio")]
 #[tokio::test(flavor = "current_thread")]
 async fn an_async_supervisor_passes_a_log_socket() {
-    use airflow_comms::codec::SupervisorCodec;
-    use airflow_comms::peer::fds::{send_some_with_fds, sent_fds_frame};
+    use airflow_comms::SupervisorCodec;
+    use airflow_comms::fds::{send_some_with_fds, sent_fds_frame};
     use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
     use tokio_util::codec::Decoder;
 

@@ -2,9 +2,9 @@
 
 use std::collections::BTreeSet;
 
-use airflow_comms::channels::CHANNELS;
-use airflow_comms::groups::{GROUPS, group_of};
+use airflow_comms::__private::CHANNELS;
 use airflow_comms::*;
+use airflow_comms::{__private::GROUPS, groups::group_of};
 
 fn set(types: &[&'static str]) -> BTreeSet<&'static str> {
     types.iter().copied().collect()

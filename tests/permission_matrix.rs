@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::marker::PhantomData;
 
-use airflow_comms::union::Permits;
+use airflow_comms::Permits;
 use airflow_comms::*;
 
 mod common;

@@ -281,7 +281,7 @@ fn the_callback_channel_refuses_task_messages_without_losing_its_own() {
 #[cfg(feature = "tokio")]
 #[tokio::test(flavor = "current_thread")]
 async fn the_async_codec_decodes_every_good_frame_among_bad_ones() {
-    use airflow_comms::codec::SupervisorCodec;
+    use airflow_comms::SupervisorCodec;
     use futures_util::StreamExt;
     use tokio::io::AsyncWriteExt;
     use tokio_util::codec::FramedRead;
@@ -408,7 +408,7 @@ where
 #[cfg(feature = "tokio")]
 #[tokio::test(flavor = "current_thread")]
 async fn the_tokio_codecs_decode_every_sdk_frame_around_frames_of_length_0() {
-    use airflow_comms::codec::{ChildCodec, SupervisorCodec};
+    use airflow_comms::{ChildCodec, SupervisorCodec};
 
     // Chunks of 3 bytes split prefixes of length 0 too; 997 bytes put many frames in one read.
     for chunk in [3, 997] {
@@ -476,7 +476,7 @@ fn serve_run(
     let mut buffer = Vec::new();
     for zeros in zeros {
         let (request, response) = &exchanges[&id];
-        assert!(frame::read_payload_into(stream, &mut buffer, 1 << 20).unwrap());
+        assert!(airflow_comms::__private::read_payload_into(stream, &mut buffer, 1 << 20).unwrap());
         assert_eq!(
             &buffer[..],
             &request[4..],

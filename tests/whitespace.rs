@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use airflow_comms::union::Union;
+use airflow_comms::Union;
 use airflow_comms::*;
 use serde_json::Value;
 

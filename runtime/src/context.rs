@@ -2,10 +2,10 @@
 
 use std::io::{Read, Write};
 
+use airflow_comms::Permits;
 use airflow_comms::client::Client;
 use airflow_comms::decode::decode_xcom_value;
 use airflow_comms::request::{ConnectionReply, Request, VariableReply};
-use airflow_comms::union::Permits;
 use airflow_comms::{
     AwareDateTime, ConnectionResult, DagRun, ErrorType, GetConnection, GetVariable, GetXCom,
     JsonValue, MaskSecret, Message, ReadRequests, SetXCom, StartupDetails, TIRunContext,

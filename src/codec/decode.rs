@@ -629,8 +629,8 @@ pub fn decode_json<U: Union>(text: &str) -> Result<U, DecodeError> {
 /// Decodes one msgpack message body (a map, as msgspec writes it) into a channel or group `U`,
 /// within [`Limits::DEFAULT`].
 ///
-/// The concrete struct is decoded from the bytes straight away when the tag can be guessed (see
-/// the [module docs](self)), else after a scan that reads the tag, as [`decode_json`] does for
+/// The concrete struct is decoded from the bytes straight away when the tag can be guessed from
+/// where msgspec writes it, else after a scan that reads the tag, as [`decode_json`] does for
 /// JSON text; the result and any error are the same either way.
 pub fn decode_msgpack<U: Union>(body: &[u8]) -> Result<U, DecodeError> {
     Limits::DEFAULT.decode_msgpack(body)

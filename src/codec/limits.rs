@@ -1,23 +1,23 @@
-//! Bounds on what the decoders accept from a peer.
-//!
-//! A supervisor reads bytes written by user code, so every decoder in this crate works within a
-//! [`Limits`]: how long a frame may be, how deeply arrays and maps may nest, and (optionally) how
-//! long one string or collection may be. The free functions ([`decode_json`](crate::decode_json),
-//! [`frame::decode_request`](crate::codec::frame::decode_request), ...) use [`Limits::DEFAULT`]; the
-//! methods of the same names on [`Limits`] and [`FrameReader::with_limits`](crate::FrameReader)
-//! take a configured one.
-//!
-//! ```
-//! use airflow_comms::{Limits, TaskToSupervisor};
-//!
-//! let strict = Limits::DEFAULT.with_max_depth(8).with_max_string_len(1 << 20);
-//! let deep = r#"{"key":"k","value":[[[[[[[[[1]]]]]]]]],"dag_id":"d","run_id":"r","task_id":"t","type":"SetXCom"}"#;
-//! assert!(Limits::DEFAULT.decode_json::<TaskToSupervisor>(deep).is_ok());
-//! let err = strict.decode_json::<TaskToSupervisor>(deep).unwrap_err();
-//! assert!(err.to_string().contains("nested more than 8 levels"), "{err}");
-//! ```
+//! Bounds on what the decoders accept from a peer ([`Limits`]).
 
-/// Resource bounds for decoding; see the [module docs](self).
+/// Bounds on what the decoders accept from a peer.
+///
+/// A supervisor reads bytes written by user code, so every decoder in this crate works within a
+/// [`Limits`]: how long a frame may be, how deeply arrays and maps may nest, and (optionally) how
+/// long one string or collection may be. The free functions ([`decode_json`](crate::decode_json),
+/// [`frame::decode_request`](crate::codec::frame::decode_request), ...) use [`Limits::DEFAULT`]; the
+/// methods of the same names on [`Limits`] and [`FrameReader::with_limits`](crate::FrameReader)
+/// take a configured one.
+///
+/// ```
+/// use airflow_comms::{Limits, TaskToSupervisor};
+///
+/// let strict = Limits::DEFAULT.with_max_depth(8).with_max_string_len(1 << 20);
+/// let deep = r#"{"key":"k","value":[[[[[[[[[1]]]]]]]]],"dag_id":"d","run_id":"r","task_id":"t","type":"SetXCom"}"#;
+/// assert!(Limits::DEFAULT.decode_json::<TaskToSupervisor>(deep).is_ok());
+/// let err = strict.decode_json::<TaskToSupervisor>(deep).unwrap_err();
+/// assert!(err.to_string().contains("nested more than 8 levels"), "{err}");
+/// ```
 ///
 /// Every bound is checked before the memory it guards is allocated, or while input is walked
 /// without recursion, so a hostile peer gets a clean error instead of an allocation failure or a

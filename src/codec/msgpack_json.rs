@@ -699,7 +699,6 @@ mod tests {
         assert_eq!((value.as_json_text(), input), (r#"[1,"x"]"#, &[0xc3][..]));
     }
 
-    #[test]
     /// A `JsonValue` read by serde from any other deserializer (`value::FromAny`) words the
     /// refusals it shares with the transcoder as the transcoder does: both take their wording from
     /// `value::refusal`.

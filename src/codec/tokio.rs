@@ -16,7 +16,7 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), airflow_comms::FrameError> {
-//! use airflow_comms::codec::{ChildCodec, SupervisorCodec};
+//! use airflow_comms::{ChildCodec, SupervisorCodec};
 //! use airflow_comms::frame::{RequestFrame, ResponseFrame};
 //! use airflow_comms::{CallbackToSupervisor, GetVariable, ToTask, VariableResult};
 //! use futures_util::{SinkExt, StreamExt};

@@ -199,7 +199,7 @@ impl<'de> de::Deserialize<'de> for Text<'de> {
 /// then treats it as an unknown field).
 enum Key<'de> {
     Text(Cow<'de, str>),
-    Other(Buffered),
+    Other(Buffered<'de>),
 }
 
 impl<'de> de::Deserialize<'de> for Key<'de> {
@@ -236,18 +236,26 @@ impl<'de> de::Deserialize<'de> for Key<'de> {
 }
 
 /// A value read before the tag, kept to be replayed once the member is known.
-enum Buffered {
+enum Buffered<'de> {
+    /// From a human-readable format that lends its input: the JSON text, borrowed.
+    Borrowed(&'de RawValue),
     /// From a human-readable format: its JSON text.
     Json(Box<RawValue>),
     /// From a binary format: its msgpack bytes.
     Msgpack(Vec<u8>),
 }
 
-impl Buffered {
-    fn read<'de, A: de::MapAccess<'de>>(
+impl<'de> Buffered<'de> {
+    /// Reads the next value of `map`. `lends` says the deserializer lent the key from its input
+    /// (serde_json over a `str` or a slice), so it can lend the value's text too.
+    fn read<A: de::MapAccess<'de>>(
         map: &mut A,
         human_readable: bool,
+        lends: bool,
     ) -> Result<Self, A::Error> {
+        if human_readable && lends {
+            return map.next_value::<&'de RawValue>().map(Buffered::Borrowed);
+        }
         if human_readable {
             return map.next_value::<Box<RawValue>>().map(Buffered::Json);
         }
@@ -259,6 +267,7 @@ impl Buffered {
     /// A deserializer of the buffered value.
     fn deserializer(&self) -> ValueDe<'_> {
         match self {
+            Buffered::Borrowed(raw) => ValueDe::Json(raw.get()),
             Buffered::Json(raw) => ValueDe::Json(raw.get()),
             Buffered::Msgpack(bytes) => ValueDe::Msgpack(bytes),
         }
@@ -267,6 +276,7 @@ impl Buffered {
     /// The buffered value as a string, if it is one.
     fn as_text(&self) -> Option<Cow<'_, str>> {
         match self {
+            Buffered::Borrowed(raw) => serde_json::from_str::<Cow<'_, str>>(raw.get()).ok(),
             Buffered::Json(raw) => serde_json::from_str::<Cow<'_, str>>(raw.get()).ok(),
             Buffered::Msgpack(bytes) => {
                 let mut input = bytes.as_slice();
@@ -281,6 +291,7 @@ impl Buffered {
     /// The buffered value as JSON text, for an error message.
     fn describe(&self) -> String {
         match self {
+            Buffered::Borrowed(raw) => raw.get().to_owned(),
             Buffered::Json(raw) => raw.get().to_owned(),
             Buffered::Msgpack(bytes) => format!("msgpack {}", hex::encode(bytes)),
         }
@@ -311,7 +322,7 @@ impl<'de, A: de::MapAccess<'de>> BodyDecoder for Rest<'de, A> {
 
 /// A map replayed from the buffer; `lax` reads it in lax mode.
 struct Replay<'b, E> {
-    entries: &'b [(Key<'b>, Buffered)],
+    entries: &'b [(Key<'b>, Buffered<'b>)],
     lax: bool,
     error: PhantomData<E>,
 }
@@ -373,8 +384,8 @@ impl<'b> de::Deserializer<'b> for MapDe<'b> {
 }
 
 struct ReplayMap<'b> {
-    entries: std::slice::Iter<'b, (Key<'b>, Buffered)>,
-    value: Option<&'b Buffered>,
+    entries: std::slice::Iter<'b, (Key<'b>, Buffered<'b>)>,
+    value: Option<&'b Buffered<'b>>,
 }
 
 impl<'b> de::MapAccess<'b> for ReplayMap<'b> {
@@ -491,30 +502,46 @@ impl<'de, U: Union> Visitor<'de> for Entries<U> {
         write!(f, "a {} message (an object)", U::NAME)
     }
     fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<U, A::Error> {
-        let mut entries: Vec<(Key<'de>, Buffered)> = Vec::new();
+        let mut entries: Vec<(Key<'de>, Buffered<'de>)> = Vec::new();
+        let mut tag: Option<Text<'de>> = None;
         while let Some(key) = map.next_key::<Key<'de>>()? {
-            if entries.is_empty() && !self.lax && matches!(&key, Key::Text(k) if k == "type") {
-                // The tag came first: the member reads the rest of the map in place.
-                let Text(tag) = map.next_value::<Text<'de>>()?;
-                return member::<U, _>(&tag, Rest(map, PhantomData));
+            let is_tag = matches!(&key, Key::Text(k) if k == "type");
+            if is_tag && !self.lax {
+                // The last `"type"` key wins, as a JSON object's last duplicate does in Python.
+                let text = map.next_value::<Text<'de>>()?;
+                if entries.is_empty() && tag.is_none() {
+                    // The tag came first: the member reads the rest of the map in place.
+                    return member::<U, _>(&text.0, Rest(map, PhantomData));
+                }
+                tag = Some(text);
+                continue;
             }
-            let value = Buffered::read(&mut map, self.human_readable)?;
+            let lends = matches!(&key, Key::Text(Cow::Borrowed(_)));
+            let value = Buffered::read(&mut map, self.human_readable, lends)?;
             entries.push((key, value));
         }
-        // The tag is the last `"type"` entry, as a JSON object's last duplicate wins in Python.
-        let Some(at) = entries
-            .iter()
-            .rposition(|(key, _)| matches!(key, Key::Text(k) if k == "type"))
-        else {
-            return Err(tag_error::<U, A::Error>(None));
-        };
-        let (_, tag) = entries.remove(at);
-        let Some(tag) = tag.as_text() else {
-            return Err(A::Error::custom(format_args!(
-                "{}: the \"type\" key is not a string: {}",
-                U::NAME,
-                tag.describe()
-            )));
+        let tag = match tag {
+            Some(Text(tag)) => tag,
+            // In lax mode the entries were all kept; the last `"type"` among them is the tag.
+            None => {
+                let Some(at) = entries
+                    .iter()
+                    .rposition(|(key, _)| matches!(key, Key::Text(k) if k == "type"))
+                else {
+                    return Err(tag_error::<U, A::Error>(None));
+                };
+                let (_, tag) = entries.remove(at);
+                match tag.as_text() {
+                    Some(text) => Cow::Owned(text.into_owned()),
+                    None => {
+                        return Err(A::Error::custom(format_args!(
+                            "{}: the \"type\" key is not a string: {}",
+                            U::NAME,
+                            tag.describe()
+                        )));
+                    }
+                }
+            }
         };
         let entries = entries;
         member::<U, _>(

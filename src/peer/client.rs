@@ -278,7 +278,7 @@ impl<C: Channel, S: Read + Write> Client<C, S> {
 #[cfg(unix)]
 impl<C: Channel, S: Read + Write + std::os::fd::AsFd> Client<C, S> {
     /// Sends `ResendLoggingFD` and returns the new structured-log socket the supervisor passes
-    /// with its `SentFDs` reply (`SCM_RIGHTS`; see [`fds`](crate::peer::fds)), as the SDK's
+    /// with its `SentFDs` reply (`SCM_RIGHTS`; see [`fds`](crate::fds)), as the SDK's
     /// `CommsDecoder` does. `Ok(None)` when the supervisor answers with an empty reply, as
     /// Airflow's does where it cannot pass descriptors.
     ///

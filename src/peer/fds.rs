@@ -35,7 +35,7 @@
 //! use std::os::unix::net::UnixStream;
 //! use airflow_comms::client::Client;
 //! use airflow_comms::frame::FrameReader;
-//! use airflow_comms::peer::fds::send_sent_fds;
+//! use airflow_comms::fds::send_sent_fds;
 //! use airflow_comms::{ResendLoggingFD, TaskToSupervisor};
 //!
 //! let (child_end, supervisor_end) = UnixStream::pair()?;
@@ -115,7 +115,7 @@ static STDIN_TAKEN: AtomicBool = AtomicBool::new(false);
 ///
 /// ```no_run
 /// use airflow_comms::client::Client;
-/// use airflow_comms::peer::fds::inherited_stdin;
+/// use airflow_comms::fds::inherited_stdin;
 /// use airflow_comms::{CallbackToSupervisor, GetVariable};
 ///
 /// let mut client = Client::<CallbackToSupervisor, _>::new(inherited_stdin()?);
@@ -214,7 +214,7 @@ pub fn send_with_fds(socket: impl AsFd, bytes: &[u8], fds: &[BorrowedFd<'_>]) ->
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
 /// use std::os::fd::AsFd;
-/// use airflow_comms::peer::fds::send_some_with_fds;
+/// use airflow_comms::fds::send_some_with_fds;
 /// use tokio::io::{AsyncWriteExt, Interest};
 ///
 /// let (mut supervisor, _child) = tokio::net::UnixStream::pair()?;

@@ -7,7 +7,7 @@
 //!
 //! ```
 //! use airflow_comms::frame::ResponseFrame;
-//! use airflow_comms::pipeline::Pipeline;
+//! use airflow_comms::Pipeline;
 //! use airflow_comms::{OKResponse, ToTriggerRunner};
 //!
 //! let mut pipeline = Pipeline::new();
