@@ -93,6 +93,7 @@
 // `tests/layers.rs` fails when one does not). `docs/architecture.md` draws them. They are
 // private: the public API is the deliberate list below, so moving a file inside a layer breaks
 // no user, and `tests/public-api.txt` (checked by `.ci/run`) records every public item.
+#[macro_use]
 mod value;
 #[macro_use]
 mod messages;

@@ -21,6 +21,48 @@ use serde::de::{self, DeserializeSeed, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
+/// Calls `$each!` with every `deserialize_*` method of serde's `Deserializer` that takes a
+/// visitor and forwards as is, with its extra arguments: `deserialize_any(); ...
+/// deserialize_struct(name: &'static str, fields: &'static [&'static str]); ...`. Deserializers
+/// that run another format's deserializer over a stored value (`json_entries`, a union's
+/// replay) write each method once this way; `deserialize_newtype_struct` and
+/// `deserialize_ignored_any` are left to them, as each treats those two in its own way.
+macro_rules! for_each_deserialize_method {
+    ($each:ident) => {
+        $each! {
+            deserialize_any();
+            deserialize_bool();
+            deserialize_i8();
+            deserialize_i16();
+            deserialize_i32();
+            deserialize_i64();
+            deserialize_i128();
+            deserialize_u8();
+            deserialize_u16();
+            deserialize_u32();
+            deserialize_u64();
+            deserialize_u128();
+            deserialize_f32();
+            deserialize_f64();
+            deserialize_char();
+            deserialize_str();
+            deserialize_string();
+            deserialize_bytes();
+            deserialize_byte_buf();
+            deserialize_option();
+            deserialize_unit();
+            deserialize_unit_struct(name: &'static str);
+            deserialize_seq();
+            deserialize_tuple(len: usize);
+            deserialize_tuple_struct(name: &'static str, len: usize);
+            deserialize_map();
+            deserialize_struct(name: &'static str, fields: &'static [&'static str]);
+            deserialize_enum(name: &'static str, variants: &'static [&'static str]);
+            deserialize_identifier();
+        }
+    };
+}
+
 mod any;
 mod binary;
 pub(crate) mod ext;
