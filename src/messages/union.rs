@@ -515,7 +515,6 @@ impl<'de, U: Union> Visitor<'de> for Entries<U> {
                 }
             }
         };
-        let entries = entries;
         member::<U, _>(
             &tag,
             Replay {
@@ -528,8 +527,8 @@ impl<'de, U: Union> Visitor<'de> for Entries<U> {
 }
 
 /// Defines a tagged-union enum over the listed messages: the enum, `From` each member,
-/// [`Union`], and serde `Serialize` (the member's own) / `Deserialize` (two-pass, via
-/// [`decode_value`](crate::codec::decode::decode_value)).
+/// [`Union`] and [`Permits`], and serde `Serialize` (the member's own) / `Deserialize`
+/// ([`deserialize_union`]).
 #[doc(hidden)]
 macro_rules! tagged_union {
     ($(#[doc = $doc:literal])* pub enum $name:ident { $($member:ident),* $(,)? }) => {
