@@ -753,16 +753,7 @@ pub(crate) fn hand_over_any_to<'de, V: Visitor<'de>, E: de::Error>(
     value: AnyValue,
     visitor: V,
 ) -> Result<V::Value, E> {
-    /// Empties the slot when the hand-over ends, even by unwinding.
-    struct Clear;
-    impl Drop for Clear {
-        fn drop(&mut self) {
-            HANDED_OVER.with(|slot| slot.take());
-        }
-    }
-    HANDED_OVER.with(|slot| slot.set(Some(value)));
-    let _clear = Clear;
-    visitor.visit_map(super::TokenEntry::new(ANY_TOKEN))
+    super::hand_over(&HANDED_OVER, ANY_TOKEN, value, visitor)
 }
 
 /// Builds an [`AnyValue`] from what a msgpack deserializer presents, as rmp-serde presents it:

@@ -286,16 +286,28 @@ pub(crate) fn hand_over_to<'de, V: de::Visitor<'de>, E: de::Error>(
     value: JsonValue,
     visitor: V,
 ) -> Result<V::Value, E> {
+    hand_over(&HANDED_OVER, VALUE_TOKEN, value, visitor)
+}
+
+/// The one hand-over mechanism behind [`hand_over_to`] and `any::hand_over_any_to`: puts `value`
+/// in `slot`, shows `visitor` the one-entry map of `token`, and empties the slot when the visit
+/// returns or unwinds (what each caller's docs rely on).
+pub(crate) fn hand_over<'de, T: 'static, V: de::Visitor<'de>, E: de::Error>(
+    slot: &'static std::thread::LocalKey<std::cell::Cell<Option<T>>>,
+    token: &'static str,
+    value: T,
+    visitor: V,
+) -> Result<V::Value, E> {
     /// Empties the slot when the hand-over ends, even by unwinding.
-    struct Clear;
-    impl Drop for Clear {
+    struct Clear<T: 'static>(&'static std::thread::LocalKey<std::cell::Cell<Option<T>>>);
+    impl<T: 'static> Drop for Clear<T> {
         fn drop(&mut self) {
-            HANDED_OVER.with(|slot| slot.take());
+            self.0.with(|slot| slot.take());
         }
     }
-    HANDED_OVER.with(|slot| slot.set(Some(value)));
-    let _clear = Clear;
-    visitor.visit_map(TokenEntry::new(VALUE_TOKEN))
+    slot.with(|slot| slot.set(Some(value)));
+    let _clear = Clear(slot);
+    visitor.visit_map(TokenEntry::new(token))
 }
 
 /// The one-entry map a value type receives once its value is handed over: the token it asked
