@@ -13,6 +13,7 @@ use std::marker::PhantomData;
 
 use serde::de::{self, DeserializeOwned, Error as _, Visitor};
 use serde_json::value::RawValue;
+use smallvec::SmallVec;
 
 use crate::value::ext;
 use crate::value::lax::Lax;
@@ -95,10 +96,11 @@ pub trait UnionVisitor {
 ///   read in order; once the `"type"` key is met, the member is known, the entries read before it
 ///   are replayed to the member's struct from a buffer and the rest are read in place. A value
 ///   read before the tag is buffered as its JSON text (a human-readable format) or its msgpack
-///   bytes (a binary one), so it is read twice, and only it: Python writes the tag last, which
-///   makes this the whole body there, and is why [`decode_json`](crate::decode_json), which sees
-///   the text and looks the tag up first, is the fast path (the `json_serde` bench measures the
-///   gap).
+///   bytes (a binary one), so it is read twice, and only it (a JSON string with no escape is
+///   replayed as the text between its quotes, without a second parse): Python writes the tag
+///   last, which makes this the whole body there, and is why [`decode_json`](crate::decode_json),
+///   which sees the text and looks the tag up first, is the fast path (the `json_serde` bench
+///   measures the gap).
 /// - In lax mode ([`crate::value::lax`]) every entry is buffered and the member read from the
 ///   buffer in lax mode.
 #[doc(hidden)]
@@ -426,12 +428,23 @@ enum ValueDe<'b> {
 }
 
 /// Implements every `deserialize_*` method by running the format's own deserializer over the
-/// buffered value and checking it read all of it.
+/// buffered value and checking it read all of it; a JSON string with no escape, asked for as a
+/// string (or an option of one), is handed over as it stands instead.
 macro_rules! by_format {
     ($($method:ident($($arg:ident: $ty:ty),*);)*) => {$(
         fn $method<V: Visitor<'b>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, ReplayError> {
             match self {
                 ValueDe::Json(text) => {
+                    if let Some(content) = plain_string(text) {
+                        // What serde_json does with a string for these methods, without a
+                        // second parse (`plain_string` says why it is the same).
+                        match stringify!($method) {
+                            "deserialize_any" | "deserialize_str" | "deserialize_string"
+                            | "deserialize_identifier" => return visitor.visit_borrowed_str(content),
+                            "deserialize_option" => return visitor.visit_some(self),
+                            _ => {}
+                        }
+                    }
                     let mut json = serde_json::Deserializer::from_str(text);
                     let value = de::Deserializer::$method(&mut json, $($arg,)* visitor)
                         .map_err(ReplayError::custom)?;
@@ -446,6 +459,14 @@ macro_rules! by_format {
             }
         }
     )*};
+}
+
+/// The content of `text` when it is a JSON string with no escape: its bytes between the quotes
+/// are then the string itself. `text` is a value serde_json has already read whole (a
+/// `RawValue`), so it is valid JSON and a string in it holds no raw control character.
+fn plain_string(text: &str) -> Option<&str> {
+    let content = text.strip_prefix('"')?.strip_suffix('"')?;
+    (memchr::memchr2(b'\\', b'"', content.as_bytes()).is_none()).then_some(content)
 }
 
 impl<'b> de::Deserializer<'b> for ValueDe<'b> {
@@ -474,7 +495,8 @@ impl<'de, U: Union> Visitor<'de> for Entries<U> {
         write!(f, "a {} message (an object)", U::NAME)
     }
     fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<U, A::Error> {
-        let mut entries: Vec<(Key<'de>, Buffered<'de>)> = Vec::new();
+        // Python's messages hold a few fields each: they stay on the stack.
+        let mut entries: SmallVec<[(Key<'de>, Buffered<'de>); 4]> = SmallVec::new();
         let mut tag: Option<Text<'de>> = None;
         while let Some(key) = map.next_key::<Key<'de>>()? {
             let is_tag = matches!(&key, Key::Text(k) if k == "type");
