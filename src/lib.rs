@@ -34,7 +34,10 @@
 //! version; patch releases never change the message set. The same holds for
 //! [`dispatch::Handle`]: a handler that misses a new request must stop compiling. The traits
 //! whose implementations belong to the protocol ([`Message`], [`Union`], [`Permits`],
-//! [`request::Request`], [`request::Reply`], ...) are sealed.
+//! [`request::Request`], [`request::Reply`], ...) are sealed. The crate's own types are the
+//! other way round: its errors and their kinds ([`DecodeError`], [`frame::FrameError`],
+//! [`client::ClientError`], ...) are `#[non_exhaustive]`, so a new way to fail is not a breaking
+//! change; the snapshot marks them.
 //!
 //! # Decoding a message from a callback process
 //!

@@ -94,6 +94,7 @@ impl fmt::Display for UnknownTag {
     Debug, Clone, Copy, PartialEq, Eq, Hash, strum::Display, strum::EnumString, strum::IntoStaticStr,
 )]
 #[strum(serialize_all = "snake_case")]
+#[non_exhaustive] // as `DecodeError` is: a later protocol may bring a new kind of refusal
 pub enum DecodeErrorKind {
     /// See [`DecodeError::Malformed`].
     Malformed,

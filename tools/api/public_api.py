@@ -3,7 +3,8 @@
 
 Reads the HTML that `cargo doc --no-deps --all-features` wrote under target/doc/airflow_comms/
 (under `$CARGO_TARGET_DIR` when set):
-every public item (its path and kind), and on each item's page its fields, variants, required
+every public item (its path and kind, and whether it is `#[non_exhaustive]`), and on each
+item's page its fields, variants, required
 trait methods, associated items and inherent methods. Items rustdoc hides (`#[doc(hidden)]`)
 are not listed. Blanket and trait implementations are left out: they follow from the items.
 
@@ -70,8 +71,11 @@ def surface() -> list[str]:
             # The same item, re-exported under a second path (the root and a module).
             lines.append(f"{kind} {path} (also)")
             continue
-        lines.append(f"{kind} {path}")
-        members = set(MEMBER.findall(html.split('id="implementations"')[0]))
+        head = html.split('id="implementations"')[0]
+        # `#[non_exhaustive]` is part of the contract: adding or removing it breaks callers.
+        marks = " (non-exhaustive)" if 'class="toggle non-exhaustive"' in head else ""
+        lines.append(f"{kind} {path}{marks}")
+        members = set(MEMBER.findall(head))
         members |= set(METHOD.findall(inherent_section(html)))
         lines.extend(f"  {kind} {path} {member}" for member in sorted(members))
     return lines
