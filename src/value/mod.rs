@@ -239,9 +239,11 @@ thread_local! {
 /// - The flag is put back as it was when `decode` returns or unwinds (the guard below), so it
 ///   never outlives the call: a later decode on this thread starts from `false`.
 ///
-/// The path is rare (no protocol message has that many fields), which is why it is a flag and not
-/// a parameter threaded through serde_json; removing it would make every `JsonValue` of such a
-/// body search for whitespace, with no change in output.
+/// The path is rare (no protocol message has that many fields; unknown keys, which pydantic
+/// ignores, bring a body there), which is why it is a flag and not a parameter threaded through
+/// serde_json. Removing it would make every `JsonValue` of such a body search for whitespace, with
+/// no change in output but a measured loss on a big value: `cargo bench --bench comms --
+/// json_decode_many_entries` times that body, and `benches/README.md` has the figures.
 pub(crate) fn from_compact_text<T>(decode: impl FnOnce() -> T) -> T {
     /// Puts the flag back as it was, even if `decode` unwinds.
     struct Restore(bool);
