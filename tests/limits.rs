@@ -143,7 +143,11 @@ fn frames_count_a_value_from_itself_and_json_from_the_body() {
         .decode_request::<TaskToSupervisor>(&deep_frame(4))
         .unwrap_err();
     assert!(err.to_string().contains("`value`"), "{err}");
-    assert!(err.to_string().contains("nested too deeply"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("the value is nested more than 3 levels deep"),
+        "{err}"
+    );
     let json = Limits::DEFAULT.with_max_depth(4);
     assert!(
         json.decode_json::<TaskToSupervisor>(&deep_json_with_one(3))

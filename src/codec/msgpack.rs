@@ -9,7 +9,7 @@ use std::fmt;
 use crate::codec::limits::Limits;
 
 /// What is wrong with msgpack input. Built without allocating.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ScanError {
     /// Not well-formed msgpack (or not what msgspec accepts), described.
     Invalid(&'static str),

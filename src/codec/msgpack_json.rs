@@ -7,7 +7,7 @@ use std::fmt;
 use serde_json::value::RawValue;
 
 use crate::codec::limits::Limits;
-use crate::codec::msgpack::refusal;
+use crate::codec::msgpack::{ScanError, refusal};
 use crate::value::refusal as value_refusal;
 use crate::value::{JsonValue, SHORT, as_utf8, is_plain, write_escaped};
 
@@ -41,10 +41,16 @@ impl JsonValue {
         limits: &Limits,
         enclosing: usize,
     ) -> Result<Self, serde_json::Error> {
+        // How many more non-empty arrays and maps may open, and the limit that says so.
+        let frame_room = limits.max_frame_depth().saturating_sub(enclosing);
+        let (room, depth_limit) = if limits.max_value_depth() < frame_room {
+            (limits.max_value_depth(), limits.max_value_depth())
+        } else {
+            (frame_room, limits.max_frame_depth())
+        };
         let bounds = Bounds {
-            // How many more non-empty arrays and maps may open.
-            room: (limits.max_frame_depth().saturating_sub(enclosing))
-                .min(limits.max_value_depth()),
+            room,
+            depth_limit,
             max_string: limits.max_string_len(),
             max_items: limits.max_collection_len(),
             bin_keys: limits.lax(),
@@ -86,10 +92,9 @@ enum Refusal {
     Bytes,
     Extension,
     NotAValue,
-    TooDeep,
     NotFinite(f64),
-    /// A string or collection (named) longer than the limit: length, limit.
-    TooLong(&'static str, usize, usize),
+    /// Beyond a bound of the [`Limits`], worded as every msgpack reader words it.
+    Limit(ScanError),
 }
 
 impl fmt::Display for Refusal {
@@ -106,10 +111,7 @@ impl fmt::Display for Refusal {
             ),
             Self::Extension => f.write_str(value_refusal::EXTENSION),
             Self::NotAValue => f.write_str(refusal::NEVER_USED),
-            Self::TooDeep => f.write_str("the value is nested too deeply"),
-            Self::TooLong(what, len, max) => {
-                write!(f, "a {what} of length {len} exceeds the limit of {max}")
-            }
+            Self::Limit(limit) => limit.fmt(f),
             // serde's `invalid value` form, as `FromAny` words it.
             Self::NotFinite(v) => write!(
                 f,
@@ -120,10 +122,12 @@ impl fmt::Display for Refusal {
     }
 }
 
-/// What [`write_msgpack_as_json`] may accept: how many non-empty arrays and maps may open, and
-/// the longest string and collection (in items).
+/// What [`write_msgpack_as_json`] may accept: how many non-empty arrays and maps may open (and
+/// the depth limit to name when one more would), and the longest string and collection (in
+/// items).
 struct Bounds {
     room: usize,
+    depth_limit: usize,
     max_string: usize,
     max_items: usize,
     /// Lax mode: a map key that is bin holding UTF-8 is that text (`map-key-from-bytes`).
@@ -184,14 +188,17 @@ fn write_msgpack_as_json(
                     _ => (take_len(input, 2)?, marker == 0xdf),
                 };
                 if len > bounds.max_items {
-                    return Err(Refusal::TooLong("collection", len, bounds.max_items));
+                    return Err(Refusal::Limit(ScanError::CollectionTooLong {
+                        len,
+                        max: bounds.max_items,
+                    }));
                 }
                 if len == 0 {
                     out.extend_from_slice(if map { b"{}" } else { b"[]" });
                 } else {
                     // Only a non-empty array or map is a level, as the body scan counts them.
                     if open.len() >= bounds.room {
-                        return Err(Refusal::TooDeep);
+                        return Err(Refusal::Limit(ScanError::TooDeep(bounds.depth_limit)));
                     }
                     out.push(if map { b'{' } else { b'[' });
                     if map {
@@ -326,7 +333,10 @@ fn write_string(
     bounds: &Bounds,
 ) -> Result<(), Refusal> {
     if len > bounds.max_string {
-        return Err(Refusal::TooLong("string", len, bounds.max_string));
+        return Err(Refusal::Limit(ScanError::StringTooLong {
+            len,
+            max: bounds.max_string,
+        }));
     }
     // Most strings are short ASCII with nothing to escape: checked a word at a time and written
     // as one fixed-size block cut to length afterwards (no byte loop, no `memcpy` call, one
@@ -441,11 +451,12 @@ mod tests {
         let mut deep = vec![0x91; crate::codec::limits::Limits::MAX_DEPTH_CEILING + 1];
         deep.push(0xc0);
         let err = JsonValue::from_msgpack(&deep).unwrap_err().to_string();
-        assert!(err.contains("nested too deeply"), "{err}");
+        assert!(err.contains("nested more than 512 levels deep"), "{err}");
     }
 
-    /// The transcoder refuses what the body scan refuses under the same limits, so a value it
-    /// accepts without a scan before it is one the scan would have let through.
+    /// The transcoder refuses what the body scan refuses under the same limits, in the same
+    /// words, so a value it accepts without a scan before it is one the scan would have let
+    /// through.
     #[test]
     fn transcoder_keeps_to_the_limits_as_the_scan_does() {
         use crate::codec::msgpack::{Scan, split_value};
@@ -472,9 +483,10 @@ mod tests {
                         let mut rest = &bytes[..];
                         let transcoded =
                             JsonValue::from_msgpack_prefix(&mut rest, &limits, enclosing);
+                        // The same verdict, and the same words for a refusal.
                         assert_eq!(
-                            scanned.is_ok(),
-                            transcoded.is_ok(),
+                            scanned.map(drop).map_err(|err| err.to_string()),
+                            transcoded.map(drop).map_err(|err| err.to_string()),
                             "{value} within {limits:?} inside {enclosing}"
                         );
                     }
@@ -541,6 +553,7 @@ mod tests {
         let mut out = Vec::with_capacity(TEXT_FIRST_CAPACITY);
         let bounds = Bounds {
             room: 4,
+            depth_limit: 4,
             max_string: usize::MAX,
             max_items: usize::MAX,
             bin_keys: false,
@@ -728,7 +741,6 @@ mod tests {
         const SHORT: &str = "the msgpack value is cut short";
         const NOT_UTF8: &str = "a msgpack string is not UTF-8";
         const KEY: &str = "a key of a JSON object must be a string";
-        const DEEP: &str = "the value is nested too deeply";
         let nan = "invalid value: floating point `NaN`, expected a finite number";
         let inf = "invalid value: floating point `inf`, expected a finite number";
         let minus_inf = "invalid value: floating point `-inf`, expected a finite number";
@@ -812,7 +824,10 @@ mod tests {
             let err = JsonValue::from_msgpack(&nested(levels + 1))
                 .unwrap_err()
                 .to_string();
-            assert_eq!(err, DEEP);
+            assert_eq!(
+                err,
+                format!("the value is nested more than {ceiling} levels deep")
+            );
         }
     }
 
