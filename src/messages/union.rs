@@ -462,11 +462,14 @@ macro_rules! by_format {
 }
 
 /// The content of `text` when it is a JSON string with no escape: its bytes between the quotes
-/// are then the string itself. `text` is a value serde_json has already read whole (a
-/// `RawValue`), so it is valid JSON and a string in it holds no raw control character.
+/// are then the string itself. `text` is one value serde_json has already read whole (a
+/// `RawValue`), so when it starts with a quote it is one valid string literal: no quote inside
+/// but escaped ones, no raw control character, and a backslash wherever there is an escape.
 fn plain_string(text: &str) -> Option<&str> {
     let content = text.strip_prefix('"')?.strip_suffix('"')?;
-    (memchr::memchr2(b'\\', b'"', content.as_bytes()).is_none()).then_some(content)
+    memchr::memchr(b'\\', content.as_bytes())
+        .is_none()
+        .then_some(content)
 }
 
 impl<'b> de::Deserializer<'b> for ValueDe<'b> {

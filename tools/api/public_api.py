@@ -4,8 +4,8 @@
 Reads the HTML that `cargo doc --no-deps --all-features` wrote under target/doc/airflow_comms/
 (under `$CARGO_TARGET_DIR` when set):
 every public item (its path and kind, and whether it is `#[non_exhaustive]`), and on each
-item's page its fields, variants, required
-trait methods, associated items and inherent methods. Items rustdoc hides (`#[doc(hidden)]`)
+item's page its fields, variants, required trait methods, associated items and inherent
+methods. Items rustdoc hides (`#[doc(hidden)]`)
 are not listed. Blanket and trait implementations are left out: they follow from the items.
 
     python3 tools/api/public_api.py            # print the list
