@@ -1,0 +1,3 @@
+//! The Execution API client.
+
+pub mod models;

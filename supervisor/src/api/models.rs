@@ -1,0 +1,1 @@
+//! Execution API bodies, generated from the OpenAPI document.

@@ -1,0 +1,1 @@
+//! Airflow configuration, read as Airflow reads it.

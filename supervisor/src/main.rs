@@ -1,0 +1,5 @@
+//! `airflow-supervisor`: see the crate documentation.
+
+fn main() {
+    std::process::exit(1);
+}

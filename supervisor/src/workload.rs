@@ -1,0 +1,1 @@
+//! The workloads `execute_workload` accepts.
