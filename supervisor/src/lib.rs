@@ -5,5 +5,12 @@
 //! (or a native bundle directly), and reports the same final state.
 
 pub mod api;
+pub mod child;
+pub mod cli;
 pub mod config;
+pub mod host;
+pub mod logs;
+pub mod mask;
+pub mod serve;
+pub mod task;
 pub mod workload;
