@@ -15,9 +15,12 @@ use tokio::net::UnixStream;
 
 use crate::logs::{Level, Record, TaskLog};
 
-/// The Python statement the SDK's exec path runs in the fresh interpreter.
-pub const PYTHON_EXEC_MAIN: &str =
-    "from airflow.sdk.execution_time.supervisor import _child_exec_main; _child_exec_main()";
+/// The Python the fresh interpreter runs: the SDK's own child entry point (`_fork_main`, which
+/// the SDK's fork path calls after `fork()`), with the requests socket on fd 0, stdout and
+/// stderr on fds 1 and 2, and the log socket's descriptor number appended.
+pub const PYTHON_CHILD_MAIN: &str = "from socket import socket; \
+from airflow.sdk.execution_time.supervisor import _fork_main, _subprocess_main; \
+_fork_main(socket(fileno=0), socket(fileno=1), socket(fileno=2), LOG_FD, _subprocess_main)";
 
 /// The longest line kept whole from the child's stdout, stderr or log socket; a longer one is
 /// written in pieces of this size, so a child printing without newlines cannot grow the
@@ -101,23 +104,39 @@ impl ReplyWriter {
     }
 }
 
-/// Starts the SDK's task runner with `python`, as the exec path does.
+/// Starts the SDK's task runner with `python` in a fresh interpreter.
+///
+/// The child gets what the SDK's fork path gives it: requests on fd 0, stdout and stderr on
+/// sockets, and a socket for its JSON log lines from the first line on. (The SDK's exec path,
+/// `_child_exec_main`, gives no log socket at start: the runner asks for one with
+/// `ResendLoggingFD` after reading `StartupDetails`, so its first line goes to stdout as plain
+/// text. Handing the log socket over at start keeps every line structured, as the fork path
+/// does; `ResendLoggingFD` is still answered whenever the child asks.)
 pub fn start_python(python: &Path) -> io::Result<Started> {
+    use std::os::fd::AsRawFd;
     let (requests, child_requests) = std::os::unix::net::UnixStream::pair()?;
     let (stdout, child_stdout) = std::os::unix::net::UnixStream::pair()?;
     let (stderr, child_stderr) = std::os::unix::net::UnixStream::pair()?;
+    let (logs, child_logs) = std::os::unix::net::UnixStream::pair()?;
+    // The log socket's child end must survive the exec: it is the one descriptor besides 0, 1
+    // and 2 without close-on-exec. Only this process's own children could inherit it, and it
+    // is closed again as soon as the child is spawned.
+    rustix::io::fcntl_setfd(&child_logs, rustix::io::FdFlags::empty())?;
+    let code = PYTHON_CHILD_MAIN.replace("LOG_FD", &child_logs.as_raw_fd().to_string());
     let mut command = tokio::process::Command::new(python);
     command
         .arg("-c")
-        .arg(PYTHON_EXEC_MAIN)
+        .arg(code)
         .stdin(Stdio::from(OwnedFd::from(child_requests)))
         .stdout(Stdio::from(OwnedFd::from(child_stdout)))
         .stderr(Stdio::from(OwnedFd::from(child_stderr)))
         .process_group(0)
         .kill_on_drop(false);
-    // The `Command` holds the child's ends; they close here, once the child has its copies.
-    let process = command.spawn()?;
+    let process = command.spawn();
+    // The `Command` holds the child's ends of the other sockets; they close with it.
     drop(command);
+    drop(child_logs);
+    let process = process?;
     let pid = process
         .id()
         .ok_or_else(|| io::Error::other("the child exited before its pid was read"))?;
@@ -129,7 +148,7 @@ pub fn start_python(python: &Path) -> io::Result<Started> {
         replies: ReplyWriter::Unix(write),
         stdout: Box::new(unix_stream(stdout)?),
         stderr: Box::new(unix_stream(stderr)?),
-        logs: Vec::new(),
+        logs: vec![Box::new(unix_stream(logs)?)],
     })
 }
 

@@ -155,7 +155,11 @@ fn normalize_timestamp(text: &str) -> String {
 }
 
 enum Entry {
+    /// A line from the child: the file, and stdout when mirroring.
     Record(Record),
+    /// A line of the supervisor's about the task: the file only.
+    Note(Record),
+    /// A line of the supervisor's own log: stdout only.
     Own(Record),
     Flush(oneshot::Sender<()>),
 }
@@ -181,6 +185,9 @@ pub struct LogTargets {
     /// Whether every line is also written to stdout.
     pub stdout: bool,
 }
+
+/// The logger name of task-log records that name none.
+pub const TASK_LOGGER: &str = "task";
 
 /// Records waiting for the writer before a producer waits.
 const CHANNEL_CAPACITY: usize = 1024;
@@ -209,11 +216,17 @@ impl TaskLog {
         &self.masker
     }
 
-    /// Writes a record (waits while the writer is behind).
+    /// Writes a record from the child (waits while the writer is behind).
     pub async fn log(&self, record: Record) {
         // The writer only stops when every sender is gone; a send error cannot happen while
         // `self` lives, and a record for a writer that failed has nowhere to go.
         let _ = self.tx.send(Entry::Record(record)).await;
+    }
+
+    /// Writes a record the supervisor itself makes about the task (an abnormal exit, a kill) to
+    /// the task's file only: Airflow does not mirror these to stdout.
+    pub async fn note(&self, record: Record) {
+        let _ = self.tx.send(Entry::Note(record)).await;
     }
 
     /// Writes a record of the supervisor's own to stdout only (never to the task's file), in
@@ -240,6 +253,12 @@ impl TaskLog {
     }
 }
 
+#[derive(Clone, Copy)]
+enum Kind {
+    Child,
+    Supervisor,
+}
+
 fn open_append(path: &Path) -> std::io::Result<std::fs::File> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
@@ -260,8 +279,19 @@ fn write_loop(
     let mut out = stdout.then(|| std::io::BufWriter::new(std::io::stdout()));
     let mut result = Ok(());
     while let Some(entry) = rx.blocking_recv() {
+        let entry_kind = match &entry {
+            Entry::Record(_) => Kind::Child,
+            _ => Kind::Supervisor,
+        };
         match entry {
-            Entry::Record(record) => {
+            Entry::Record(mut record) | Entry::Note(mut record) => {
+                let mirror = matches!(entry_kind, Kind::Child);
+                // A record that names no logger is the task logger's, as Airflow names it.
+                if !record.fields.contains_key("logger") {
+                    record
+                        .fields
+                        .insert("logger".to_owned(), Value::String(TASK_LOGGER.to_owned()));
+                }
                 let line = {
                     let masker = masker.read().unwrap_or_else(|e| e.into_inner());
                     record.render(&masker)
@@ -272,7 +302,7 @@ fn write_loop(
                 {
                     result = Err(e);
                 }
-                if let Some(o) = out.as_mut() {
+                if mirror && let Some(o) = out.as_mut() {
                     let _ = writeln!(o, "{line}");
                 }
             }

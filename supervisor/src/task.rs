@@ -152,6 +152,25 @@ pub async fn run(
         logs,
     } = started;
 
+    // The child's output is read from the start, so that whatever it says before it is told
+    // what to run (or before it is killed because the server refused) reaches the log.
+    let streams = TaskTracker::new();
+    let cancel = CancellationToken::new();
+    streams.spawn(cancellable(
+        cancel.clone(),
+        child::pump_output(stdout, log.clone(), "task.stdout", Level::Info),
+    ));
+    streams.spawn(cancellable(
+        cancel.clone(),
+        child::pump_output(stderr, log.clone(), "task.stderr", Level::Error),
+    ));
+    for stream in logs {
+        streams.spawn(cancellable(
+            cancel.clone(),
+            child::pump_json_logs(stream, log.clone()),
+        ));
+    }
+
     // Tell the server the task runs, before the child learns what to do.
     let start_date = crate::serve::now_json();
     let body = json!({
@@ -162,20 +181,26 @@ pub async fn run(
         "start_date": start_date,
     });
     let path = format!("/task-instances/{}/run", spec.ti_id);
-    let answer = match api.call(Method::PATCH, &path, &[], Body::json(&body)).await {
-        Ok(answer) => answer,
+    let started = match api.call(Method::PATCH, &path, &[], Body::json(&body)).await {
+        Ok(answer) => serde_json::from_slice::<TIRunContext>(&answer.body)
+            .map_err(|e| RunError::RunContext(e.to_string())),
+        Err(error) => Err(RunError::StartRefused(error)),
+    };
+    let context = match started {
+        Ok(context) => context,
         Err(error) => {
             signal_group(pid, rustix::process::Signal::KILL);
-            let _ = process.wait().await;
-            return Err(RunError::StartRefused(error));
-        }
-    };
-    let context: TIRunContext = match serde_json::from_slice(&answer.body) {
-        Ok(context) => context,
-        Err(e) => {
-            signal_group(pid, rustix::process::Signal::KILL);
-            let _ = process.wait().await;
-            return Err(RunError::RunContext(e.to_string()));
+            let status = process.wait().await;
+            log_exit(
+                &log,
+                exit_code_of(status),
+                Some(rustix::process::Signal::KILL),
+            )
+            .await;
+            drop(replies);
+            drop(requests);
+            drain(&streams, &cancel, &timings, &log, pid, -9).await;
+            return Err(error);
         }
     };
     let state = Arc::new(Mutex::new(RunState {
@@ -213,8 +238,6 @@ pub async fn run(
         spec.ti_id,
         state.clone(),
     );
-    let streams = TaskTracker::new();
-    let cancel = CancellationToken::new();
     streams.spawn(cancellable(
         cancel.clone(),
         serve_requests(
@@ -226,20 +249,6 @@ pub async fn run(
             cancel.clone(),
         ),
     ));
-    streams.spawn(cancellable(
-        cancel.clone(),
-        child::pump_output(stdout, log.clone(), "task.stdout", Level::Info),
-    ));
-    streams.spawn(cancellable(
-        cancel.clone(),
-        child::pump_output(stderr, log.clone(), "task.stderr", Level::Error),
-    ));
-    for stream in logs {
-        streams.spawn(cancellable(
-            cancel.clone(),
-            child::pump_json_logs(stream, log.clone()),
-        ));
-    }
 
     let (kill_tx, mut kill_rx) = tokio::sync::mpsc::channel::<KillReason>(4);
     let heartbeat = tokio::spawn(heartbeat_loop(
@@ -285,28 +294,7 @@ pub async fn run(
     let expected = kill.as_ref().map(|k| k.last_signal);
     log_exit(&log, exit_code, expected).await;
 
-    // Drain what the child left in its streams, for at most the cleanup timeout.
-    streams.close();
-    if tokio::time::timeout(timings.socket_cleanup_timeout, streams.wait())
-        .await
-        .is_err()
-    {
-        log.own(
-            Record::now(
-                Level::Warning,
-                "Process exited with open sockets; cleaning up after timeout",
-            )
-            .with("pid", pid)
-            .with("exit_code", exit_code)
-            .with(
-                "timeout_seconds",
-                timings.socket_cleanup_timeout.as_secs_f64(),
-            ),
-        )
-        .await;
-        cancel.cancel();
-        streams.wait().await;
-    }
+    drain(&streams, &cancel, &timings, &log, pid, exit_code).await;
 
     // Report what no message reported.
     let (final_state, had_pending) = {
@@ -338,6 +326,39 @@ pub async fn run(
         exit_code,
         final_state,
     })
+}
+
+/// Waits for the child's streams to end, for at most the socket cleanup timeout, then stops
+/// reading whatever is still open.
+async fn drain(
+    streams: &TaskTracker,
+    cancel: &CancellationToken,
+    timings: &Timings,
+    log: &TaskLog,
+    pid: u32,
+    exit_code: i32,
+) {
+    streams.close();
+    if tokio::time::timeout(timings.socket_cleanup_timeout, streams.wait())
+        .await
+        .is_err()
+    {
+        log.own(
+            Record::now(
+                Level::Warning,
+                "Process exited with open sockets; cleaning up after timeout",
+            )
+            .with("pid", pid)
+            .with("exit_code", exit_code)
+            .with(
+                "timeout_seconds",
+                timings.socket_cleanup_timeout.as_secs_f64(),
+            ),
+        )
+        .await;
+        cancel.cancel();
+        streams.wait().await;
+    }
 }
 
 fn now_naive_or_aware() -> airflow_comms::time::NaiveOrAwareDateTime {
@@ -496,7 +517,8 @@ async fn log_exit(log: &TaskLog, exit_code: i32, expected: Option<rustix::proces
             return;
         }
         if signal == Some(Signal::SEGV) {
-            log.log(Record::now(Level::Critical, SIGSEGV_MESSAGE)).await;
+            log.note(Record::now(Level::Critical, SIGSEGV_MESSAGE))
+                .await;
             return;
         }
         let mut message = String::from("Process terminated by signal.");
@@ -506,7 +528,7 @@ async fn log_exit(log: &TaskLog, exit_code: i32, expected: Option<rustix::proces
             level = Level::Critical;
         }
         message.push_str(" For more information, see https://airflow.apache.org/docs/apache-airflow/stable/troubleshooting.html#process-terminated-by-signal.");
-        log.log(
+        log.note(
             Record::now(level, message)
                 .with("signal", exit_code)
                 .with("signal_name", signal.map(signal_name).unwrap_or("signal")),
@@ -514,7 +536,7 @@ async fn log_exit(log: &TaskLog, exit_code: i32, expected: Option<rustix::proces
         .await;
         return;
     }
-    log.log(Record::now(Level::Warning, "Process exited abnormally").with("exit_code", exit_code))
+    log.note(Record::now(Level::Warning, "Process exited abnormally").with("exit_code", exit_code))
         .await;
 }
 
@@ -572,7 +594,7 @@ async fn heartbeat_loop(
                     .with("ti_id", ti_id.to_string()),
                 )
                 .await;
-                log.log(
+                log.note(
                     Record::now(
                         Level::Error,
                         "Server indicated the task shouldn't be running anymore. Terminating process",
@@ -583,7 +605,7 @@ async fn heartbeat_loop(
                 state.lock().unwrap_or_else(|e| e.into_inner()).terminal =
                     Some(Terminal::ServerTerminated);
                 let _ = kill.send(KillReason::Heartbeat).await;
-                log.log(Record::now(Level::Error, "Task killed!")).await;
+                log.note(Record::now(Level::Error, "Task killed!")).await;
                 return;
             }
             Err(error) => {
