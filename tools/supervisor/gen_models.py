@@ -359,12 +359,27 @@ class Generator:
         lines = self.type_doc(name, schema)
         if lines:
             lines.append("///")
-        lines.append("/// One of several shapes, told apart by trying each variant in turn.")
+        lines.append("/// One of several shapes: read by trying each variant in turn, in this order, on the")
+        lines.append("/// JSON text of the value (so only from JSON); written as the variant's value.")
         eq = self.eq_marker(name, [v[3] for v in variants])
-        lines += [f"#[derive(Debug, Clone, PartialEq{eq}, Serialize, Deserialize)]",
+        lines += [f"#[derive(Debug, Clone, PartialEq{eq}, Serialize)]",
                   "#[serde(untagged)]", f"pub enum {name} {{"]
         lines += [f"    {label}({rust})," for _, _, label, rust in variants]
         lines.append("}")
+        # Not serde's untagged derive: it buffers the value in its own form, from which
+        # `airflow_comms::JsonValue` (raw JSON text) cannot be read.
+        lines += ["", f"impl<'de> Deserialize<'de> for {name} {{",
+                  "    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {",
+                  "        let raw = Box::<serde_json::value::RawValue>::deserialize(deserializer)?;",
+                  "        let mut errors = Vec::new();"]
+        for i, (_, _, label, _) in enumerate(variants):
+            call = f"try_variant(raw.get(), Self::{label}, \"{label}\", &mut errors)"
+            if i == 0:
+                lines.append(f"        {call}")
+            else:
+                lines.append(f"            .or_else(|| {call})")
+        lines += ["            .ok_or_else(|| no_variant(\"" + name + "\", &errors))", "    }", "}"]
+        self.uses.add("try_variant")
         self.items.append("\n".join(lines))
         self.flush_pending()
 
@@ -431,7 +446,9 @@ class Generator:
                 attrs.insert(0, "default")
             else:
                 ftype = f"Option<{rust}>"
-                attrs[:0] = ["default", "skip_serializing_if = \"Option::is_none\""]
+                attrs[:0] = ["default", "deserialize_with = \"non_null\"",
+                             "skip_serializing_if = \"Option::is_none\""]
+                self.uses.add("non_null")
             fields.append((prop, ident, ftype, attrs, pschema))
         self.float_or_json[name] = any(self.has_float_or_json(f[2]) for f in fields)
         lines = self.type_doc(name, schema)
@@ -443,8 +460,10 @@ class Generator:
             elif pschema.get("title") and pschema["title"] != auto_title(prop):
                 lines += doc_lines(pschema["title"], "    ")
             lines += self.field_fact_lines(prop, required, pschema, ftype)
-            if attrs:
+            if attrs and len(", ".join(attrs)) <= 70:  # rustfmt's attr_fn_like_width
                 lines.append(f"    #[serde({', '.join(attrs)})]")
+            elif attrs:
+                lines += ["    #[serde("] + [f"        {a}," for a in attrs[:-1]] + [f"        {attrs[-1]}", "    )]"]
             lines.append(f"    pub {ident}: {ftype},")
         lines.append("}")
         self.defined[name] = "struct"
@@ -460,10 +479,10 @@ class Generator:
             if "maxLength" in source:
                 facts.append(f"At most {source['maxLength']} characters.")
             if source.get("type") == "array" and "prefixItems" not in source:
-                if "minItems" in source:
-                    facts.append(f"At least {source['minItems']} items.")
-                if "maxItems" in source:
-                    facts.append(f"At most {source['maxItems']} items.")
+                for key, word in (("minItems", "At least"), ("maxItems", "At most")):
+                    if key in source:
+                        n = source[key]
+                        facts.append(f"{word} {n} item{'s' if n != 1 else ''}.")
         return [f"    /// {fact}" for fact in facts]
 
     def default_value(self, rust: str, value, ctx: str) -> str:
@@ -669,7 +688,7 @@ class Generator:
             "//! - a required field must be present (if nullable, it is an `Option` written as null);",
             "//!   a field with a default gets it when absent and is always written; an optional nullable",
             "//!   field reads absent as `None` and writes `None` as null; an optional field that may",
-            "//!   not be null is left out when `None`.",
+            "//!   not be null is `None` only when absent (null is refused) and is left out when `None`.",
             "//!",
             "//! Length and item-count limits are not checked; the docs of the fields name them.",
             "//! [`OPERATIONS`] lists every endpoint, one [`Operation`] constant each.",
@@ -679,7 +698,46 @@ class Generator:
             "/// The API version these types describe, the `Airflow-API-Version` header to send.",
             f"pub const API_VERSION: &str = \"{version}\";",
         ]
-        body = self.items + sorted(self.default_fns) + op_items
+        helpers = []
+        if "try_variant" in self.uses:
+            helpers.append("\n".join([
+                "/// Reads `text` as a `T` and makes the variant with `make`; on failure notes why under",
+                "/// `label` in `errors`.",
+                "fn try_variant<T: serde::de::DeserializeOwned, U>(",
+                "    text: &str,",
+                "    make: fn(T) -> U,",
+                "    label: &str,",
+                "    errors: &mut Vec<String>,",
+                ") -> Option<U> {",
+                "    match serde_json::from_str(text) {",
+                "        Ok(value) => Some(make(value)),",
+                "        Err(err) => {",
+                "            errors.push(format!(\"{label}: {err}\"));",
+                "            None",
+                "        }",
+                "    }",
+                "}",
+                "",
+                "/// The error of a value no variant of the union `name` reads.",
+                "fn no_variant<E: serde::de::Error>(name: &str, errors: &[String]) -> E {",
+                "    E::custom(format_args!(",
+                "        \"no variant of {name} matches ({})\",",
+                "        errors.join(\"; \")",
+                "    ))",
+                "}",
+            ]))
+        if "non_null" in self.uses:
+            helpers.append("\n".join([
+                "/// Reads a field that may be absent but is never null: `None` only when absent.",
+                "fn non_null<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>",
+                "where",
+                "    D: serde::Deserializer<'de>,",
+                "    T: Deserialize<'de>,",
+                "{",
+                "    T::deserialize(deserializer).map(Some)",
+                "}",
+            ]))
+        body = self.items + sorted(self.default_fns) + helpers + op_items
         return self.resolve_eq("\n".join(header) + "\n\n" + "\n\n".join(body) + "\n")
 
 

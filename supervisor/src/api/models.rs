@@ -26,7 +26,7 @@
 //! - a required field must be present (if nullable, it is an `Option` written as null);
 //!   a field with a default gets it when absent and is always written; an optional nullable
 //!   field reads absent as `None` and writes `None` as null; an optional field that may
-//!   not be null is left out when `None`.
+//!   not be null is `None` only when absent (null is refused) and is left out when `None`.
 //!
 //! Length and item-count limits are not checked; the docs of the fields name them.
 //! [`OPERATIONS`] lists every endpoint, one [`Operation`] constant each.
@@ -397,7 +397,11 @@ impl DagRunType {
 /// Schema for the request part of a Human-in-the-loop detail for a specific task instance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HITLDetailRequest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "non_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub assigned_users: Option<Vec<HITLUser>>,
     #[serde(default)]
     pub body: Option<String>,
@@ -406,9 +410,13 @@ pub struct HITLDetailRequest {
     /// Default `false`.
     #[serde(default = "default_hitl_detail_request_multiple")]
     pub multiple: bool,
-    /// At least 1 items.
+    /// At least 1 item.
     pub options: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "non_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub params: Option<JsonMap>,
     pub subject: String,
     pub ti_id: Uuid,
@@ -419,7 +427,11 @@ pub struct HITLDetailRequest {
 pub struct HITLDetailResponse {
     #[serde(deserialize_with = "Option::deserialize")]
     pub chosen_options: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "non_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub params_input: Option<JsonMap>,
     #[serde(deserialize_with = "Option::deserialize")]
     pub responded_at: Option<AwareDateTime>,
@@ -443,24 +455,43 @@ pub struct HTTPExceptionResponse {
 
 /// The `detail` field of [`HTTPExceptionResponse`].
 ///
-/// One of several shapes, told apart by trying each variant in turn.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One of several shapes: read by trying each variant in turn, in this order, on the
+/// JSON text of the value (so only from JSON); written as the variant's value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum HTTPExceptionResponseDetail {
     String(String),
     Map(JsonMap),
 }
 
+impl<'de> Deserialize<'de> for HTTPExceptionResponseDetail {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = Box::<serde_json::value::RawValue>::deserialize(deserializer)?;
+        let mut errors = Vec::new();
+        try_variant(raw.get(), Self::String, "String", &mut errors)
+            .or_else(|| try_variant(raw.get(), Self::Map, "Map", &mut errors))
+            .ok_or_else(|| no_variant("HTTPExceptionResponseDetail", &errors))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HTTPValidationError {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "non_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub detail: Option<Vec<ValidationError>>,
 }
 
 /// Response for inactive assets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InactiveAssetsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "non_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub inactive_assets: Option<Vec<AssetProfile>>,
 }
 
@@ -552,7 +583,11 @@ pub struct PreviousTIResponse {
 /// Schema for parking a TaskInstance in an awaiting\_input state (Human-in-the-loop, no trigger).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TIAwaitingInputStatePayload {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "non_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub next_kwargs: Option<JsonMap>,
     pub next_method: String,
     #[serde(default)]
@@ -588,7 +623,11 @@ impl TIAwaitingInputStatePayloadState {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TIDeferredStatePayload {
     pub classpath: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "non_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub next_kwargs: Option<JsonMap>,
     pub next_method: String,
     #[serde(default)]
@@ -596,7 +635,11 @@ pub struct TIDeferredStatePayload {
     #[serde(default)]
     pub rendered_map_index: Option<String>,
     pub state: TIDeferredStatePayloadState,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "non_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub trigger_kwargs: Option<TIDeferredStatePayloadTriggerKwargs>,
     #[serde(default)]
     pub trigger_timeout: Option<TimeDelta>,
@@ -626,12 +669,23 @@ impl TIDeferredStatePayloadState {
 
 /// The `trigger_kwargs` field of [`TIDeferredStatePayload`].
 ///
-/// One of several shapes, told apart by trying each variant in turn.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One of several shapes: read by trying each variant in turn, in this order, on the
+/// JSON text of the value (so only from JSON); written as the variant's value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum TIDeferredStatePayloadTriggerKwargs {
     Map(JsonMap),
     String(String),
+}
+
+impl<'de> Deserialize<'de> for TIDeferredStatePayloadTriggerKwargs {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = Box::<serde_json::value::RawValue>::deserialize(deserializer)?;
+        let mut errors = Vec::new();
+        try_variant(raw.get(), Self::Map, "Map", &mut errors)
+            .or_else(|| try_variant(raw.get(), Self::String, "String", &mut errors))
+            .ok_or_else(|| no_variant("TIDeferredStatePayloadTriggerKwargs", &errors))
+    }
 }
 
 /// Schema for updating TaskInstance to 'RUNNING' state with minimal required fields.
@@ -741,7 +795,11 @@ impl TIRetryStatePayloadState {
 /// Response schema for TaskInstance run context.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TIRunContext {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "non_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub connections: Option<Vec<ConnectionResponse>>,
     pub dag_run: DagRun,
     pub max_tries: i64,
@@ -757,20 +815,39 @@ pub struct TIRunContext {
     /// Default `0`.
     #[serde(default = "default_ti_run_context_task_reschedule_count")]
     pub task_reschedule_count: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "non_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub variables: Option<Vec<VariableResponse>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "non_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub xcom_keys_to_clear: Option<Vec<String>>,
 }
 
 /// The `next_kwargs` field of [`TIRunContext`].
 ///
-/// One of several shapes, told apart by trying each variant in turn.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One of several shapes: read by trying each variant in turn, in this order, on the
+/// JSON text of the value (so only from JSON); written as the variant's value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum TIRunContextNextKwargs {
     Map(JsonMap),
     String(String),
+}
+
+impl<'de> Deserialize<'de> for TIRunContextNextKwargs {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = Box::<serde_json::value::RawValue>::deserialize(deserializer)?;
+        let mut errors = Vec::new();
+        try_variant(raw.get(), Self::Map, "Map", &mut errors)
+            .or_else(|| try_variant(raw.get(), Self::String, "String", &mut errors))
+            .ok_or_else(|| no_variant("TIRunContextNextKwargs", &errors))
+    }
 }
 
 /// Schema for updating downstream tasks to a skipped state.
@@ -781,24 +858,43 @@ pub struct TISkippedDownstreamTasksStatePayload {
 
 /// An item of the `tasks` field of [`TISkippedDownstreamTasksStatePayload`].
 ///
-/// One of several shapes, told apart by trying each variant in turn.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One of several shapes: read by trying each variant in turn, in this order, on the
+/// JSON text of the value (so only from JSON); written as the variant's value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum TISkippedDownstreamTasksStatePayloadTasksItem {
     String(String),
     Tuple((String, i64)),
 }
 
+impl<'de> Deserialize<'de> for TISkippedDownstreamTasksStatePayloadTasksItem {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = Box::<serde_json::value::RawValue>::deserialize(deserializer)?;
+        let mut errors = Vec::new();
+        try_variant(raw.get(), Self::String, "String", &mut errors)
+            .or_else(|| try_variant(raw.get(), Self::Tuple, "Tuple", &mut errors))
+            .ok_or_else(|| no_variant("TISkippedDownstreamTasksStatePayloadTasksItem", &errors))
+    }
+}
+
 /// Schema for updating TaskInstance to success state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TISuccessStatePayload {
     pub end_date: AwareDateTime,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "non_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub outlet_events: Option<Vec<JsonMap>>,
     #[serde(default)]
     pub rendered_map_index: Option<String>,
     pub state: TISuccessStatePayloadState,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "non_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub task_outlets: Option<Vec<AssetProfile>>,
 }
 
@@ -1027,7 +1123,11 @@ impl TerminalTIState {
 /// Schema for Trigger DAG Run API request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TriggerDAGRunPayload {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "non_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub conf: Option<JsonMap>,
     #[serde(default)]
     pub logical_date: Option<AwareDateTime>,
@@ -1113,9 +1213,13 @@ impl TriggerRule {
 /// Schema for writing the response part of a Human-in-the-loop detail for a specific task instance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateHITLDetailPayload {
-    /// At least 1 items.
+    /// At least 1 item.
     pub chosen_options: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "non_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub params_input: Option<JsonMap>,
     pub ti_id: Uuid,
 }
@@ -1123,7 +1227,11 @@ pub struct UpdateHITLDetailPayload {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ValidationError {
     /// Context
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "non_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ctx: Option<JsonMap>,
     #[serde(default)]
     pub input: JsonValue,
@@ -1137,12 +1245,23 @@ pub struct ValidationError {
 
 /// An item of the `loc` field of [`ValidationError`].
 ///
-/// One of several shapes, told apart by trying each variant in turn.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One of several shapes: read by trying each variant in turn, in this order, on the
+/// JSON text of the value (so only from JSON); written as the variant's value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum ValidationErrorLocItem {
     String(String),
     Integer(i64),
+}
+
+impl<'de> Deserialize<'de> for ValidationErrorLocItem {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = Box::<serde_json::value::RawValue>::deserialize(deserializer)?;
+        let mut errors = Vec::new();
+        try_variant(raw.get(), Self::String, "String", &mut errors)
+            .or_else(|| try_variant(raw.get(), Self::Integer, "Integer", &mut errors))
+            .ok_or_else(|| no_variant("ValidationErrorLocItem", &errors))
+    }
 }
 
 /// Variable keys schema for list responses.
@@ -1208,8 +1327,9 @@ pub type XComSequenceSliceResponse = Vec<JsonValue>;
 
 /// The body of [`TI_UPDATE_STATE`].
 ///
-/// One of several shapes, told apart by trying each variant in turn.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One of several shapes: read by trying each variant in turn, in this order, on the
+/// JSON text of the value (so only from JSON); written as the variant's value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum TiPatchPayload {
     Success(TISuccessStatePayload),
@@ -1219,6 +1339,21 @@ pub enum TiPatchPayload {
     Retry(TIRetryStatePayload),
     Terminal(TITerminalStatePayload),
     Target(TITargetStatePayload),
+}
+
+impl<'de> Deserialize<'de> for TiPatchPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = Box::<serde_json::value::RawValue>::deserialize(deserializer)?;
+        let mut errors = Vec::new();
+        try_variant(raw.get(), Self::Success, "Success", &mut errors)
+            .or_else(|| try_variant(raw.get(), Self::Deferred, "Deferred", &mut errors))
+            .or_else(|| try_variant(raw.get(), Self::Reschedule, "Reschedule", &mut errors))
+            .or_else(|| try_variant(raw.get(), Self::AwaitingInput, "AwaitingInput", &mut errors))
+            .or_else(|| try_variant(raw.get(), Self::Retry, "Retry", &mut errors))
+            .or_else(|| try_variant(raw.get(), Self::Terminal, "Terminal", &mut errors))
+            .or_else(|| try_variant(raw.get(), Self::Target, "Target", &mut errors))
+            .ok_or_else(|| no_variant("TiPatchPayload", &errors))
+    }
 }
 
 fn default_dag_run_clear_number() -> i64 {
@@ -1251,6 +1386,40 @@ fn default_ti_run_context_task_reschedule_count() -> i64 {
 
 fn default_trigger_dag_run_payload_reset_dag_run() -> bool {
     false
+}
+
+/// Reads `text` as a `T` and makes the variant with `make`; on failure notes why under
+/// `label` in `errors`.
+fn try_variant<T: serde::de::DeserializeOwned, U>(
+    text: &str,
+    make: fn(T) -> U,
+    label: &str,
+    errors: &mut Vec<String>,
+) -> Option<U> {
+    match serde_json::from_str(text) {
+        Ok(value) => Some(make(value)),
+        Err(err) => {
+            errors.push(format!("{label}: {err}"));
+            None
+        }
+    }
+}
+
+/// The error of a value no variant of the union `name` reads.
+fn no_variant<E: serde::de::Error>(name: &str, errors: &[String]) -> E {
+    E::custom(format_args!(
+        "no variant of {name} matches ({})",
+        errors.join("; ")
+    ))
+}
+
+/// Reads a field that may be absent but is never null: `None` only when absent.
+fn non_null<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
 }
 
 /// An HTTP method of an Execution API operation.
