@@ -31,6 +31,7 @@ Deterministic (fixed inputs, sorted output); CI regenerates the file and fails o
 from __future__ import annotations
 
 import argparse
+import atexit
 import copy
 import enum
 import importlib
@@ -38,6 +39,7 @@ import inspect
 import json
 import os
 import pkgutil
+import shutil
 import sys
 import tempfile
 import warnings
@@ -235,6 +237,7 @@ class Document:
 def real_validation_error() -> dict:
     """The body the in-process Execution API answers to a success payload without `end_date`."""
     home = tempfile.mkdtemp(prefix="airflow-home-")
+    atexit.register(shutil.rmtree, home, ignore_errors=True)
     for name in list(os.environ):
         if name.startswith("AIRFLOW_"):
             del os.environ[name]
