@@ -24,8 +24,9 @@ _fork_main(socket(fileno=0), socket(fileno=1), socket(fileno=2), LOG_FD, _subpro
 
 /// The longest line kept whole from the child's stdout, stderr or log socket; a longer one is
 /// written in pieces of this size, so a child printing without newlines cannot grow the
-/// supervisor's memory.
-pub const MAX_LINE: usize = 1 << 20;
+/// supervisor's memory without bound. Large enough for what tasks really log in one line (a
+/// returned value of tens of megabytes is logged whole by the SDK).
+pub const MAX_LINE: usize = 64 << 20;
 
 /// The supervisor's end of a started child.
 pub struct Started {

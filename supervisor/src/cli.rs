@@ -149,8 +149,15 @@ async fn run(args: Args) -> Result<(), String> {
     let file = workload["log_path"]
         .as_str()
         .map(|p| PathBuf::from(&base_log_folder).join(p));
-    let (log, writer) = TaskLog::open(LogTargets { file, stdout: true }, masker)
-        .map_err(|e| format!("cannot open the task log: {e}"))?;
+    let (log, writer) = TaskLog::open(
+        LogTargets {
+            file,
+            stdout: true,
+            default_logger: "task",
+        },
+        masker,
+    )
+    .map_err(|e| format!("cannot open the task log: {e}"))?;
     let identity = Identity {
         hostname: crate::host::hostname(),
         unixname: crate::host::unixname(),

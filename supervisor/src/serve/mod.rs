@@ -113,7 +113,7 @@ pub fn api_failure(error: &ApiError) -> ErrorResponse {
             ("message", AnyValue::from(error.to_string())),
             ("detail", json_to_any(detail)),
         ]),
-        ApiError::Transport { .. } | ApiError::Body { .. } => dict([
+        ApiError::Transport { .. } | ApiError::Stalled { .. } | ApiError::Body { .. } => dict([
             ("status_code", AnyValue::Null),
             ("message", AnyValue::from(error.to_string())),
             (
