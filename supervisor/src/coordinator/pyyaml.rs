@@ -139,6 +139,8 @@ impl Document {
 /// `yaml.safe_load(text)`, as far as its outcome and the types of the nodes go.
 pub(super) fn safe_load(text: &str) -> Result<Document, LoadError> {
     check_printable(text)?;
+    // PyYAML's scanner steps over a byte order mark at the very start of the stream.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut document = compose(text)?;
     construct(&mut document)?;
     Ok(document)
