@@ -176,9 +176,10 @@ pub fn find_bundle(roots: &[PathBuf], dag_id: &str) -> Result<Bundle, FindError>
             Some(version) if version != airflow_comms::SUPERVISOR_SCHEMA_VERSION => {
                 rejected.push(SkippedFile {
                     path: canonical,
+                    // Airflow's words, and what this supervisor knows.
                     reason: format!(
-                        "version {version:?} is not a supervisor schema version this supervisor knows \
-                         (it knows {:?})",
+                        "Version {version:?} not found in supervisor schema bundle (this supervisor \
+                         knows {:?})",
                         airflow_comms::SUPERVISOR_SCHEMA_VERSION
                     ),
                 });

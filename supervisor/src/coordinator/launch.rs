@@ -71,7 +71,8 @@ impl CapturedOutput {
     }
 }
 
-/// A started bundle, connected.
+/// A started bundle, connected. The listeners are closed once both connections are made (Airflow
+/// keeps them open, unused, until the child exits).
 #[derive(Debug)]
 pub struct Launched {
     /// The child process (not killed on drop).
@@ -195,7 +196,8 @@ fn output_pair(what: &'static str) -> Result<(UnixStream, OwnedFd), LaunchError>
 ///    socketpair; in the supervisor's process group unless
 ///    [`own_process_group`](LaunchOptions::own_process_group).
 /// 3. Until both listeners have a connection: each accepted connection is kept only if it comes
-///    from the child or a descendant (else closed, and the wait goes on); stdout and stderr are
+///    from the child or a descendant (checked in `/proc` on Linux, retried for up to 1 s; other
+///    systems keep every connection), else it is closed and the wait goes on; stdout and stderr are
 ///    read meanwhile, so a chatty child cannot block on a full socket buffer.
 ///
 /// Fails when the child exits first ([`LaunchError::ExitedBeforeConnecting`]) or the startup
