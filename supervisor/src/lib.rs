@@ -8,6 +8,7 @@ pub mod api;
 pub mod child;
 pub mod cli;
 pub mod config;
+pub mod coordinator;
 pub mod host;
 pub mod logs;
 pub mod mask;
