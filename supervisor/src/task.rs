@@ -146,11 +146,14 @@ pub async fn run(
     let Started {
         mut process,
         pid,
-        requests,
-        mut replies,
-        stdout,
-        stderr,
-        logs,
+        io:
+            child::ChildIo {
+                requests,
+                mut replies,
+                stdout,
+                stderr,
+                logs,
+            },
     } = started;
 
     // The child's output is read from the start, so that whatever it says before it is told
