@@ -46,6 +46,7 @@ mod settings;
 
 pub use settings::{
     ApiClientSettings, CoordinatorSpec, Coordinators, HostnameCallable, LoggingSettings, Settings,
+    check_api_server_url, execution_api_server_url,
 };
 /// Intervals and timeouts in [`Settings`] are standard durations.
 pub use std::time::Duration;
@@ -211,9 +212,9 @@ fn is_sensitive(section: &str, key: &str) -> bool {
         return true;
     }
     // The old name of a sensitive option is sensitive too.
-    defaults::RENAMED
-        .iter()
-        .any(|(ns, nk, os, ok)| *os == section && *ok == key && default_row(ns, nk).is_some_and(|r| r.3))
+    defaults::RENAMED.iter().any(|(ns, nk, os, ok)| {
+        *os == section && *ok == key && default_row(ns, nk).is_some_and(|r| r.3)
+    })
 }
 
 impl Config {
@@ -227,13 +228,15 @@ impl Config {
             .collect();
         let path = Self::config_file_path(&env);
         let text = match std::fs::read(&path) {
-            Ok(bytes) => Some(String::from_utf8(bytes).map_err(|e| ConfigError::ParseFile {
-                path: Some(path.clone()),
-                line: 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
-                    .iter()
-                    .filter(|b| **b == b'\n')
-                    .count(),
-                problem: "not valid UTF-8".into(),
+            Ok(bytes) => Some(String::from_utf8(bytes).map_err(|e| {
+                ConfigError::ParseFile {
+                    path: Some(path.clone()),
+                    line: 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
+                        .iter()
+                        .filter(|b| **b == b'\n')
+                        .count(),
+                    problem: "not valid UTF-8".into(),
+                }
             })?),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(source) => return Err(ConfigError::ReadFile { path, source }),
@@ -255,15 +258,19 @@ impl Config {
         Self::build(env.into_iter().collect(), file_text)
     }
 
-    fn build(env: BTreeMap<String, String>, file_text: Option<&str>) -> Result<Config, ConfigError> {
-        let file = file_text
-            .map(IniFile::parse)
-            .transpose()
-            .map_err(|e| ConfigError::ParseFile {
-                path: None,
-                line: e.line,
-                problem: e.problem,
-            })?;
+    fn build(
+        env: BTreeMap<String, String>,
+        file_text: Option<&str>,
+    ) -> Result<Config, ConfigError> {
+        let file =
+            file_text
+                .map(IniFile::parse)
+                .transpose()
+                .map_err(|e| ConfigError::ParseFile {
+                    path: None,
+                    line: e.line,
+                    problem: e.problem,
+                })?;
         let airflow_home = Self::airflow_home_of(&env);
         Ok(Config {
             env,
@@ -512,6 +519,10 @@ mod tests {
 
     #[test]
     fn defaults_are_sorted() {
-        assert!(defaults::OPTIONS.windows(2).all(|w| (w[0].0, w[0].1) < (w[1].0, w[1].1)));
+        assert!(
+            defaults::OPTIONS
+                .windows(2)
+                .all(|w| (w[0].0, w[0].1) < (w[1].0, w[1].1))
+        );
     }
 }

@@ -3,7 +3,12 @@
 
 /// One option of Airflow's built-in table: section, key, default split where the Airflow
 /// home goes (`None`: no default), and whether it is sensitive. Sorted by section, key.
-pub(crate) type OptionRow = (&'static str, &'static str, Option<&'static [&'static str]>, bool);
+pub(crate) type OptionRow = (
+    &'static str,
+    &'static str,
+    Option<&'static [&'static str]>,
+    bool,
+);
 
 /// Every option of `config.yml`.
 #[rustfmt::skip]

@@ -68,7 +68,11 @@ fn expanduser(value: &str, env: &BTreeMap<String, String>) -> String {
         return value.to_owned();
     };
     let joined = format!("{}{}", home.trim_end_matches('/'), rest);
-    if joined.is_empty() { "/".to_owned() } else { joined }
+    if joined.is_empty() {
+        "/".to_owned()
+    } else {
+        joined
+    }
 }
 
 /// `expand_env_var`; `None` when the value never settles.
@@ -98,7 +102,10 @@ mod tests {
     #[test]
     fn expansion() {
         let e = env();
-        assert_eq!(expand_env_var("~/x/$A/${B}/$NOPE/${}", &e).unwrap(), "/home/u/x/b/b/$NOPE/${}");
+        assert_eq!(
+            expand_env_var("~/x/$A/${B}/$NOPE/${}", &e).unwrap(),
+            "/home/u/x/b/b/$NOPE/${}"
+        );
         assert_eq!(expand_env_var("~other/x", &e).unwrap(), "~other/x");
         assert_eq!(expand_env_var("$", &e).unwrap(), "$");
         assert_eq!(expand_env_var("${B", &e).unwrap(), "${B");

@@ -255,7 +255,8 @@ mod tests {
 
     #[test]
     fn multiline_values_and_defaults() {
-        let f = IniFile::parse("[DEFAULT]\nd = 1\n[core]\na = x\n  y\n\n  z\nB: %(d)s%%\n").unwrap();
+        let f =
+            IniFile::parse("[DEFAULT]\nd = 1\n[core]\na = x\n  y\n\n  z\nB: %(d)s%%\n").unwrap();
         assert_eq!(f.get("core", "a").unwrap().unwrap(), "x\ny\n\nz");
         assert_eq!(f.get("core", "B").unwrap().unwrap(), "1%");
         assert!(f.get("core", "b").is_none());

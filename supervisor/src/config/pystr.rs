@@ -70,7 +70,10 @@ pub(crate) fn py_float(s: &str) -> Option<f64> {
     if matches!(unsigned, "inf" | "infinity" | "nan") {
         return lower.parse::<f64>().ok();
     }
-    if !unsigned.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'+' | b'-' | b'_')) {
+    if !unsigned
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'+' | b'-' | b'_'))
+    {
         return None;
     }
     let plain = without_underscores(&lower, |c| c.is_ascii_digit())?;

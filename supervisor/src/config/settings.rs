@@ -164,7 +164,11 @@ impl Coordinators {
         self.specs.get_key_value(name).map(|(k, v)| (k.as_str(), v))
     }
 
-    fn from_config(config: &Config) -> Result<Self, ConfigError> {
+    /// Reads both options as `CoordinatorManager.from_config` does: each is JSON (unset or
+    /// empty: `{}`), `coordinators` an object of objects with a string `classpath`, an object
+    /// `kwargs` (default `{}`) and an object or null `extra` (other keys ignored);
+    /// `queue_to_coordinator` an object whose values name coordinators.
+    pub fn from_config(config: &Config) -> Result<Self, ConfigError> {
         const SECTION: &str = "sdk";
         let specs_json = getjson(config, SECTION, "coordinators")?;
         let mut specs = IndexMap::new();
@@ -195,7 +199,9 @@ impl Coordinators {
                 return Err(ConfigError::invalid(
                     SECTION,
                     "queue_to_coordinator",
-                    config.get(SECTION, "queue_to_coordinator")?.unwrap_or_default(),
+                    config
+                        .get(SECTION, "queue_to_coordinator")?
+                        .unwrap_or_default(),
                     "a JSON object of queue name to coordinator name",
                 ));
             };
@@ -267,7 +273,12 @@ fn getjson(config: &Config, section: &str, key: &str) -> Result<Option<Value>, C
 fn int_secs(config: &Config, section: &str, key: &str) -> Result<Duration, ConfigError> {
     let n = config.get_int(section, key)?;
     u64::try_from(n).map(Duration::from_secs).map_err(|_| {
-        ConfigError::invalid(section, key, n.to_string(), "a non-negative number of seconds")
+        ConfigError::invalid(
+            section,
+            key,
+            n.to_string(),
+            "a non-negative number of seconds",
+        )
     })
 }
 
@@ -291,29 +302,42 @@ fn permissions(
     key: &str,
     fallback: &str,
 ) -> Result<u32, ConfigError> {
-    let value = config.get(section, key)?.unwrap_or_else(|| fallback.to_owned());
+    let value = config
+        .get(section, key)?
+        .unwrap_or_else(|| fallback.to_owned());
     pystr::py_int_octal(&value)
         .and_then(|n| u32::try_from(n).ok())
         .filter(|n| *n <= 0o7777)
-        .ok_or_else(|| ConfigError::invalid(section, key, value, "octal permission bits (e.g. 0o664)"))
+        .ok_or_else(|| {
+            ConfigError::invalid(section, key, value, "octal permission bits (e.g. 0o664)")
+        })
 }
 
-/// The Execution API URL as `get_execution_api_server_url` resolves it (through core Airflow's
-/// `conf`, which reads the same sources).
-fn execution_api_server_url(config: &Config) -> Result<String, ConfigError> {
+/// The Execution API URL as `get_execution_api_server_url` in
+/// `airflow/executors/base_executor.py` resolves it (through core Airflow's `conf`, which reads
+/// the same sources): `[core] execution_api_server_url`, else derived from `[api] base_url`.
+/// Not checked: see [`check_api_server_url`].
+pub fn execution_api_server_url(config: &Config) -> Result<String, ConfigError> {
     if let Some(url) = config.get("core", "execution_api_server_url")? {
         return Ok(url);
     }
-    let mut base_url = config.get("api", "base_url")?.unwrap_or_else(|| "/".to_owned());
+    let mut base_url = config
+        .get("api", "base_url")?
+        .unwrap_or_else(|| "/".to_owned());
     if base_url.is_empty() || base_url.starts_with('/') {
         base_url = format!("http://localhost:8080{base_url}");
     }
     Ok(format!("{}/execution/", base_url.trim_end_matches('/')))
 }
 
-/// The check `supervise_task` makes of the server URL (Python 3.11's `urlparse`): `Err` says
-/// what is wrong.
-pub(crate) fn check_api_url(url: &str) -> Result<(), String> {
+/// The check `supervise_task` makes of the server URL, with Python 3.11's `urlparse`: not
+/// empty, an `http` or `https` scheme (any case, after leading spaces and control characters),
+/// a non-empty host part, and well-formed brackets around an IPv6 host. `Err` says what is
+/// wrong.
+///
+/// Only what Python checks is checked: a URL that passes may still be refused by an HTTP
+/// client (Python's would refuse it at the first request).
+pub fn check_api_server_url(url: &str) -> Result<(), String> {
     if url.is_empty() {
         return Err("the URL is empty".into());
     }
@@ -370,12 +394,18 @@ fn check_bracketed_host(host: &str) -> Result<(), String> {
                 && !tail.is_empty()
                 && !tail.contains('\n')
         });
-        return if ok { Ok(()) } else { Err("IPvFuture address is invalid".into()) };
+        return if ok {
+            Ok(())
+        } else {
+            Err("IPvFuture address is invalid".into())
+        };
     }
     if host.parse::<std::net::Ipv4Addr>().is_ok() {
         return Err("An IPv4 address cannot be in brackets".into());
     }
-    let address = host.split_once('%').map_or(host, |(a, zone)| if zone.is_empty() { host } else { a });
+    let address = host
+        .split_once('%')
+        .map_or(host, |(a, zone)| if zone.is_empty() { host } else { a });
     address
         .parse::<std::net::Ipv6Addr>()
         .map(|_| ())
@@ -385,7 +415,9 @@ fn check_bracketed_host(host: &str) -> Result<(), String> {
 impl Settings {
     /// Reads and checks every setting; the first problem found is returned, naming its option.
     pub fn from_config(config: &Config) -> Result<Settings, ConfigError> {
-        if config.get("core", "unit_test_mode")?.is_some() && config.get_bool("core", "unit_test_mode")? {
+        if config.get("core", "unit_test_mode")?.is_some()
+            && config.get_bool("core", "unit_test_mode")?
+        {
             return Err(ConfigError::invalid(
                 "core",
                 "unit_test_mode",
@@ -394,7 +426,7 @@ impl Settings {
             ));
         }
         let execution_api_server_url = execution_api_server_url(config)?;
-        if let Err(problem) = check_api_url(&execution_api_server_url) {
+        if let Err(problem) = check_api_server_url(&execution_api_server_url) {
             // Name the option that supplied the URL: the explicit one, or the base URL it was
             // derived from.
             let (section, key) = if config.get("core", "execution_api_server_url")?.is_some() {
@@ -416,7 +448,10 @@ impl Settings {
             (Some(cert), Some(key)) => Some((cert, key)),
             (None, None) => None,
             (Some(_), None) | (None, Some(_)) => {
-                let missing = if config.get("api", "client_ssl_key")?.is_some_and(|v| !v.is_empty()) {
+                let missing = if config
+                    .get("api", "client_ssl_key")?
+                    .is_some_and(|v| !v.is_empty())
+                {
                     "client_ssl_cert"
                 } else {
                     "client_ssl_key"
@@ -454,8 +489,11 @@ impl Settings {
             }
         };
 
-        let logging_level = config.get("logging", "logging_level")?.unwrap_or_else(|| "INFO".into());
-        if !logging_level.is_empty() && !defaults::LOGGING_LEVELS.contains(&logging_level.as_str()) {
+        let logging_level = config
+            .get("logging", "logging_level")?
+            .unwrap_or_else(|| "INFO".into());
+        if !logging_level.is_empty() && !defaults::LOGGING_LEVELS.contains(&logging_level.as_str())
+        {
             return Err(ConfigError::invalid(
                 "logging",
                 "logging_level",
@@ -472,7 +510,10 @@ impl Settings {
         let callsite_parameters = match config.get("logging", "callsite_parameters")? {
             None => Vec::new(),
             Some(v) if v.is_empty() => Vec::new(),
-            Some(v) => v.split(',').map(|s| pystr::py_strip(s).to_owned()).collect(),
+            Some(v) => v
+                .split(',')
+                .map(|s| pystr::py_strip(s).to_owned())
+                .collect(),
         };
         let logging = LoggingSettings {
             base_log_folder: config.get_required("logging", "base_log_folder")?,
@@ -504,13 +545,16 @@ impl Settings {
             heartbeat_timeout: int_secs(config, "scheduler", "task_instance_heartbeat_timeout")?,
             min_heartbeat_interval: int_secs(config, "workers", "min_heartbeat_interval")?,
             max_failed_heartbeats: count(config, "workers", "max_failed_heartbeats")?,
-            socket_cleanup_timeout: config.get_duration_secs("workers", "socket_cleanup_timeout")?,
+            socket_cleanup_timeout: config
+                .get_duration_secs("workers", "socket_cleanup_timeout")?,
             task_success_overtime: config.get_duration_secs("core", "task_success_overtime")?,
             api,
             hostname_callable,
             logging,
             coordinators: Coordinators::from_config(config)?,
-            callback_execution_timeout: match config.get("callbacks", "callback_execution_timeout")? {
+            callback_execution_timeout: match config
+                .get("callbacks", "callback_execution_timeout")?
+            {
                 None => Duration::ZERO,
                 Some(_) => int_secs(config, "callbacks", "callback_execution_timeout")?,
             },
@@ -524,12 +568,12 @@ mod tests {
 
     #[test]
     fn urls() {
-        assert!(check_api_url("http://localhost:8080/execution/").is_ok());
-        assert!(check_api_url("  HTTPS://[::1]:8080/x").is_ok());
-        assert!(check_api_url("ftp://x/").is_err());
-        assert!(check_api_url("http:///x").is_err());
-        assert!(check_api_url("http://[::1/x").is_err());
-        assert!(check_api_url("http://[1.2.3.4]/").is_err());
-        assert!(check_api_url("localhost:8080").is_err());
+        assert!(check_api_server_url("http://localhost:8080/execution/").is_ok());
+        assert!(check_api_server_url("  HTTPS://[::1]:8080/x").is_ok());
+        assert!(check_api_server_url("ftp://x/").is_err());
+        assert!(check_api_server_url("http:///x").is_err());
+        assert!(check_api_server_url("http://[::1/x").is_err());
+        assert!(check_api_server_url("http://[1.2.3.4]/").is_err());
+        assert!(check_api_server_url("localhost:8080").is_err());
     }
 }
