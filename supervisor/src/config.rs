@@ -324,7 +324,7 @@ impl Config {
         })
     }
 
-    fn from_env(&self, section: &str, key: &str) -> Result<Option<String>, ConfigError> {
+    fn lookup_env(&self, section: &str, key: &str) -> Result<Option<String>, ConfigError> {
         let name = env_var_name(section, key);
         if let Some(v) = self.env.get(&name) {
             return self.expand(section, key, v).map(Some);
@@ -348,7 +348,7 @@ impl Config {
         Ok(None)
     }
 
-    fn from_file(&self, section: &str, key: &str) -> Result<Option<String>, ConfigError> {
+    fn lookup_file(&self, section: &str, key: &str) -> Result<Option<String>, ConfigError> {
         let Some(file) = &self.file else {
             return Ok(None);
         };
@@ -387,7 +387,7 @@ impl Config {
         Ok(())
     }
 
-    fn from_defaults(&self, section: &str, key: &str) -> Result<Option<String>, ConfigError> {
+    fn lookup_defaults(&self, section: &str, key: &str) -> Result<Option<String>, ConfigError> {
         let Some((_, _, Some(segments), _)) = default_row(section, key) else {
             return Ok(None);
         };
@@ -418,19 +418,19 @@ impl Config {
         }
         let old = old.as_ref().map(|(s, k)| (s.as_str(), k.as_str()));
 
-        if let Some(v) = self.from_env(&section, &key)? {
+        if let Some(v) = self.lookup_env(&section, &key)? {
             return Ok(Some(v));
         }
         if let Some((os, ok)) = old
-            && let Some(v) = self.from_env(os, ok)?
+            && let Some(v) = self.lookup_env(os, ok)?
         {
             return Ok(Some(v));
         }
-        if let Some(v) = self.from_file(&section, &key)? {
+        if let Some(v) = self.lookup_file(&section, &key)? {
             return Ok(Some(v));
         }
         if let Some((os, ok)) = old
-            && let Some(v) = self.from_file(os, ok)?
+            && let Some(v) = self.lookup_file(os, ok)?
         {
             return Ok(Some(v));
         }
@@ -438,7 +438,7 @@ impl Config {
         if let Some((os, ok)) = old {
             self.file_command(os, ok)?;
         }
-        self.from_defaults(&section, &key)
+        self.lookup_defaults(&section, &key)
     }
 
     /// [`get`](Self::get), with [`ConfigError::Missing`] when there is no value.

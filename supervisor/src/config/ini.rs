@@ -75,8 +75,10 @@ impl IniFile {
                 continue;
             }
             let cur_indent = indent_of(raw);
-            if current.is_some() && option.is_some() && cur_indent > indent_level {
-                let i = option.expect("checked just above");
+            if let Some(i) = option
+                && current.is_some()
+                && cur_indent > indent_level
+            {
                 pending[i].2.push(value.to_owned());
                 continue;
             }

@@ -113,7 +113,7 @@ pub(crate) fn py_int_via_float(s: &str) -> Option<i64> {
         return None;
     }
     // i64::MAX as f64 rounds up to 2^63, which no i64 holds.
-    if f >= 9_223_372_036_854_775_808.0 || f < -9_223_372_036_854_775_808.0 {
+    if !(-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&f) {
         return None;
     }
     Some(f as i64)
