@@ -17,7 +17,9 @@ use crate::api::ApiClient;
 use crate::child;
 use crate::logs::{Level, Record, TaskLog};
 use crate::serve::Handler;
-use crate::task::{Timings, cancellable, drain, exit_code_of, log_exit, serve_requests, signal_group};
+use crate::task::{
+    Timings, cancellable, drain, exit_code_of, log_exit, serve_requests, signal_group,
+};
 
 /// The Python the callback's interpreter runs. It takes the callback's description as JSON in
 /// `sys.argv[1]` and the log socket's descriptor number in `sys.argv[2]`, sets up the callback

@@ -14,7 +14,9 @@ use reqwest::Method;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use uuid::Uuid;
 
-use crate::api::models::{ConnectionTestConnectionResponse, ConnectionTestResultBody, ConnectionTestState};
+use crate::api::models::{
+    ConnectionTestConnectionResponse, ConnectionTestResultBody, ConnectionTestState,
+};
 use crate::api::{ApiClient, ApiError, Body};
 use crate::logs::{Level, Record};
 
@@ -152,9 +154,14 @@ pub async fn run(
 }
 
 enum Outcome {
-    Done { success: bool, message: Option<String> },
+    Done {
+        success: bool,
+        message: Option<String>,
+    },
     Timeout,
-    Error { exception_type: String },
+    Error {
+        exception_type: String,
+    },
 }
 
 /// A failure outside the hook: the API, or the interpreter.
@@ -209,7 +216,9 @@ async fn test(
         let read = async {
             while let Ok(Some(line)) = lines.next_line().await {
                 match line.strip_prefix(RESULT_MARKER) {
-                    Some(result) => outcome = serde_json::from_str::<serde_json::Value>(result).ok(),
+                    Some(result) => {
+                        outcome = serde_json::from_str::<serde_json::Value>(result).ok()
+                    }
                     None => println!("{line}"),
                 }
             }
