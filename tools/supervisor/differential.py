@@ -208,7 +208,7 @@ def build_scenarios(big: bool, xcom_mb: float | None, upload_seconds: float) -> 
             "the task sleeps; the server answers 409 (not_running) to the 2nd heartbeat: the supervisor kills"
             " the task (SIGTERM, then SIGKILL) and reports no state",
             task_id="sleep",
-            api_state=task_state("sleep", dag_run={"conf": {"sleep_seconds": 60}},
+            api_state=task_state("sleep", dag_run={"conf": {"sleep_seconds": 20}},
                                  faults={"heartbeat_conflict_after": 1}),
             expect_state=None,
             expect_log=["Server indicated the task shouldn't be running anymore. Terminating process",
@@ -521,6 +521,10 @@ def run_side(s: Scenario, side: str, command: list[str], work: Path) -> Run:
         server.dump(side_dir / "calls.json")
         run.raw_calls = server.calls
     normalise_run(s, run, side_dir, logs, wall0, wall1, t0)
+    (side_dir / "normalised.json").write_text(json.dumps({
+        "exit_code": run.exit_code, "final_state": run.final_state, "calls": run.calls,
+        "heartbeats": run.heartbeats, "log_streams": run.log_streams, "stdout_forwarded": run.stdout_forwarded,
+        "problems": run.problems}, indent=1, ensure_ascii=False), encoding="utf-8")
     return run
 
 
@@ -546,27 +550,84 @@ PID_KEYS = {"pid", "current_pid", "process_id"}
 RUN_DATETIME_KEYS = {"start_date", "end_date"}
 
 
-def norm_text(text: str, side_dir: Path) -> str:
-    text = text.replace(str(side_dir), "<side>")
-    text = PYDT_RE.sub("<datetime>", text)
-    text = ISO_RE.sub("<datetime>", text)
-    text = CORRELATION_RE.sub(r"\1<id>", text)
-    text = PID_TEXT_RE.sub(r"\1<pid>", text)
-    return text
+class Normaliser:
+    """Replaces what differs from run to run with placeholders.
 
+    A datetime is run-dependent when it falls in the run's wall-clock window (from an hour before
+    the launch to a day after the exit, which covers the sensor's reschedule date); others are
+    data the scenario fixed (the logical date inside the run id, the trigger's moment) and stay."""
 
-def norm_value(value: Any, side_dir: Path, key: str = "") -> Any:
-    if key in PID_KEYS and isinstance(value, int):
-        return "<pid>"
-    if key and TIMING_KEYS.search(key) and isinstance(value, (int, float)):
-        return "<number>"
-    if isinstance(value, dict):
-        return {k: norm_value(v, side_dir, k) for k, v in value.items()}
-    if isinstance(value, list):
-        return [norm_value(v, side_dir) for v in value]
-    if isinstance(value, str):
-        return norm_text(value, side_dir)
-    return value
+    def __init__(self, side_dir: Path, wall0: datetime, wall1: datetime) -> None:
+        self.side_dir = str(side_dir)
+        self.wall0, self.wall1 = wall0, wall1
+        self.lo = wall0 - timedelta(hours=1)
+        self.hi = wall1 + timedelta(days=1)
+
+    def in_run(self, dt: datetime | None) -> bool:
+        if dt is None:
+            return False
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=timezone.utc)
+        return self.lo <= dt <= self.hi
+
+    def _iso(self, m: re.Match) -> str:
+        return "<datetime>" if self.in_run(parse_dt(m.group(0))) else m.group(0)
+
+    def _pydt(self, m: re.Match) -> str:
+        try:
+            parts = [int(x) for x in re.findall(r"\d+", m.group(0).split("tzinfo")[0])[:7]]
+            dt = datetime(*parts)
+        except (TypeError, ValueError):
+            return "<datetime>"
+        return "<datetime>" if self.in_run(dt) else m.group(0)
+
+    def text(self, text: str) -> str:
+        text = text.replace(self.side_dir, "<side>")
+        text = PYDT_RE.sub(self._pydt, text)
+        text = ISO_RE.sub(self._iso, text)
+        text = CORRELATION_RE.sub(r"\1<id>", text)
+        text = PID_TEXT_RE.sub(r"\1<pid>", text)
+        return text
+
+    def value(self, value: Any, key: str = "") -> Any:
+        if key in PID_KEYS and isinstance(value, int):
+            return "<pid>"
+        if key and TIMING_KEYS.search(key) and isinstance(value, (int, float)):
+            return "<number>"
+        if isinstance(value, dict):
+            return {k: self.value(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.value(v) for v in value]
+        if isinstance(value, str):
+            return self.text(value)
+        return value
+
+    def body(self, body: Any, run: Run, where: str) -> Any:
+        """A request body with run-dependent values replaced. A body's run-dependent datetimes must
+        lie in the run; where a body has several, their offsets from the first are kept (whole
+        seconds), so `reschedule_date` - `end_date` stays checked."""
+        if not isinstance(body, dict):
+            return self.value(body)
+        out = {}
+        first_dt = None
+        offsets = {}
+        for k, v in body.items():
+            dt = parse_dt(v) if isinstance(v, str) and ISO_RE.fullmatch(v) else None
+            if dt is not None and k in RUN_DATETIME_KEYS and not (
+                    self.wall0 - timedelta(seconds=2) <= dt <= self.wall1 + timedelta(seconds=2)):
+                run.problems.append(f"{where}: {k} {v} is outside the run ({self.wall0.isoformat()} .."
+                                    f" {self.wall1.isoformat()})")
+            if dt is not None and self.in_run(dt):
+                if first_dt is None:
+                    first_dt = dt
+                else:
+                    offsets[k] = round((dt - first_dt).total_seconds())
+                out[k] = "<datetime>"
+            else:
+                out[k] = self.value(v, k)
+        if offsets:
+            out["<datetime offsets>"] = offsets
+        return out
 
 
 def parse_dt(text: Any) -> datetime | None:
@@ -576,32 +637,6 @@ def parse_dt(text: Any) -> datetime | None:
         return datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
-
-
-def norm_body(body: Any, side_dir: Path, run: Run, wall0: datetime, wall1: datetime, where: str) -> Any:
-    """A request body with run-dependent values replaced: pids by <pid>, datetimes by <datetime>.
-    Datetimes of the run must lie in the run's window; where a body has several datetimes, their
-    offsets from the first are kept (whole seconds), so `reschedule_date` stays checked."""
-    if not isinstance(body, dict):
-        return norm_value(body, side_dir)
-    out = {}
-    first_dt = None
-    offsets = {}
-    for k, v in body.items():
-        dt = parse_dt(v) if isinstance(v, str) and ISO_RE.fullmatch(v) else None
-        if dt is not None:
-            if k in RUN_DATETIME_KEYS and not (wall0 - timedelta(seconds=2) <= dt <= wall1 + timedelta(seconds=2)):
-                run.problems.append(f"{where}: {k} {v} is outside the run ({wall0.isoformat()} .. {wall1.isoformat()})")
-            if first_dt is None:
-                first_dt = dt
-            else:
-                offsets[k] = round((dt - first_dt).total_seconds())
-            out[k] = "<datetime>"
-        else:
-            out[k] = norm_value(v, side_dir, k)
-    if offsets:
-        out["<datetime offsets>"] = offsets
-    return out
 
 
 def token_label(header: str | None) -> str:
@@ -614,6 +649,7 @@ def token_label(header: str | None) -> str:
 
 def normalise_run(s: Scenario, run: Run, side_dir: Path, logs: Path, wall0: datetime, wall1: datetime,
                   t0: float) -> None:
+    norm = Normaliser(side_dir, wall0, wall1)
     # -- API calls ------------------------------------------------------------------------------
     run_pid = None
     hostname = None
@@ -641,7 +677,7 @@ def normalise_run(s: Scenario, run: Run, side_dir: Path, logs: Path, wall0: date
             "path": c["path"],
             "query": sorted(c["query"]),
             "status": c["status"],
-            "body": norm_body(body, side_dir, run, wall0, wall1, where),
+            "body": norm.body(body, run, where),
             "token": token_label(headers.get("authorization")),
             "api_version": headers.get("airflow-api-version"),
             "content_type": headers.get("content-type") if c["body_bytes"] else None,
@@ -675,20 +711,22 @@ def normalise_run(s: Scenario, run: Run, side_dir: Path, logs: Path, wall0: date
                 if "timestamp" not in line:
                     run.problems.append(f"task log line {n} has no timestamp")
                 line = {k: v for k, v in line.items() if k != "timestamp"}
-                streams[log_stream(line)].append(norm_value(line, side_dir))
+                streams[log_stream(line)].append(norm.value(line))
     run.log_streams = streams
 
-    # -- stdout: the task's lines forwarded there (subprocess_logs_to_stdout) ---------------------
-    stdout = (side_dir / "stdout").read_text(encoding="utf-8", errors="replace")
+    # -- stdout: the task log's lines forwarded there (subprocess_logs_to_stdout) ------------------
+    def key(line: dict) -> str:
+        return f"{line.get('level')} {line.get('logger')}: {norm.text(str(line.get('event')))}"
+
+    in_log = {key(line) for lines in streams.values() for line in lines}
     forwarded = []
-    for text in stdout.splitlines():
+    for text in (side_dir / "stdout").read_text(encoding="utf-8", errors="replace").splitlines():
         try:
             line = json.loads(text)
         except ValueError:
             continue
-        if isinstance(line, dict) and str(line.get("logger", "")).startswith(("task", "unusual_prefix", "airflow.task",
-                                                                              "callback")):
-            forwarded.append(f"{line.get('level')} {line.get('logger')}: {norm_text(str(line.get('event')), side_dir)}")
+        if isinstance(line, dict) and key(line) in in_log:
+            forwarded.append(key(line))
     run.stdout_forwarded = forwarded
 
     # -- secrets ----------------------------------------------------------------------------------
@@ -784,8 +822,9 @@ def compare(s: Scenario, ref: Run, other: Run) -> list[str]:
             diffs.append(f"heartbeats (by status): reference {dict(ref_hb)}, other {dict(oth_hb)}")
     else:
         absolute, fraction = s.heartbeat_tolerance
-        if abs(n_ref - n_oth) > max(absolute, fraction * max(n_ref, n_oth)):
-            diffs.append(f"heartbeats: reference {n_ref}, other {n_oth} (tolerance {absolute} or {fraction:.0%})")
+        if abs(n_ref - n_oth) > max(absolute, fraction * max(n_ref, n_oth)) or (n_ref > 0) != (n_oth > 0):
+            diffs.append(f"heartbeats: reference {n_ref}, other {n_oth} (tolerance {absolute} or {fraction:.0%},"
+                         " and none only if the reference sent none)")
         if {k: v for k, v in ref_hb.items() if k != 204} != {k: v for k, v in oth_hb.items() if k != 204}:
             diffs.append(f"heartbeat answers other than 204: reference {dict(ref_hb)}, other {dict(oth_hb)}")
     if ref.log_exists != other.log_exists:
@@ -807,7 +846,7 @@ def sanity(s: Scenario, ref: Run) -> list[str]:
         out.append(f"reference exit code {ref.exit_code}, expected {s.expect_exit}")
     if s.kind == "task" and not s.server_down and ref.final_state != s.expect_state:
         out.append(f"reference final state {ref.final_state}, expected {s.expect_state}")
-    events = [str(line.get("event")) for lines in ref.log_streams.values() for line in lines]
+    events = [json.dumps(line, ensure_ascii=False) for lines in ref.log_streams.values() for line in lines]
     for text in s.expect_log:
         if not any(text in e for e in events):
             out.append(f"reference task log has no line containing {text!r}")
@@ -872,6 +911,24 @@ def print_table(result: Result) -> None:
         print("    " + "  ".join(v.ljust(w) for v, w in zip(row, widths)))
 
 
+def run_scenario(s: Scenario, reference: list[str], other: list[str] | None, work: Path,
+                 ref: Run | None = None) -> Result:
+    """Run the reference (unless given) and, with `other`, the other supervisor; judge."""
+    result = Result(s.name)
+    if ref is None:
+        ref = run_side(s, "reference", reference, work)
+    result.runs["reference"] = summarise(ref)
+    result.failures += [f"reference: {p}" for p in ref.problems]
+    result.failures += [f"reference sanity: {p}" for p in sanity(s, ref)]
+    if other:
+        oth = run_side(s, "other", other, work)
+        result.runs["other"] = summarise(oth)
+        result.failures += [f"other: {p}" for p in oth.problems]
+        result.failures += compare(s, ref, oth)
+    result.passed = not result.failures
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Compare a native task supervisor with Airflow's execute_workload.")
     parser.add_argument("--supervisor", type=Path, metavar="PATH",
@@ -929,18 +986,8 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     t_all = time.monotonic()
     for s in scenarios:
-        result = Result(s.name)
         print(f"\n== {s.name}: {s.description}", flush=True)
-        ref = run_side(s, "reference", reference, work)
-        result.runs["reference"] = summarise(ref)
-        result.failures += [f"reference: {p}" for p in ref.problems]
-        result.failures += [f"reference sanity: {p}" for p in sanity(s, ref)]
-        if other:
-            oth = run_side(s, "other", other, work)
-            result.runs["other"] = summarise(oth)
-            result.failures += [f"other: {p}" for p in oth.problems]
-            result.failures += compare(s, ref, oth)
-        result.passed = not result.failures
+        result = run_scenario(s, reference, other, work)
         print_table(result)
         print(f"  {'PASS' if result.passed else 'FAIL'} {s.name}")
         for line in result.failures:
