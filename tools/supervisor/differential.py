@@ -243,6 +243,15 @@ def build_scenarios(big: bool, xcom_mb: float | None, upload_seconds: float) -> 
             timeout=600.0 if big else 180.0,
         ),
         Scenario(
+            "long_log_line",
+            "the task logs a 4 MiB line and prints a 4 MiB line to stdout: both reach the task log whole,"
+            " in order with the lines around them",
+            task_id="long_log_line",
+            api_state=task_state("long_log_line", dag_run={"conf": {"line_bytes": 4 * 1024 * 1024}}),
+            expect_state="success",
+            expect_log=["a long line follows", "long line: yyyy", "long stdout line: zzzz", "after the long line"],
+        ),
+        Scenario(
             "deferral",
             "the operator defers to a DateTimeTrigger (fixed moment): DeferTask, PATCH state deferred",
             task_id="deferral",
@@ -690,6 +699,7 @@ def normalise_run(s: Scenario, run: Run, side_dir: Path, logs: Path, wall0: date
         run.problems.append(f"PATCH run hostname {hostname!r}, Airflow's get_hostname() here is "
                             f"{expected_hostname()!r}")
     run.max_heartbeat_gap_s = max(gaps) if gaps else None
+    check_tokens(run)
 
     # -- the task log ---------------------------------------------------------------------------
     streams: dict[str, list[dict]] = {"task-runner": [], "stdout": [], "stderr": [], "supervisor": []}
@@ -736,6 +746,31 @@ def normalise_run(s: Scenario, run: Run, side_dir: Path, logs: Path, wall0: date
     if s.log_path and (logs / s.log_path).exists():
         if any(secret in (logs / s.log_path).read_text(encoding="utf-8", errors="replace") for secret in SECRETS):
             run.problems.append("a secret appears in clear in the task log")
+
+
+TOKEN_GRACE_S = 1.0
+
+
+def check_tokens(run: Run) -> None:
+    """Each call must carry the newest token the server had issued (in a Refreshed-API-Token
+    header) by the time the call arrived; a call arriving within TOKEN_GRACE_S of a refresh may
+    still carry the previous one (it may have been sent concurrently)."""
+    issued = [(float("-inf"), WORKLOAD_TOKEN)]
+    events = sorted(run.raw_calls, key=lambda c: c["t_arrival"])
+    for c in events:
+        token = (c["headers"].get("authorization") or "").removeprefix("Bearer ")
+        if c["path"] == "health":
+            continue
+        current = [tok for t, tok in issued if t <= c["t_arrival"]]
+        recent = [tok for t, tok in issued if t > c["t_arrival"] - TOKEN_GRACE_S]
+        allowed = {current[-1]} | ({current[-2]} if len(current) > 1 and current[-1] in recent else set())
+        if token not in allowed:
+            run.problems.append(f"{c['method']} {c['path']} carried token {token_label('Bearer ' + token)}, "
+                                f"expected {token_label('Bearer ' + current[-1])}")
+        new = (c.get("response_headers") or {}).get("refreshed-api-token")
+        if new and c["t_response"] is not None:
+            issued.append((c["t_response"], new))
+            issued.sort()
 
 
 def log_stream(line: dict) -> str:
@@ -810,9 +845,13 @@ def compare(s: Scenario, ref: Run, other: Run) -> list[str]:
     # Heartbeats: the bodies' shape and each answer's status; the count within the tolerance.
     ref_hb = Counter(h["status"] for h in ref.heartbeats)
     oth_hb = Counter(h["status"] for h in other.heartbeats)
-    hb_shape = {json.dumps({k: v for k, v in h.items() if k != "status"}, sort_keys=True) for h in ref.heartbeats}
+    # The token is checked per run (check_tokens): a heartbeat after a refresh carries the new one.
+    def hb_key(h: dict) -> str:
+        return json.dumps({k: v for k, v in h.items() if k not in ("status", "token")}, sort_keys=True)
+
+    hb_shape = {hb_key(h) for h in ref.heartbeats}
     for h in other.heartbeats:
-        key = json.dumps({k: v for k, v in h.items() if k != "status"}, sort_keys=True)
+        key = hb_key(h)
         if hb_shape and key not in hb_shape:
             diffs.append(f"heartbeat unlike the reference's: {short(h, 300)}")
             break

@@ -101,11 +101,22 @@ with DAG("differential", schedule=None, catchup=False, tags=["airflow-comms", "d
         log.info("task body done")
         return "done"
 
-    @task(task_id="big_xcom")
+    # show_return_value_in_logs=False: the value would otherwise go into one log line of the same
+    # size, which the Python supervisor reads in 4 KiB steps, searching the whole line so far for a
+    # newline at each step (quadratic: a 300 MiB line takes hours). long_log_line covers long lines.
+    @task(task_id="big_xcom", show_return_value_in_logs=False)
     def big_xcom(dag_run=None):
         size = int((dag_run.conf or {}).get("xcom_bytes", 1024))
         log.info("returning an XCom string of %d characters", size)
         return "x" * size
+
+    @task(task_id="long_log_line")
+    def long_log_line(dag_run=None):
+        size = int((dag_run.conf or {}).get("line_bytes", 1024))
+        log.info("a long line follows")
+        log.info("long line: %s", "y" * size)
+        print("long stdout line: " + "z" * size)
+        log.info("after the long line")
 
     DeferForever(task_id="deferral")
 
@@ -119,3 +130,4 @@ with DAG("differential", schedule=None, catchup=False, tags=["airflow-comms", "d
     sleep()
     overtime_hang()
     big_xcom()
+    long_log_line()
