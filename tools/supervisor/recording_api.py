@@ -604,18 +604,16 @@ class RecordingMiddleware:
 
         body = await read_all()
         call["body_bytes"] = len(body)
-        if body:
+        big = len(body) > BODY_KEEP_LIMIT
+        if body and not big:
             try:
-                if len(body) <= BODY_KEEP_LIMIT:
-                    call["body"] = json.loads(body)
-                else:
-                    value = await asyncio.to_thread(json.loads, body)
-                    call["body_digest"] = await asyncio.to_thread(canonical_digest, value)
-                    call["body"] = {"$big_body": True, "bytes": len(body), "digest": call["body_digest"],
-                                    "type": type(value).__name__}
-                    del value
+                call["body"] = json.loads(body)
             except ValueError:
                 call["body"] = {"$unparsable": body[:200].decode("latin-1")}
+        elif big:
+            # Digested after the response has gone out (below): a slow answer would make the
+            # client time out ([workers] execution_api_timeout) and retry.
+            call["body"] = {"$big_body": True, "bytes": len(body), "digest": "pending"}
 
         refreshed = api.refresh_for(method, path)
 
@@ -665,6 +663,20 @@ class RecordingMiddleware:
         await self.app(scope, replay, send_wrapper)
         if call["status"] == 422:
             call["problems"].append("the server's models refused the request (422)")
+        if big:
+            call["body"] = await asyncio.to_thread(big_body_record, body)
+            call["body_digest"] = call["body"].get("digest")
+
+
+def big_body_record(body: bytes) -> dict:
+    """What the record keeps of a big body: its length, its JSON type and a digest of its
+    canonical JSON."""
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return {"$big_body": True, "bytes": len(body), "digest": "sha256-raw:" + hashlib.sha256(body).hexdigest(),
+                "type": "unparsable"}
+    return {"$big_body": True, "bytes": len(body), "digest": canonical_digest(value), "type": type(value).__name__}
 
 
 class RecordingServer:
