@@ -90,6 +90,8 @@ def default_state() -> dict[str, Any]:
         "faults": {
             # Heartbeats after the first N are answered 409 (reason not_running). None: never.
             "heartbeat_conflict_after": None,
+            # 409 to the first heartbeat that arrives after the task's PUT rtif (it started running).
+            "heartbeat_conflict_after_rtif": False,
             # [{"method": "GET"|None, "path_regex": "...", "status": 500, "count": K, "skip": 0}]
             "error_storms": [],
             # {"method": "POST", "path_regex": "^xcoms/", "bytes_per_second": R}
@@ -126,6 +128,7 @@ class ApiState:
         self.lock = threading.Lock()
         self.calls: list[dict[str, Any]] = []
         self.heartbeats = 0
+        self.rtif_seen = False
         # The server's view of the TI: state and who runs it (hostname, unixname, pid).
         self.ti_state: str = self.state["ti_state"]
         self.ti_runner: tuple | None = None
@@ -349,7 +352,8 @@ def build_app(api: ApiState):
             api.heartbeats += 1
             n = api.heartbeats
             after = st["faults"]["heartbeat_conflict_after"]
-            if after is not None and n > after and api.ti_state == "running":
+            after_rtif = st["faults"]["heartbeat_conflict_after_rtif"] and api.rtif_seen
+            if ((after is not None and n > after) or after_rtif) and api.ti_state == "running":
                 # Someone (a user, the scheduler) failed the TI on the server meanwhile.
                 request.scope["recording_call"]["fault"] = "heartbeat_conflict"
                 api.set_ti_state("failed")
@@ -382,6 +386,8 @@ def build_app(api: ApiState):
     ):
         if (err := check_ti(request, task_instance_id)) is not None:
             return err
+        with api.lock:
+            api.rtif_seen = True
         return {"message": "Rendered task instance fields successfully set"}
 
     @app.patch("/execution/task-instances/{task_instance_id}/rendered-map-index", status_code=204)
