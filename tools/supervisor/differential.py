@@ -229,6 +229,13 @@ def build_scenarios(big: bool, xcom_mb: float | None, upload_seconds: float) -> 
                         "Task killed!"],
         ),
         Scenario(
+            "sleep_1s",
+            "the task sleeps 1 s and succeeds: the time a short Python task takes end to end",
+            task_id="sleep",
+            api_state=task_state("sleep", dag_run={"conf": {"sleep_seconds": 1}}),
+            expect_state="success",
+        ),
+        Scenario(
             "overtime_hang",
             "the task succeeds, then its on_success_callback sleeps past [core] task_success_overtime (3 s,"
             " from airflow.cfg): the supervisor kills it and reports failed after success (the server says 409)",
@@ -518,6 +525,8 @@ class Run:
     timed_out: bool = False
     wall_s: float = 0.0
     peak_rss_kib: int | None = None
+    peak_tree_pss_kib: int | None = None  # the supervisor's process tree, PSS summed
+    cpu_s: float | None = None  # the supervisor process's own CPU time (last sample)
     raw_calls: list[dict] = field(default_factory=list)
     calls: list[dict] = field(default_factory=list)  # normalised, heartbeats excluded
     heartbeats: list[dict] = field(default_factory=list)  # normalised heartbeats
@@ -547,6 +556,47 @@ def read_hwm(pid: int) -> int | None:
     except OSError:
         return None
     return None
+
+
+def process_tree(root: int) -> list[int]:
+    """`root` and every process descending from it, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(children.get(pid, []))
+    return tree
+
+
+def read_pss_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def read_cpu_s(pid: int) -> float | None:
+    """User + system CPU time the process itself used so far (its children not included)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def run_side(s: Scenario, side: str, command: list[str], work: Path) -> Run:
@@ -590,6 +640,13 @@ def run_side(s: Scenario, side: str, command: list[str], work: Path) -> Run:
             value = read_hwm(proc.pid)
             if value is not None:
                 hwm = value
+            # What the whole run costs while it runs: the supervisor and the task process (and
+            # anything else they started), each shared page counted once (PSS).
+            pss = sum(read_pss_kib(pid) for pid in process_tree(proc.pid))
+            run.peak_tree_pss_kib = max(run.peak_tree_pss_kib or 0, pss)
+            cpu = read_cpu_s(proc.pid)
+            if cpu is not None:
+                run.cpu_s = cpu
             if time.monotonic() > deadline:
                 run.timed_out = True
                 run.problems.append(f"did not finish within {s.timeout:g} s; killed")
@@ -1039,6 +1096,8 @@ def summarise(run: Run) -> dict:
         "final_state": run.final_state,
         "wall_s": round(run.wall_s, 3),
         "peak_rss_mib": round(run.peak_rss_kib / 1024, 1) if run.peak_rss_kib else None,
+        "peak_tree_pss_mib": round(run.peak_tree_pss_kib / 1024, 1) if run.peak_tree_pss_kib else None,
+        "supervisor_cpu_s": round(run.cpu_s, 3) if run.cpu_s is not None else None,
         "calls": len(run.calls),
         "heartbeats": len(run.heartbeats),
         "max_heartbeat_gap_s": round(run.max_heartbeat_gap_s, 3) if run.max_heartbeat_gap_s is not None else None,
@@ -1156,7 +1215,8 @@ def main(argv: list[str] | None = None) -> int:
     total = time.monotonic() - t_all
     failed = [r for r in results if not r.passed]
     print("\nscenario                  result  " + ("ref wall  other wall  ref hb  other hb  ref gap  other gap  "
-                                                   "ref RSS  other RSS" if other else "wall s  hb  max gap  RSS MiB"))
+                                                   "ref RSS  other RSS  ref PSS  other PSS  ref CPU  other CPU"
+                                                   if other else "wall s  hb  max gap  RSS MiB  PSS MiB  CPU s"))
     for r in results:
         a = r.runs.get("reference", {})
         b = r.runs.get("other", {})
@@ -1164,11 +1224,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{r.name:25} {'PASS' if r.passed else 'FAIL':6}  {fmt(a.get('wall_s'), '8.2f')}  "
                   f"{fmt(b.get('wall_s'), '10.2f')}  {fmt(a.get('heartbeats'), '6d')}  {fmt(b.get('heartbeats'), '8d')}"
                   f"  {fmt(a.get('max_heartbeat_gap_s'), '7.2f')}  {fmt(b.get('max_heartbeat_gap_s'), '9.2f')}  "
-                  f"{fmt(a.get('peak_rss_mib'), '7.1f')}  {fmt(b.get('peak_rss_mib'), '9.1f')}")
+                  f"{fmt(a.get('peak_rss_mib'), '7.1f')}  {fmt(b.get('peak_rss_mib'), '9.1f')}  "
+                  f"{fmt(a.get('peak_tree_pss_mib'), '7.1f')}  {fmt(b.get('peak_tree_pss_mib'), '9.1f')}  "
+                  f"{fmt(a.get('supervisor_cpu_s'), '7.2f')}  {fmt(b.get('supervisor_cpu_s'), '9.2f')}")
         else:
             print(f"{r.name:25} {'PASS' if r.passed else 'FAIL':6}  {fmt(a.get('wall_s'), '6.2f')}  "
                   f"{fmt(a.get('heartbeats'), '2d')}  {fmt(a.get('max_heartbeat_gap_s'), '7.2f')}  "
-                  f"{fmt(a.get('peak_rss_mib'), '7.1f')}")
+                  f"{fmt(a.get('peak_rss_mib'), '7.1f')}  {fmt(a.get('peak_tree_pss_mib'), '7.1f')}  "
+                  f"{fmt(a.get('supervisor_cpu_s'), '5.2f')}")
     print(f"\n{len(results) - len(failed)} passed, {len(failed)} failed ({total:.1f} s)"
           + (f"; artefacts in {work}" if failed or args.work_dir else ""))
     if args.json_report:
