@@ -9,7 +9,9 @@ socket pair. The script records, per case:
 
 - `request`: the comms request, `model_dump(mode="json")`;
 - `exchanges`: every HTTP request the SDK made (method, path below the API's base URL as sent,
-  percent-encoding included, query as decoded pairs in order, JSON body, content type) with the
+  percent-encoding included, query as decoded pairs in order, JSON body, content type, and, when
+  the api-server's own body model refuses that body, `server_refuses`: the members it refuses)
+  with the
   canned answer the mock gave it (status, headers, body text). Answers are written from the
   api-server's own response models (`airflow.api_fastapi.execution_api.datamodels`), dumped as
   FastAPI writes them; error bodies as FastAPI's `HTTPException` writes them;
@@ -254,7 +256,9 @@ def cases(S, C):
     case("GetXComCount bad header", C.GetXComCount(key="return_value", **xcom_args),
          [empty(200, {"content-range": "bytes 0-3"})])
     case("GetXComCount no header", C.GetXComCount(key="return_value", **xcom_args), [empty(200)])
-    case("GetXComCount 404", C.GetXComCount(key="return_value", **xcom_args), [not_found("XCom not found")])
+    # A HEAD answer has no body, so the SDK cannot read the error as a server error either.
+    case("GetXComCount 404, no body", C.GetXComCount(key="return_value", **xcom_args),
+         [{"status": 404, "headers": {"content-type": "application/json"}, "body": ""}])
     case("GetXComSequenceItem", C.GetXComSequenceItem(key="return_value", offset=1, **xcom_args),
          [ok(S.XComSequenceIndexResponse({"a": [1, 2]}))])
     case("GetXComSequenceItem negative offset",
@@ -518,6 +522,49 @@ def cases(S, C):
 # Running a case through the SDK
 # ---------------------------------------------------------------------------------------------
 
+def server_readers():
+    """How the api-server reads each request body: (method, path pattern, TypeAdapter)."""
+    import re
+    from typing import Annotated, get_args
+
+    from pydantic import Discriminator, TypeAdapter
+
+    from airflow.api_fastapi.execution_api.datamodels import (
+        asset_state_store, dagrun, hitl, task_state_store, taskinstance, variable)
+
+    state = TypeAdapter(Annotated[get_args(taskinstance.TIStateUpdate)[0],
+                                  Discriminator(taskinstance.ti_state_discriminator)])
+    table = [
+        ("PATCH", r"/task-instances/[^/]+/state", state),
+        ("PATCH", r"/task-instances/[^/]+/skip-downstream",
+         TypeAdapter(taskinstance.TISkippedDownstreamTasksStatePayload)),
+        ("PUT", r"/variables/.+", TypeAdapter(variable.VariablePostBody)),
+        ("POST", r"/dag-runs/.+", TypeAdapter(dagrun.TriggerDAGRunPayload)),
+        ("POST", r"/hitlDetails/[^/]+", TypeAdapter(hitl.HITLDetailRequest)),
+        ("PUT", r"/store/ti/[^/]+/.+", TypeAdapter(task_state_store.TaskStateStorePutBody)),
+        ("PUT", r"/store/asset/by-(name|uri)/value", TypeAdapter(asset_state_store.AssetStateStorePutBody)),
+    ]
+    return [(method, re.compile(pattern), adapter) for method, pattern, adapter in table]
+
+
+def server_refuses(readers, sent):
+    """The body members the api-server refuses (sorted), or None when it reads the body (or it
+    has no body model here)."""
+    from pydantic import ValidationError
+
+    if sent["body"] is None or sent["path"].endswith("/clear"):
+        return None
+    for method, pattern, adapter in readers:
+        if method == sent["method"] and pattern.fullmatch(sent["path"]):
+            try:
+                adapter.validate_json(json.dumps(sent["body"]))
+            except ValidationError as exc:
+                keys = {next((p for p in e["loc"] if p in sent["body"]), "") for e in exc.errors()}
+                return sorted(keys)
+            return None
+    return None
+
+
 def run_case(name, request, answers, attempts, candidates, env):
     import httpx
     import msgspec
@@ -549,6 +596,8 @@ def run_case(name, request, answers, attempts, candidates, env):
         if not queue:
             raise Surprise(f"{name}: the SDK made more requests than the case answers: {sent}")
         answer = queue.pop(0)
+        if (refused := server_refuses(env.readers, sent)) is not None:
+            sent["server_refuses"] = refused
         exchanges.append({"request": sent, "answer": answer})
         return httpx.Response(answer["status"], headers=answer["headers"], content=answer["body"].encode())
 
@@ -638,7 +687,8 @@ def main() -> int:
     if masker.min_length_to_mask != 5 or not masker.hide_sensitive_var_conn_fields:
         raise Surprise("the SDK's masker does not have its default settings")
 
-    env = type("Env", (), {"masker": masker, "to_task": TypeAdapter(comms.ToTask)})
+    env = type("Env", (), {"masker": masker, "to_task": TypeAdapter(comms.ToTask),
+                           "readers": server_readers()})
     S = server_models()
     records = []
     names = set()

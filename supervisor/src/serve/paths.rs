@@ -11,16 +11,17 @@ use std::fmt::Write as _;
 use airflow_comms::AwareDateTime;
 
 /// A path segment as httpx writes a value interpolated into a request path: RFC 3986's
-/// unreserved characters, the sub-delimiters, `:`, `@`, `/`, `%`, `[`, `]`, `^` and `|` as they
-/// are; anything else percent-encoded as UTF-8.
+/// unreserved characters, the sub-delimiters, `:`, `@`, `/`, `%`, `[`, `]` and `|` as they are;
+/// anything else percent-encoded as UTF-8.
 ///
-/// Three deliberate departures, because httpx's own handling sends the request elsewhere: `?`
-/// and `#` (which httpx takes for the start of the query or fragment, cutting the value) and
-/// ASCII control characters (which httpx refuses) are percent-encoded; `\` is percent-encoded
-/// because the URL parser under reqwest would otherwise read it as `/`.
+/// Departures from httpx, each deliberate: `?` and `#` (which httpx takes for the start of the
+/// query or fragment, cutting the value and sending the request to another resource) and ASCII
+/// control characters (which httpx refuses) are percent-encoded; `\` and `^` are
+/// percent-encoded because the URL parser under reqwest would otherwise turn `\` into `/` and
+/// always escapes `^` in a path (the server decodes `%5E` and `^` alike).
 pub(crate) fn segment(text: &str) -> String {
     encode(text, |b| {
-        b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/%[]^|".contains(&b)
+        b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/%[]|".contains(&b)
     })
 }
 
@@ -55,7 +56,7 @@ pub(crate) fn isoformat(value: &AwareDateTime) -> String {
     let sign = if offset < 0 { '-' } else { '+' };
     let offset = offset.unsigned_abs();
     let _ = write!(out, "{sign}{:02}:{:02}", offset / 3600, offset % 3600 / 60);
-    if offset % 60 != 0 {
+    if !offset.is_multiple_of(60) {
         let _ = write!(out, ":{:02}", offset % 60);
     }
     out
@@ -69,7 +70,7 @@ mod tests {
     fn segments_keep_what_httpx_keeps() {
         assert_eq!(
             segment("a b/é:+@[x]|^%41\"{}`"),
-            "a%20b/%C3%A9:+@[x]|^%41%22%7B%7D%60"
+            "a%20b/%C3%A9:+@[x]|%5E%41%22%7B%7D%60"
         );
         assert_eq!(segment("a?b#c\\d\t"), "a%3Fb%23c%5Cd%09");
         assert_eq!(quote_all("a b/c~d.e_f-g:h%"), "a%20b%2Fc~d.e_f-g%3Ah%25");

@@ -88,13 +88,12 @@ enum Asset {
     Uri(String),
 }
 
+/// A path and its query parameters.
+type Endpoint = (String, Vec<(&'static str, String)>);
+
 /// `/store/asset/by-name/{op}` or `/store/asset/by-uri/{op}` with the asset (and the key) as
 /// query parameters. The SDK refuses an empty name or URI with a ValueError.
-fn asset_endpoint(
-    asset: Asset,
-    op: &str,
-    key: Option<String>,
-) -> Result<(String, Vec<(&'static str, String)>), ErrorResponse> {
+fn asset_endpoint(asset: Asset, op: &str, key: Option<String>) -> Result<Endpoint, ErrorResponse> {
     let (by, param, value) = match asset {
         Asset::Name(name) => ("by-name", "name", name),
         Asset::Uri(uri) => ("by-uri", "uri", uri),

@@ -183,8 +183,13 @@ impl AsyncHandle<SetXCom> for Handler {
         if let Some(length) = request.mapped_length.filter(|l| *l >= 0) {
             query.push(("mapped_length", length.to_string()));
         }
-        // The value goes out as the JSON text the child sent, without being parsed again.
-        let body = Body::raw(request.value.as_json_text().to_owned());
+        // The value goes out as the JSON text the child sent, without being parsed again; a null
+        // value as no body at all, as httpx sends `json=None` (the server reads both as null).
+        let body = if request.value.is_null() {
+            Body::None
+        } else {
+            Body::raw(request.value.as_json_text().to_owned())
+        };
         self.call(Method::POST, &path, &query, body).await.map(drop)
     }
 }
