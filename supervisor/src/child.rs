@@ -24,8 +24,9 @@ _fork_main(socket(fileno=0), socket(fileno=1), socket(fileno=2), LOG_FD, _subpro
 
 /// The longest line kept whole from the child's stdout, stderr or log socket; a longer one is
 /// written in pieces of this size, so a child printing without newlines cannot grow the
-/// supervisor's memory.
-pub const MAX_LINE: usize = 1 << 20;
+/// supervisor's memory without bound. Large enough for what tasks really log in one line (a
+/// returned value of tens of megabytes is logged whole by the SDK).
+pub const MAX_LINE: usize = 64 << 20;
 
 /// The supervisor's end of a started child.
 pub struct Started {
@@ -33,6 +34,12 @@ pub struct Started {
     pub process: tokio::process::Child,
     /// Its pid.
     pub pid: u32,
+    /// Its streams.
+    pub io: ChildIo,
+}
+
+/// The supervisor's ends of a child's streams.
+pub struct ChildIo {
     /// The request stream, read side.
     pub requests: RequestReader,
     /// The request stream, write side (replies).
@@ -49,7 +56,7 @@ impl std::fmt::Debug for Started {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Started")
             .field("pid", &self.pid)
-            .field("logs", &self.logs.len())
+            .field("logs", &self.io.logs.len())
             .finish_non_exhaustive()
     }
 }
@@ -104,7 +111,8 @@ impl ReplyWriter {
     }
 }
 
-/// Starts the SDK's task runner with `python` in a fresh interpreter.
+/// Starts the SDK's task runner with `python` in a fresh interpreter, in a process group of its
+/// own (so a kill reaches whatever it started).
 ///
 /// The child gets what the SDK's fork path gives it: requests on fd 0, stdout and stderr on
 /// sockets, and a socket for its JSON log lines from the first line on. (The SDK's exec path,
@@ -113,6 +121,17 @@ impl ReplyWriter {
 /// text. Handing the log socket over at start keeps every line structured, as the fork path
 /// does; `ResendLoggingFD` is still answered whenever the child asks.)
 pub fn start_python(python: &Path) -> io::Result<Started> {
+    start_python_code(python, PYTHON_CHILD_MAIN, &[], true)
+}
+
+/// Starts `python -c code args...` with requests on fd 0, stdout and stderr on sockets, and a
+/// log socket whose descriptor number replaces `LOG_FD` in `code` and in `args`.
+pub fn start_python_code(
+    python: &Path,
+    code: &str,
+    args: &[String],
+    own_process_group: bool,
+) -> io::Result<Started> {
     use std::os::fd::AsRawFd;
     let (requests, child_requests) = std::os::unix::net::UnixStream::pair()?;
     let (stdout, child_stdout) = std::os::unix::net::UnixStream::pair()?;
@@ -122,16 +141,19 @@ pub fn start_python(python: &Path) -> io::Result<Started> {
     // and 2 without close-on-exec. Only this process's own children could inherit it, and it
     // is closed again as soon as the child is spawned.
     rustix::io::fcntl_setfd(&child_logs, rustix::io::FdFlags::empty())?;
-    let code = PYTHON_CHILD_MAIN.replace("LOG_FD", &child_logs.as_raw_fd().to_string());
+    let fd = child_logs.as_raw_fd().to_string();
     let mut command = tokio::process::Command::new(python);
     command
         .arg("-c")
-        .arg(code)
+        .arg(code.replace("LOG_FD", &fd))
+        .args(args.iter().map(|a| a.replace("LOG_FD", &fd)))
         .stdin(Stdio::from(OwnedFd::from(child_requests)))
         .stdout(Stdio::from(OwnedFd::from(child_stdout)))
         .stderr(Stdio::from(OwnedFd::from(child_stderr)))
-        .process_group(0)
         .kill_on_drop(false);
+    if own_process_group {
+        command.process_group(0);
+    }
     let process = command.spawn();
     // The `Command` holds the child's ends of the other sockets; they close with it.
     drop(command);
@@ -144,11 +166,13 @@ pub fn start_python(python: &Path) -> io::Result<Started> {
     Ok(Started {
         process,
         pid,
-        requests: Box::new(read),
-        replies: ReplyWriter::Unix(write),
-        stdout: Box::new(unix_stream(stdout)?),
-        stderr: Box::new(unix_stream(stderr)?),
-        logs: vec![Box::new(unix_stream(logs)?)],
+        io: ChildIo {
+            requests: Box::new(read),
+            replies: ReplyWriter::Unix(write),
+            stdout: Box::new(unix_stream(stdout)?),
+            stderr: Box::new(unix_stream(stderr)?),
+            logs: vec![Box::new(unix_stream(logs)?)],
+        },
     })
 }
 

@@ -11,13 +11,21 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
+use airflow_comms::JsonValue;
 use clap::Parser;
 
 use crate::api::{ApiClient, RetryPolicy};
+use crate::callback::{self, CallbackSpec};
+use crate::child::{ChildIo, ReplyWriter, Started};
+use crate::config::{Config, HostnameCallable, Settings, check_api_server_url};
+use crate::connection_test::{self, ConnectionTestSpec};
+use crate::coordinator::{self, Coordinator, LaunchOptions};
 use crate::logs::{Level, LogTargets, Record, TaskLog};
 use crate::mask::Masker;
 use crate::task::{self, Identity, Launch, TaskSpec, Timings};
+use crate::workload::Workload;
 
 /// The module whose command line this binary takes the place of.
 pub const EXECUTE_WORKLOAD_MODULE: &str = "airflow.sdk.execution_time.execute_workload";
@@ -51,9 +59,10 @@ pub struct Args {
     pub json_path: Option<PathBuf>,
 }
 
-/// Runs the workload the arguments name and returns the process's exit code: 0 when the
-/// workload ran (whatever the task's own outcome, as execute_workload), 1 when the workload or
-/// the configuration is bad or the run could not be carried through.
+/// Runs the workload the arguments name and returns the process's exit code, as
+/// execute_workload's: 0 when the workload ran (whatever the task's own outcome), 1 when the
+/// workload or the configuration is bad (before any API call), when a callback failed, or when
+/// the run could not be carried through.
 pub async fn run_main(args: Args) -> u8 {
     match run(args).await {
         Ok(()) => 0,
@@ -66,8 +75,16 @@ pub async fn run_main(args: Args) -> u8 {
 
 /// Writes one line of the supervisor's own log to stdout, in the JSON form the task log uses.
 fn own_line(level: Level, event: &str) {
-    println!("{}", Record::now(level, event).render(&Masker::default()));
+    println!(
+        "{}",
+        Record::now(level, event)
+            .with("logger", OWN_LOGGER)
+            .render(&Masker::default())
+    );
 }
+
+/// The logger name of the supervisor's own lines.
+pub const OWN_LOGGER: &str = "airflow_supervisor";
 
 async fn run(args: Args) -> Result<(), String> {
     if let Some(module) = &args.module
@@ -77,106 +94,249 @@ async fn run(args: Args) -> Result<(), String> {
             "-m {module}: only `-m {EXECUTE_WORKLOAD_MODULE}` is accepted (the words a KubernetesExecutor pod's args begin with)"
         ));
     }
-    let text = match (&args.json_string, &args.json_path) {
-        (Some(text), _) => text.clone(),
-        (None, Some(path)) => std::fs::read_to_string(path)
+    let workload = match (&args.json_string, &args.json_path) {
+        (Some(text), _) => Workload::from_json(text)
+            .map_err(|e| format!("Failed to parse input JSON string: {e}"))?,
+        (None, Some(path)) => Workload::from_file(path)
             .map_err(|e| format!("Failed to read file {}: {e}", path.display()))?,
         (None, None) => return Err("one of --json-string and --json-path is required".into()),
     };
-    let workload: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| format!("Failed to parse input JSON string: {e}"))?;
+    let config = Config::load().map_err(|e| format!("configuration: {e}"))?;
+    let settings = Settings::from_config(&config).map_err(|e| format!("configuration: {e}"))?;
+    check_api_server_url(&settings.execution_api_server_url)
+        .map_err(|e| format!("[core] execution_api_server_url: {e}"))?;
+    if settings.logging.remote_logging {
+        return Err("[logging] remote_logging = True: airflow-supervisor does not upload task logs to remote storage yet; turn it off for the workers it runs on, or run the Python supervisor there".into());
+    }
     let python = args
         .python
         .or_else(|| std::env::var_os("AIRFLOW_SUPERVISOR_PYTHON").map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from("python3"));
-
-    let get = |section: &str, key: &str| {
-        std::env::var(format!(
-            "AIRFLOW__{}__{}",
-            section.to_uppercase(),
-            key.to_uppercase()
-        ))
-        .ok()
-    };
-    let server = get("core", "execution_api_server_url")
-        .unwrap_or_else(|| "http://localhost:8080/execution/".into());
-    let secs = |section: &str, key: &str, default: f64| {
-        get(section, key)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(default)
-    };
+    let masker = masker(&config)?;
     let timings = Timings {
-        heartbeat_interval: std::time::Duration::from_secs_f64(secs(
-            "workers",
-            "min_heartbeat_interval",
-            5.0,
-        )),
-        max_failed_heartbeats: secs("workers", "max_failed_heartbeats", 3.0) as u32,
-        success_overtime: std::time::Duration::from_secs_f64(secs(
-            "core",
-            "task_success_overtime",
-            20.0,
-        )),
-        socket_cleanup_timeout: std::time::Duration::from_secs_f64(secs(
-            "workers",
-            "socket_cleanup_timeout",
-            60.0,
-        )),
-        kill_escalation: std::time::Duration::from_secs(5),
+        heartbeat_interval: settings.min_heartbeat_interval,
+        max_failed_heartbeats: settings.max_failed_heartbeats.min(u64::from(u32::MAX)) as u32,
+        success_overtime: settings.task_success_overtime,
+        socket_cleanup_timeout: settings.socket_cleanup_timeout,
+        kill_escalation: Duration::from_secs(5),
     };
-    let base_log_folder = get("logging", "base_log_folder").unwrap_or_else(|| "logs".into());
+    let retry = RetryPolicy {
+        attempts: settings.api.retries.clamp(1, u64::from(u32::MAX)) as u32,
+        wait_min: settings.api.retry_wait_min,
+        wait_max: settings.api.retry_wait_max,
+        timeout: settings.api.timeout,
+    };
+    let client = |token: &str| {
+        ApiClient::new(&settings.execution_api_server_url, token, retry.clone())
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))
+    };
+    let log_file = |log_path: &Option<String>| {
+        log_path
+            .as_ref()
+            .map(|p| PathBuf::from(&settings.logging.base_log_folder).join(p))
+    };
 
-    let ti: airflow_comms::TaskInstance =
-        serde_json::from_value(workload["ti"].clone()).map_err(|e| format!("ti: {e}"))?;
-    let spec = TaskSpec {
-        ti_id: ti.id,
-        ti,
-        dag_rel_path: workload["dag_rel_path"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-        bundle_info: serde_json::from_value(workload["bundle_info"].clone())
-            .map_err(|e| format!("bundle_info: {e}"))?,
-        sentry_integration: workload["sentry_integration"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-    };
-    let token = workload["token"].as_str().unwrap_or_default();
-    let api = ApiClient::new(&server, token, RetryPolicy::default())
-        .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-    let masker = Arc::new(RwLock::new(Masker::default()));
-    let file = workload["log_path"]
-        .as_str()
-        .map(|p| PathBuf::from(&base_log_folder).join(p));
-    let (log, writer) = TaskLog::open(LogTargets { file, stdout: true }, masker)
-        .map_err(|e| format!("cannot open the task log: {e}"))?;
-    let identity = Identity {
-        hostname: crate::host::hostname(),
-        unixname: crate::host::unixname(),
-    };
-    let outcome = task::run(
-        spec,
-        Launch::Python(python),
-        api,
-        log.clone(),
-        timings,
-        identity,
-    )
-    .await;
-    match &outcome {
-        Ok(outcome) => {
+    match workload {
+        Workload::ExecuteTask(task) => {
+            let coordinators = config
+                .get("sdk", "coordinators")
+                .map_err(|e| format!("configuration: {e}"))?
+                .unwrap_or_default();
+            let routes = config
+                .get("sdk", "queue_to_coordinator")
+                .map_err(|e| format!("configuration: {e}"))?
+                .unwrap_or_default();
+            let queue = task.ti.queue.clone();
+            let coordinator = coordinator::for_queue(&coordinators, &routes, &queue)
+                .map_err(|e| format!("Failed to initialize coordinator for task (queue {queue:?}): {e}"))?;
+            let spec = TaskSpec {
+                ti_id: task.ti.id,
+                ti: task.startup_ti(),
+                dag_rel_path: task.startup_dag_rel_path().to_owned(),
+                bundle_info: task.startup_bundle_info(),
+                sentry_integration: task.sentry_integration.clone(),
+            };
+            let api = client(&task.token)?;
+            let (log, writer) = TaskLog::open(
+                LogTargets {
+                    file: log_file(&task.log_path),
+                    stdout: true,
+                    default_logger: "task",
+                },
+                Arc::new(RwLock::new(masker)),
+            )
+            .map_err(|e| format!("cannot open the task log: {e}"))?;
+            let launch = match coordinator {
+                Coordinator::Python => Launch::Python(python),
+                Coordinator::Executable(executable) => {
+                    let bundle = executable
+                        .find_bundle(&task.ti.dag_id)
+                        .map_err(|e| e.to_string())?;
+                    let options = LaunchOptions {
+                        startup_timeout: executable.task_startup_timeout,
+                        logging_level: settings.logging.logging_level.clone(),
+                        namespace_levels: settings.logging.namespace_levels.clone().unwrap_or_default(),
+                        ..LaunchOptions::default()
+                    };
+                    let launched = coordinator::launch(&bundle.path, &options)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    Launch::Started(Box::new(started_bundle(launched)))
+                }
+            };
+            let identity = Identity {
+                hostname: hostname(&settings.hostname_callable),
+                unixname: crate::host::unixname(),
+            };
+            let start = std::time::Instant::now();
+            let outcome = task::run(spec, launch, api, log.clone(), timings, identity).await;
+            match &outcome {
+                Ok(outcome) => {
+                    log.own(
+                        Record::now(Level::Info, "Workload finished")
+                            .with("logger", OWN_LOGGER)
+                            .with("workload_type", "ExecuteTask")
+                            .with("workload_id", task.ti.id.to_string())
+                            .with("exit_code", outcome.exit_code)
+                            .with("duration", start.elapsed().as_secs_f64())
+                            .with("final_state", outcome.final_state.as_str()),
+                    )
+                    .await
+                }
+                Err(e) => {
+                    log.own(Record::now(Level::Error, e.to_string()).with("logger", OWN_LOGGER))
+                        .await
+                }
+            }
+            drop(log);
+            let _ = writer.await;
+            outcome.map(drop).map_err(|e| e.to_string())
+        }
+        Workload::ExecuteCallback(work) => {
+            let api = client(&work.token)?;
+            let (log, writer) = TaskLog::open(
+                LogTargets {
+                    file: log_file(&work.log_path),
+                    stdout: true,
+                    default_logger: "callback",
+                },
+                Arc::new(RwLock::new(masker)),
+            )
+            .map_err(|e| format!("cannot open the callback log: {e}"))?;
+            let data = &work.callback.data;
+            let spec = CallbackSpec {
+                path: data
+                    .get("path")
+                    .and_then(|p| p.as_str())
+                    .unwrap_or_default()
+                    .to_owned(),
+                kwargs: JsonValue::from_serialize(
+                    &data.get("kwargs").cloned().unwrap_or_else(|| serde_json::json!({})),
+                )
+                .map_err(|e| format!("callback.data.kwargs: {e}"))?,
+                dag_rel_path: work.dag_rel_path.clone(),
+                bundle_info: Some(airflow_comms::BundleInfo {
+                    name: work.bundle_info.name.clone(),
+                    version: work.bundle_info.version.clone(),
+                }),
+            };
+            let timeout = (!settings.callback_execution_timeout.is_zero())
+                .then_some(settings.callback_execution_timeout);
+            let start = std::time::Instant::now();
+            let result = callback::run(spec, &python, api, log.clone(), timings, timeout).await;
+            let exit_code = match &result {
+                Ok(code) => *code,
+                Err(callback::CallbackError::Failed(code)) => *code,
+                Err(_) => 1,
+            };
             log.own(
                 Record::now(Level::Info, "Workload finished")
-                    .with("workload_type", "ExecuteTask")
-                    .with("exit_code", outcome.exit_code)
-                    .with("final_state", outcome.final_state.as_str()),
+                    .with("logger", OWN_LOGGER)
+                    .with("workload_type", "ExecutorCallback")
+                    .with("workload_id", work.callback.id.to_string())
+                    .with("exit_code", exit_code)
+                    .with("duration", start.elapsed().as_secs_f64()),
             )
-            .await
+            .await;
+            drop(log);
+            let _ = writer.await;
+            result.map(drop).map_err(|e| e.to_string())
         }
-        Err(e) => log.own(Record::now(Level::Error, e.to_string())).await,
+        Workload::TestConnection(test) => {
+            let api = client(&test.token)?;
+            let spec = ConnectionTestSpec {
+                connection_test_id: test.connection_test_id,
+                connection_id: test.connection_id.clone(),
+                timeout: test.timeout,
+            };
+            let own = |record: Record| {
+                println!(
+                    "{}",
+                    record
+                        .with("logger", "connection_test_supervisor")
+                        .render(&Masker::default())
+                )
+            };
+            connection_test::run(spec, &python, api, own)
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string())
+        }
+        Workload::RunTrigger(_) => {
+            Err("Unknown workload type: RunTrigger (triggers run in the triggerer, not in a worker's supervisor)".into())
+        }
     }
-    drop(log);
-    let _ = writer.await;
-    outcome.map(drop).map_err(|e| e.to_string())
+}
+
+/// The masker as the configuration sets it up: `[core] hide_sensitive_var_conn_fields`,
+/// `[core] sensitive_var_conn_names`, `[logging] min_length_masked_secret`.
+fn masker(config: &Config) -> Result<Masker, String> {
+    let bad = |e: crate::config::ConfigError| format!("configuration: {e}");
+    let hide = config
+        .get_bool("core", "hide_sensitive_var_conn_fields")
+        .map_err(bad)?;
+    let names: Vec<String> = config
+        .get("core", "sensitive_var_conn_names")
+        .map_err(bad)?
+        .unwrap_or_default()
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    let min_length = config
+        .get_int("logging", "min_length_masked_secret")
+        .map_err(bad)?
+        .max(0) as usize;
+    Ok(Masker::new(hide, &names, min_length))
+}
+
+/// The host name `[core] hostname_callable` asks for. The supervisor cannot call Python, so
+/// every callable gives the kernel's node name, which is what the default (`getfqdn`) gives on
+/// a host without a domain, as in a Kubernetes pod.
+fn hostname(_callable: &HostnameCallable) -> String {
+    crate::host::hostname()
+}
+
+/// A launched bundle as the task's child: frames on the TCP `--comm` connection, JSON log lines
+/// on `--logs`, stdout and stderr as captured.
+fn started_bundle(launched: coordinator::Launched) -> Started {
+    let coordinator::Launched {
+        child,
+        pid,
+        comm,
+        logs,
+        stdout,
+        stderr,
+    } = launched;
+    let (read, write) = comm.into_split();
+    Started {
+        process: child,
+        pid,
+        io: ChildIo {
+            requests: Box::new(read),
+            replies: ReplyWriter::Tcp(write),
+            stdout: Box::new(stdout.into_reader()),
+            stderr: Box::new(stderr.into_reader()),
+            logs: vec![Box::new(logs)],
+        },
+    }
 }

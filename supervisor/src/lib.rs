@@ -5,9 +5,12 @@
 //! (or a native bundle directly), and reports the same final state.
 
 pub mod api;
+pub mod callback;
 pub mod child;
 pub mod cli;
 pub mod config;
+pub mod connection_test;
+pub mod coordinator;
 pub mod host;
 pub mod logs;
 pub mod mask;

@@ -155,8 +155,9 @@ fn normalize_timestamp(text: &str) -> String {
 }
 
 enum Entry {
-    /// A line from the child: the file, and stdout when mirroring.
-    Record(Record),
+    /// A line from the child: the file, and stdout when mirroring. The permit holds its share
+    /// of the byte budget until it is written.
+    Record(Record, tokio::sync::OwnedSemaphorePermit),
     /// A line of the supervisor's about the task: the file only.
     Note(Record),
     /// A line of the supervisor's own log: stdout only.
@@ -168,6 +169,7 @@ enum Entry {
 #[derive(Clone)]
 pub struct TaskLog {
     tx: mpsc::Sender<Entry>,
+    budget: Arc<tokio::sync::Semaphore>,
     masker: Arc<RwLock<Masker>>,
 }
 
@@ -178,19 +180,23 @@ impl std::fmt::Debug for TaskLog {
 }
 
 /// Where the task log goes.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct LogTargets {
     /// The file, appended to (its folders are made); `None` for none.
     pub file: Option<PathBuf>,
     /// Whether every line is also written to stdout.
     pub stdout: bool,
+    /// The logger name of records that name none: `task` for a task's log, `callback` for a
+    /// callback's.
+    pub default_logger: &'static str,
 }
-
-/// The logger name of task-log records that name none.
-pub const TASK_LOGGER: &str = "task";
 
 /// Records waiting for the writer before a producer waits.
 const CHANNEL_CAPACITY: usize = 1024;
+
+/// The bytes of child records (in KiB) waiting for the writer before a producer waits: with
+/// [`CHANNEL_CAPACITY`], what bounds the supervisor's memory however fast the child writes.
+const BUDGET_KIB: u32 = 32 * 1024;
 
 impl TaskLog {
     /// Opens the targets and starts the writer. The returned handle finishes when every
@@ -206,9 +212,16 @@ impl TaskLog {
         let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
         let writer_masker = masker.clone();
         let handle = tokio::task::spawn_blocking(move || {
-            write_loop(rx, file, targets.stdout, writer_masker)
+            write_loop(
+                rx,
+                file,
+                targets.stdout,
+                writer_masker,
+                targets.default_logger,
+            )
         });
-        Ok((TaskLog { tx, masker }, handle))
+        let budget = Arc::new(tokio::sync::Semaphore::new(BUDGET_KIB as usize));
+        Ok((TaskLog { tx, budget, masker }, handle))
     }
 
     /// The masker the lines are masked with.
@@ -218,9 +231,15 @@ impl TaskLog {
 
     /// Writes a record from the child (waits while the writer is behind).
     pub async fn log(&self, record: Record) {
+        // A record bigger than the whole budget takes all of it, and so waits for the writer
+        // to catch up with everything before it.
+        let kib = (record.event.len() / 1024 + 1).min(BUDGET_KIB as usize) as u32;
+        let Ok(permit) = self.budget.clone().acquire_many_owned(kib).await else {
+            return;
+        };
         // The writer only stops when every sender is gone; a send error cannot happen while
         // `self` lives, and a record for a writer that failed has nowhere to go.
-        let _ = self.tx.send(Entry::Record(record)).await;
+        let _ = self.tx.send(Entry::Record(record, permit)).await;
     }
 
     /// Writes a record the supervisor itself makes about the task (an abnormal exit, a kill) to
@@ -253,12 +272,6 @@ impl TaskLog {
     }
 }
 
-#[derive(Clone, Copy)]
-enum Kind {
-    Child,
-    Supervisor,
-}
-
 fn open_append(path: &Path) -> std::io::Result<std::fs::File> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
@@ -274,43 +287,33 @@ fn write_loop(
     file: Option<std::fs::File>,
     stdout: bool,
     masker: Arc<RwLock<Masker>>,
+    default_logger: &'static str,
 ) -> std::io::Result<()> {
     let mut file = file.map(std::io::BufWriter::new);
     let mut out = stdout.then(|| std::io::BufWriter::new(std::io::stdout()));
     let mut result = Ok(());
+    let render = |record: &Record| {
+        let masker = masker.read().unwrap_or_else(|e| e.into_inner());
+        record.render(&masker)
+    };
     while let Some(entry) = rx.blocking_recv() {
-        let entry_kind = match &entry {
-            Entry::Record(_) => Kind::Child,
-            _ => Kind::Supervisor,
-        };
         match entry {
-            Entry::Record(mut record) | Entry::Note(mut record) => {
-                let mirror = matches!(entry_kind, Kind::Child);
-                // A record that names no logger is the task logger's, as Airflow names it.
-                if !record.fields.contains_key("logger") {
-                    record
-                        .fields
-                        .insert("logger".to_owned(), Value::String(TASK_LOGGER.to_owned()));
-                }
-                let line = {
-                    let masker = masker.read().unwrap_or_else(|e| e.into_inner());
-                    record.render(&masker)
-                };
-                if let Some(f) = file.as_mut()
-                    && let Err(e) = writeln!(f, "{line}")
-                    && result.is_ok()
-                {
-                    result = Err(e);
-                }
-                if mirror && let Some(o) = out.as_mut() {
+            Entry::Record(mut record, permit) => {
+                name_logger(&mut record, default_logger);
+                let line = render(&record);
+                write_file(&mut file, &line, &mut result);
+                if let Some(o) = out.as_mut() {
                     let _ = writeln!(o, "{line}");
                 }
+                // The record's share of the budget is free once it is written.
+                drop(permit);
+            }
+            Entry::Note(mut record) => {
+                name_logger(&mut record, default_logger);
+                write_file(&mut file, &render(&record), &mut result);
             }
             Entry::Own(record) => {
-                let line = {
-                    let masker = masker.read().unwrap_or_else(|e| e.into_inner());
-                    record.render(&masker)
-                };
+                let line = render(&record);
                 match out.as_mut() {
                     Some(o) => {
                         let _ = writeln!(o, "{line}");
@@ -331,6 +334,30 @@ fn write_loop(
     }
     flush_all(&mut file, &mut out, &mut result);
     result
+}
+
+/// A record that names no logger is the default logger's (`task`, `callback`), as Airflow's
+/// file logger names it.
+fn name_logger(record: &mut Record, default_logger: &'static str) {
+    if !record.fields.contains_key("logger") {
+        record.fields.insert(
+            "logger".to_owned(),
+            Value::String(default_logger.to_owned()),
+        );
+    }
+}
+
+fn write_file(
+    file: &mut Option<std::io::BufWriter<std::fs::File>>,
+    line: &str,
+    result: &mut std::io::Result<()>,
+) {
+    if let Some(f) = file.as_mut()
+        && let Err(e) = writeln!(f, "{line}")
+        && result.is_ok()
+    {
+        *result = Err(e);
+    }
 }
 
 fn flush_all(

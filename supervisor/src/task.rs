@@ -19,6 +19,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use airflow_comms::dispatch::AsyncDispatch;
 use airflow_comms::frame::{ResponseFrame, encode_response};
 use airflow_comms::{
     BundleInfo, StartupDetails, SupervisorCodec, TIRunContext, TaskInstance, TaskToSupervisor,
@@ -145,11 +146,14 @@ pub async fn run(
     let Started {
         mut process,
         pid,
-        requests,
-        mut replies,
-        stdout,
-        stderr,
-        logs,
+        io:
+            child::ChildIo {
+                requests,
+                mut replies,
+                stdout,
+                stderr,
+                logs,
+            },
     } = started;
 
     // The child's output is read from the start, so that whatever it says before it is told
@@ -240,7 +244,7 @@ pub async fn run(
     );
     streams.spawn(cancellable(
         cancel.clone(),
-        serve_requests(
+        serve_requests::<TaskToSupervisor>(
             requests,
             replies,
             handler.clone(),
@@ -330,7 +334,7 @@ pub async fn run(
 
 /// Waits for the child's streams to end, for at most the socket cleanup timeout, then stops
 /// reading whatever is still open.
-async fn drain(
+pub(crate) async fn drain(
     streams: &TaskTracker,
     cancel: &CancellationToken,
     timings: &Timings,
@@ -367,7 +371,10 @@ fn now_naive_or_aware() -> airflow_comms::time::NaiveOrAwareDateTime {
         .expect("the clock's time is a valid date-time")
 }
 
-async fn cancellable<F: Future<Output = std::io::Result<()>>>(cancel: CancellationToken, work: F) {
+pub(crate) async fn cancellable<F: Future<Output = std::io::Result<()>>>(
+    cancel: CancellationToken,
+    work: F,
+) {
     tokio::select! {
         _ = cancel.cancelled() => {}
         _ = work => {}
@@ -400,7 +407,7 @@ async fn forward(pid: u32, signal: rustix::process::Signal, log: &TaskLog) {
 
 /// Sends `signal` to the child's process group (its own, from `setpgid(0, 0)`), or to the child
 /// alone if the group cannot be signalled.
-fn signal_group(pid: u32, signal: rustix::process::Signal) {
+pub(crate) fn signal_group(pid: u32, signal: rustix::process::Signal) {
     let Some(pid) = rustix::process::Pid::from_raw(pid as i32) else {
         return;
     };
@@ -492,7 +499,7 @@ fn overtime_reached(state: &Mutex<RunState>, timings: &Timings) -> bool {
     )
 }
 
-fn exit_code_of(status: std::io::Result<std::process::ExitStatus>) -> i32 {
+pub(crate) fn exit_code_of(status: std::io::Result<std::process::ExitStatus>) -> i32 {
     use std::os::unix::process::ExitStatusExt;
     match status {
         Ok(status) => match (status.code(), status.signal()) {
@@ -506,7 +513,11 @@ fn exit_code_of(status: std::io::Result<std::process::ExitStatus>) -> i32 {
 
 /// What the task log says about an exit, as Airflow's supervisor says it: nothing for exit 0
 /// or for the signal the supervisor itself sent last.
-async fn log_exit(log: &TaskLog, exit_code: i32, expected: Option<rustix::process::Signal>) {
+pub(crate) async fn log_exit(
+    log: &TaskLog,
+    exit_code: i32,
+    expected: Option<rustix::process::Signal>,
+) {
     use rustix::process::Signal;
     if exit_code == 0 {
         return;
@@ -635,19 +646,23 @@ async fn heartbeat_loop(
     }
 }
 
-/// Serves the child's requests until it closes the stream: each frame gets exactly one answer,
-/// `ResendLoggingFD` a fresh log socket (its reading end joins `streams`), a frame that cannot
-/// be decoded the library's refusal (an error naming what was wrong), so the child never waits
-/// for an answer that will not come.
-async fn serve_requests(
+/// Serves the child's requests on channel `C` until it closes the stream: each frame gets
+/// exactly one answer, `ResendLoggingFD` a fresh log socket (its reading end joins `streams`), a
+/// frame that cannot be decoded the library's refusal (an error naming what was wrong), so the
+/// child never waits for an answer that will not come.
+pub(crate) async fn serve_requests<C>(
     mut reader: RequestReader,
     mut writer: ReplyWriter,
     mut handler: Handler,
     log: TaskLog,
     streams: TaskTracker,
     cancel: CancellationToken,
-) -> std::io::Result<()> {
-    let mut codec = SupervisorCodec::<TaskToSupervisor>::new();
+) -> std::io::Result<()>
+where
+    C: airflow_comms::Union + Send,
+    Handler: AsyncDispatch<C>,
+{
+    let mut codec = SupervisorCodec::<C>::new();
     let mut input = BytesMut::with_capacity(64 * 1024);
     let mut out = Vec::new();
     loop {
@@ -674,7 +689,7 @@ async fn serve_requests(
         out.clear();
         match item {
             Ok(request) => {
-                if let TaskToSupervisor::ResendLoggingFD(_) = &request.body {
+                if request.body.type_tag() == "ResendLoggingFD" {
                     let (ours, theirs) = std::os::unix::net::UnixStream::pair()?;
                     let stream = child::unix_stream(ours)?;
                     streams.spawn(cancellable(
@@ -689,7 +704,7 @@ async fn serve_requests(
                     continue;
                 }
                 if let Err(error) =
-                    TaskToSupervisor::dispatch_async(request, &mut handler, &mut out).await
+                    AsyncDispatch::<C>::dispatch(&mut handler, request, &mut out).await
                 {
                     out.clear();
                     refuse(&log, &error, &mut out).await;

@@ -10,8 +10,9 @@
 
 pub mod models;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
@@ -88,6 +89,16 @@ pub enum ApiError {
         /// What went wrong.
         #[source]
         source: reqwest::Error,
+    },
+    /// Nothing moved, neither request bytes out nor answer bytes in, for the timeout.
+    #[error("{method} {path}: nothing moved for {} s", .after.as_secs_f64())]
+    Stalled {
+        /// The method called.
+        method: Method,
+        /// The path called.
+        path: String,
+        /// How long nothing moved.
+        after: Duration,
     },
     /// A 2xx answer whose body is not the type the endpoint documents.
     #[error("{method} {path}: the answer is not a valid {expected}: {source}")]
@@ -202,7 +213,6 @@ impl ApiClient {
             .default_headers(headers)
             .user_agent(concat!("airflow-supervisor/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(retry.timeout)
-            .read_timeout(retry.timeout)
             .build()?;
         Ok(ApiClient {
             http,
@@ -238,7 +248,7 @@ impl ApiClient {
             let retryable = match &result {
                 Ok(_) => false,
                 Err(ApiError::Status { status, .. }) => status.is_server_error(),
-                Err(ApiError::Transport { .. }) => true,
+                Err(ApiError::Transport { .. } | ApiError::Stalled { .. }) => true,
                 Err(ApiError::Body { .. }) => false,
             };
             if !retryable || attempt >= self.retry.attempts {
@@ -278,6 +288,7 @@ impl ApiClient {
             path: path.to_owned(),
             source,
         };
+        let progress = Progress::new();
         let mut request = self
             .http
             .request(method.clone(), format!("{}{path}", self.base))
@@ -288,9 +299,18 @@ impl ApiClient {
         if let Body::Json(bytes) = body {
             request = request
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(bytes.clone());
+                .header(reqwest::header::CONTENT_LENGTH, bytes.len())
+                .body(reqwest::Body::wrap_stream(progress.chunks(bytes.clone())));
         }
-        let response = request.send().await.map_err(transport)?;
+        let stalled = || ApiError::Stalled {
+            method: method.clone(),
+            path: path.to_owned(),
+            after: self.retry.timeout,
+        };
+        let response = tokio::select! {
+            sent = request.send() => sent.map_err(transport)?,
+            () = progress.stalled(self.retry.timeout) => return Err(stalled()),
+        };
         if let Some(token) = response.headers().get("refreshed-api-token")
             && let Ok(token) = token.to_str()
             && let Ok(mut slot) = self.token.write()
@@ -299,7 +319,11 @@ impl ApiClient {
         }
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(transport)?;
+        progress.touch();
+        let body = tokio::select! {
+            read = read_body(response, &progress) => read.map_err(transport)?,
+            () = progress.stalled(self.retry.timeout) => return Err(stalled()),
+        };
         if status.is_success() {
             return Ok(Answer {
                 status,
@@ -312,6 +336,82 @@ impl ApiClient {
             path: path.to_owned(),
             status,
             detail: serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
+        })
+    }
+}
+
+/// Reads an answer's body, marking progress at every chunk.
+async fn read_body(
+    mut response: reqwest::Response,
+    progress: &Progress,
+) -> Result<bytes::Bytes, reqwest::Error> {
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = response.chunk().await? {
+        progress.touch();
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// When bytes last moved in either direction, to time out a call that stalls without cutting
+/// one that is slow but moving: what httpx's per-operation timeouts give the SDK. A 300 MB
+/// XCom uploaded at a crawl is never cut, a server that stops reading or answering is.
+#[derive(Debug, Clone)]
+struct Progress {
+    start: Instant,
+    last: Arc<AtomicU64>,
+}
+
+/// The size of the pieces a request body is handed to the connection in; each piece handed
+/// over counts as progress.
+const UPLOAD_CHUNK: usize = 64 * 1024;
+
+impl Progress {
+    fn new() -> Progress {
+        Progress {
+            start: Instant::now(),
+            last: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    fn touch(&self) {
+        let now = self.start.elapsed().as_millis() as u64;
+        self.last.store(now, Ordering::Relaxed);
+    }
+
+    fn idle(&self) -> Duration {
+        let last = Duration::from_millis(self.last.load(Ordering::Relaxed));
+        self.start.elapsed().saturating_sub(last)
+    }
+
+    /// Resolves once nothing moved for `timeout`.
+    async fn stalled(&self, timeout: Duration) {
+        loop {
+            let idle = self.idle();
+            if idle >= timeout {
+                return;
+            }
+            tokio::time::sleep(timeout - idle).await;
+        }
+    }
+
+    /// `bytes` as a stream of pieces; taking each piece counts as progress.
+    fn chunks(
+        &self,
+        bytes: bytes::Bytes,
+    ) -> impl futures_util::Stream<Item = Result<bytes::Bytes, std::io::Error>> + Send + 'static
+    {
+        let progress = self.clone();
+        futures_util::stream::unfold(bytes, move |mut rest| {
+            let progress = progress.clone();
+            async move {
+                if rest.is_empty() {
+                    return None;
+                }
+                progress.touch();
+                let piece = rest.split_to(rest.len().min(UPLOAD_CHUNK));
+                Some((Ok(piece), rest))
+            }
         })
     }
 }

@@ -170,7 +170,20 @@ pub fn api_failure(error: &ApiError) -> ErrorResponse {
             ])),
         },
         ApiError::Status { .. } => exception("HTTPStatusError", error.to_string()),
-        ApiError::Transport { .. } => exception("TransportError", error.to_string()),
+        // The httpx exception the SDK would have raised, as near as reqwest tells.
+        ApiError::Transport { source, .. } => exception(
+            if source.is_connect() {
+                "ConnectError"
+            } else if source.is_timeout() {
+                "ConnectTimeout"
+            } else if source.is_body() || source.is_decode() {
+                "ReadError"
+            } else {
+                "TransportError"
+            },
+            error.to_string(),
+        ),
+        ApiError::Stalled { .. } => exception("ReadTimeout", error.to_string()),
         ApiError::Body { .. } => exception("ValidationError", error.to_string()),
     }
 }
