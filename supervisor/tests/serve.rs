@@ -236,7 +236,12 @@ async fn run(case: &Case) -> Vec<String> {
     };
     let api = ApiClient::new(&server.base, "tok", retry).expect("client");
     let masker = Arc::new(RwLock::new(Masker::default()));
-    let (log, _writer) = TaskLog::open(LogTargets::default(), masker.clone()).expect("log");
+    let targets = LogTargets {
+        file: None,
+        stdout: false,
+        default_logger: "task",
+    };
+    let (log, _writer) = TaskLog::open(targets, masker.clone()).expect("log");
     let state = Arc::new(Mutex::new(RunState::default()));
     let mut handler = Handler::for_task(
         api,
