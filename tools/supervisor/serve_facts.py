@@ -217,6 +217,8 @@ def cases(S, C):
     case("GetVariable 403", C.GetVariable(key="secret_var"),
          [fail(403, {"reason": "access_denied", "message": "Task does not have access to variable"})])
     case("GetVariable 500", C.GetVariable(key="region"), [SERVER_ERROR])
+    case("GetVariable 500 on every attempt", C.GetVariable(key="region"), [SERVER_ERROR, SERVER_ERROR],
+         attempts=2)
     case("GetVariable key with space and slash", C.GetVariable(key="team a/token"),
          [ok(S.VariableResponse(key="team a/token", value="tok-abcdef"))], candidates=["tok-abcdef"])
     case("GetVariableKeys defaults", C.GetVariableKeys(),
@@ -435,6 +437,8 @@ def cases(S, C):
         [state_ok])
     case("SucceedTask minimal", C.SucceedTask(end_date=T2), [state_ok])
     case("SucceedTask 500 stays pending", C.SucceedTask(end_date=T1, rendered_map_index="x"), [SERVER_ERROR])
+    case("SucceedTask 503 then reported (retried)", C.SucceedTask(end_date=T1),
+         [fail(503, "Service Unavailable"), state_ok], attempts=2)
     case("SucceedTask 409 stays pending", C.SucceedTask(end_date=T1),
          [fail(409, {"reason": "invalid_state", "message": "TI was not in a state where it could be marked",
                      "previous_state": "success"})])
