@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use airflow_comms::frame::decode_response;
 use airflow_comms::{RequestFrame, TaskToSupervisor, ToTask};
-use airflow_comms_supervisor::api::{ApiClient, RetryPolicy};
+use airflow_comms_supervisor::api::{ApiClient, RetryPolicy, Tls};
 use airflow_comms_supervisor::logs::{LogTargets, TaskLog};
 use airflow_comms_supervisor::mask::Masker;
 use airflow_comms_supervisor::serve::{Handler, RunState, Terminal};
@@ -234,7 +234,7 @@ async fn run(case: &Case) -> Vec<String> {
         wait_max: Duration::ZERO,
         timeout: Duration::from_secs(10),
     };
-    let api = ApiClient::new(&server.base, "tok", retry).expect("client");
+    let api = ApiClient::new(&server.base, "tok", retry, &Tls::default()).expect("client");
     let masker = Arc::new(RwLock::new(Masker::default()));
     let targets = LogTargets {
         file: None,

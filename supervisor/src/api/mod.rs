@@ -308,7 +308,7 @@ impl ApiClient {
 
     /// Calls `method path?query` with `body`, retrying as the SDK does, and returns the 2xx
     /// answer. `path` starts with `/` and is relative to the base URL; its segments must already
-    /// be percent-encoded ([`segment`]).
+    /// be percent-encoded.
     pub async fn call(
         &self,
         method: Method,
@@ -490,42 +490,6 @@ impl Progress {
     }
 }
 
-/// Percent-encodes one path segment (a DAG id, run id, key), as httpx encodes a path built
-/// from an f-string: everything but RFC 3986's unreserved characters and sub-delims that are
-/// safe in a path.
-pub fn segment(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z'
-            | b'a'..=b'z'
-            | b'0'..=b'9'
-            | b'-'
-            | b'.'
-            | b'_'
-            | b'~'
-            | b'!'
-            | b'$'
-            | b'&'
-            | b'\''
-            | b'('
-            | b')'
-            | b'*'
-            | b'+'
-            | b','
-            | b';'
-            | b'='
-            | b':'
-            | b'@' => out.push(byte as char),
-            _ => {
-                out.push('%');
-                out.push_str(&format!("{byte:02X}"));
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -581,15 +545,5 @@ mod tests {
                 .contains("bad.pem: not a PEM certificate bundle"),
             "{error}"
         );
-    }
-
-    #[test]
-    fn segments_are_percent_encoded() {
-        assert_eq!(
-            segment("scheduled__2026-01-01T00:00:00+00:00"),
-            "scheduled__2026-01-01T00:00:00+00:00"
-        );
-        assert_eq!(segment("a b/c"), "a%20b%2Fc");
-        assert_eq!(segment("é"), "%C3%A9");
     }
 }
