@@ -491,12 +491,13 @@ impl Escalation {
     }
 }
 
+/// Whether the child outlived its terminal message by more than the overtime. A terminal
+/// message whose report failed counts too (Airflow's supervisor waits for the report to succeed,
+/// so a child that hangs after a refused report is never killed there).
 fn overtime_reached(state: &Mutex<RunState>, timings: &Timings) -> bool {
     let run = state.lock().unwrap_or_else(|e| e.into_inner());
-    matches!(
-        (run.terminal, run.task_end),
-        (Some(_), Some(end)) if end.elapsed() > timings.success_overtime
-    )
+    let ended = run.terminal.is_some() || run.pending.is_some();
+    matches!(run.task_end, Some(end) if ended && end.elapsed() > timings.success_overtime)
 }
 
 pub(crate) fn exit_code_of(status: std::io::Result<std::process::ExitStatus>) -> i32 {
@@ -554,6 +555,13 @@ pub(crate) async fn log_exit(
 /// The critical line written when the child died of SIGSEGV.
 const SIGSEGV_MESSAGE: &str = "Received SIGSEGV: the task process tried to access memory it does not own (a segmentation fault), usually a bug in a native library it uses.";
 
+/// Whether the task reached a terminal state, or is reporting one right now: no heartbeat goes
+/// out then, as none does from Airflow's supervisor once a terminal message arrived.
+fn ending(state: &Mutex<RunState>) -> bool {
+    let run = state.lock().unwrap_or_else(|e| e.into_inner());
+    run.terminal.is_some() || run.pending.is_some()
+}
+
 /// Sends heartbeats until a terminal state or the task's end; asks the loop to kill the child
 /// when the server says the task must stop, or after too many failures in a row.
 #[allow(clippy::too_many_arguments)]
@@ -575,16 +583,15 @@ async fn heartbeat_loop(
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
-        if state
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .terminal
-            .is_some()
-        {
+        if ending(&state) {
             return;
         }
         match api.call(Method::PUT, &path, &[], Body::json(&body)).await {
             Ok(_) => failures = 0,
+            // A heartbeat that was already on its way when the task reported its end may find
+            // the task no longer running: that is the end the task reported, not the server
+            // stopping it.
+            Err(_) if ending(&state) => return,
             Err(error)
                 if matches!(
                     error.status(),

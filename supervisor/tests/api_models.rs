@@ -285,13 +285,15 @@ fn the_operation_table_is_the_document() {
     let mut in_document = BTreeSet::new();
     for (path, item) in document["paths"].as_object().expect("paths") {
         for (method, operation) in item.as_object().expect("path item") {
-            let success: Vec<u16> = operation["responses"]
+            // The table lists the success statuses in ascending order.
+            let mut success: Vec<u16> = operation["responses"]
                 .as_object()
                 .expect("responses")
                 .keys()
                 .filter(|code| code.starts_with('2'))
                 .map(|code| code.parse().expect("a status code"))
                 .collect();
+            success.sort_unstable();
             in_document.insert((
                 method.to_uppercase(),
                 path.clone(),

@@ -73,7 +73,9 @@ def fetch_document(home: str) -> dict:
 
 
 def render(document: dict) -> str:
-    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    # The served order is kept: a schema's properties come in its model's field order, which the
+    # generated structs keep, so a body is written with its keys in the order pydantic writes them.
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def main() -> int:

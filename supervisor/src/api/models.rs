@@ -50,39 +50,39 @@ pub struct AssetAliasReferenceAssetEventDagRun {
 pub struct AssetEventDagRunReference {
     pub asset: AssetReferenceAssetEventDagRun,
     pub extra: JsonMap,
-    #[serde(default)]
-    pub partition_key: Option<String>,
-    pub source_aliases: Vec<AssetAliasReferenceAssetEventDagRun>,
+    #[serde(deserialize_with = "Option::deserialize")]
+    pub source_task_id: Option<String>,
     #[serde(deserialize_with = "Option::deserialize")]
     pub source_dag_id: Option<String>,
     #[serde(deserialize_with = "Option::deserialize")]
-    pub source_map_index: Option<i64>,
-    #[serde(deserialize_with = "Option::deserialize")]
     pub source_run_id: Option<String>,
     #[serde(deserialize_with = "Option::deserialize")]
-    pub source_task_id: Option<String>,
+    pub source_map_index: Option<i64>,
+    pub source_aliases: Vec<AssetAliasReferenceAssetEventDagRun>,
     pub timestamp: AwareDateTime,
+    #[serde(default)]
+    pub partition_key: Option<String>,
 }
 
 /// Asset event schema with fields that are needed for Runtime.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AssetEventResponse {
+    pub id: i64,
+    pub timestamp: AwareDateTime,
+    #[serde(default)]
+    pub extra: Option<JsonMap>,
     pub asset: AssetResponse,
     pub created_dagruns: Vec<DagRunAssetReference>,
     #[serde(default)]
-    pub extra: Option<JsonMap>,
-    pub id: i64,
-    #[serde(default)]
-    pub partition_key: Option<String>,
+    pub source_task_id: Option<String>,
     #[serde(default)]
     pub source_dag_id: Option<String>,
     #[serde(default)]
-    pub source_map_index: Option<i64>,
-    #[serde(default)]
     pub source_run_id: Option<String>,
     #[serde(default)]
-    pub source_task_id: Option<String>,
-    pub timestamp: AwareDateTime,
+    pub source_map_index: Option<i64>,
+    #[serde(default)]
+    pub partition_key: Option<String>,
 }
 
 /// Collection of AssetEventResponse.
@@ -96,27 +96,27 @@ pub struct AssetEventsResponse {
 pub struct AssetProfile {
     #[serde(default)]
     pub name: Option<String>,
-    pub r#type: String,
     #[serde(default)]
     pub uri: Option<String>,
+    pub r#type: String,
 }
 
 /// Schema for AssetModel used in AssetEventDagRunReference.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AssetReferenceAssetEventDagRun {
-    pub extra: JsonMap,
     pub name: String,
     pub uri: String,
+    pub extra: JsonMap,
 }
 
 /// Asset schema for responses with fields that are needed for Runtime.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AssetResponse {
-    #[serde(default)]
-    pub extra: Option<JsonMap>,
-    pub group: String,
     pub name: String,
     pub uri: String,
+    pub group: String,
+    #[serde(default)]
+    pub extra: Option<JsonMap>,
 }
 
 /// Request body for setting an asset state store value.
@@ -131,23 +131,15 @@ pub struct AssetStateStoreResponse {
     pub value: JsonValue,
 }
 
-/// Schema for telling task which bundle to run with.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BundleInfo {
-    pub name: String,
-    #[serde(default)]
-    pub version: Option<String>,
-}
-
 /// Connection schema for responses with fields that are needed for Runtime.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConnectionResponse {
     pub conn_id: String,
     pub conn_type: String,
     #[serde(deserialize_with = "Option::deserialize")]
-    pub extra: Option<String>,
-    #[serde(deserialize_with = "Option::deserialize")]
     pub host: Option<String>,
+    #[serde(deserialize_with = "Option::deserialize")]
+    pub schema: Option<String>,
     #[serde(deserialize_with = "Option::deserialize")]
     pub login: Option<String>,
     #[serde(deserialize_with = "Option::deserialize")]
@@ -155,7 +147,7 @@ pub struct ConnectionResponse {
     #[serde(deserialize_with = "Option::deserialize")]
     pub port: Option<i64>,
     #[serde(deserialize_with = "Option::deserialize")]
-    pub schema: Option<String>,
+    pub extra: Option<String>,
 }
 
 /// Connection data returned to workers from a test request.
@@ -164,26 +156,26 @@ pub struct ConnectionTestConnectionResponse {
     pub conn_id: String,
     pub conn_type: String,
     #[serde(default)]
-    pub extra: Option<String>,
-    #[serde(default)]
     pub host: Option<String>,
     #[serde(default)]
     pub login: Option<String>,
     #[serde(default)]
     pub password: Option<String>,
     #[serde(default)]
+    pub schema: Option<String>,
+    #[serde(default)]
     pub port: Option<i64>,
     #[serde(default)]
-    pub schema: Option<String>,
+    pub extra: Option<String>,
 }
 
 /// Result a worker reports back for a connection test.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConnectionTestResultBody {
+    pub state: ConnectionTestState,
     /// At most 2000 characters.
     #[serde(default)]
     pub result_message: Option<String>,
-    pub state: ConnectionTestState,
 }
 
 /// All possible states of a connection test.
@@ -223,98 +215,77 @@ impl ConnectionTestState {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum DagAttributeTypes {
-    #[serde(rename = "operator")]
-    Op,
-    #[serde(rename = "taskgroup")]
-    TaskGroup,
-}
-
-impl DagAttributeTypes {
-    /// Every value, in the order of the schema.
-    pub const ALL: [Self; 2] = [Self::Op, Self::TaskGroup];
-
-    /// The value as it is written in JSON.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Op => "operator",
-            Self::TaskGroup => "taskgroup",
-        }
-    }
-}
-
 /// Schema for DAG response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DagResponse {
+    pub dag_id: String,
+    pub is_paused: bool,
     #[serde(deserialize_with = "Option::deserialize")]
     pub bundle_name: Option<String>,
     #[serde(deserialize_with = "Option::deserialize")]
     pub bundle_version: Option<String>,
-    pub dag_id: String,
-    pub is_paused: bool,
-    #[serde(deserialize_with = "Option::deserialize")]
-    pub next_dagrun: Option<AwareDateTime>,
-    #[serde(deserialize_with = "Option::deserialize")]
-    pub owners: Option<String>,
     #[serde(deserialize_with = "Option::deserialize")]
     pub relative_fileloc: Option<String>,
+    #[serde(deserialize_with = "Option::deserialize")]
+    pub owners: Option<String>,
     pub tags: Vec<String>,
+    #[serde(deserialize_with = "Option::deserialize")]
+    pub next_dagrun: Option<AwareDateTime>,
 }
 
 /// Schema for DagRun model with minimal required fields needed for Runtime.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DagRun {
-    /// Default `0`.
-    #[serde(default = "default_dag_run_clear_number")]
-    pub clear_number: i64,
-    #[serde(default)]
-    pub conf: Option<JsonMap>,
-    pub consumed_asset_events: Vec<AssetEventDagRunReference>,
     pub dag_id: String,
+    pub run_id: String,
     #[serde(deserialize_with = "Option::deserialize")]
-    pub data_interval_end: Option<AwareDateTime>,
+    pub logical_date: Option<AwareDateTime>,
     #[serde(deserialize_with = "Option::deserialize")]
     pub data_interval_start: Option<AwareDateTime>,
     #[serde(deserialize_with = "Option::deserialize")]
-    pub end_date: Option<AwareDateTime>,
+    pub data_interval_end: Option<AwareDateTime>,
+    pub run_after: AwareDateTime,
     #[serde(deserialize_with = "Option::deserialize")]
-    pub logical_date: Option<AwareDateTime>,
+    pub start_date: Option<AwareDateTime>,
+    #[serde(deserialize_with = "Option::deserialize")]
+    pub end_date: Option<AwareDateTime>,
+    /// Default `0`.
+    #[serde(default = "default_dag_run_clear_number")]
+    pub clear_number: i64,
+    pub run_type: DagRunType,
+    pub state: DagRunState,
+    #[serde(default)]
+    pub conf: Option<JsonMap>,
+    #[serde(default)]
+    pub triggering_user_name: Option<String>,
+    pub consumed_asset_events: Vec<AssetEventDagRunReference>,
+    #[serde(deserialize_with = "Option::deserialize")]
+    pub partition_key: Option<String>,
+    #[serde(default)]
+    pub partition_date: Option<AwareDateTime>,
     #[serde(default)]
     pub note: Option<String>,
     #[serde(default)]
-    pub partition_date: Option<AwareDateTime>,
-    #[serde(deserialize_with = "Option::deserialize")]
-    pub partition_key: Option<String>,
-    pub run_after: AwareDateTime,
-    pub run_id: String,
-    pub run_type: DagRunType,
-    #[serde(deserialize_with = "Option::deserialize")]
-    pub start_date: Option<AwareDateTime>,
-    pub state: DagRunState,
-    #[serde(default)]
     pub team_name: Option<String>,
-    #[serde(default)]
-    pub triggering_user_name: Option<String>,
 }
 
 /// DagRun serializer for asset responses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DagRunAssetReference {
+    pub run_id: String,
     pub dag_id: String,
     #[serde(deserialize_with = "Option::deserialize")]
-    pub data_interval_end: Option<AwareDateTime>,
+    pub logical_date: Option<AwareDateTime>,
+    pub start_date: AwareDateTime,
+    #[serde(deserialize_with = "Option::deserialize")]
+    pub end_date: Option<AwareDateTime>,
+    pub state: String,
     #[serde(deserialize_with = "Option::deserialize")]
     pub data_interval_start: Option<AwareDateTime>,
     #[serde(deserialize_with = "Option::deserialize")]
-    pub end_date: Option<AwareDateTime>,
-    #[serde(deserialize_with = "Option::deserialize")]
-    pub logical_date: Option<AwareDateTime>,
+    pub data_interval_end: Option<AwareDateTime>,
     #[serde(deserialize_with = "Option::deserialize")]
     pub partition_key: Option<String>,
-    pub run_id: String,
-    pub start_date: AwareDateTime,
-    pub state: String,
 }
 
 /// The `state` field of [`DagRun`].
@@ -397,12 +368,10 @@ impl DagRunType {
 /// Schema for the request part of a Human-in-the-loop detail for a specific task instance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HITLDetailRequest {
-    #[serde(
-        default,
-        deserialize_with = "non_null",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub assigned_users: Option<Vec<HITLUser>>,
+    pub ti_id: Uuid,
+    /// At least 1 item.
+    pub options: Vec<String>,
+    pub subject: String,
     #[serde(default)]
     pub body: Option<String>,
     #[serde(default)]
@@ -410,21 +379,28 @@ pub struct HITLDetailRequest {
     /// Default `false`.
     #[serde(default = "default_hitl_detail_request_multiple")]
     pub multiple: bool,
-    /// At least 1 item.
-    pub options: Vec<String>,
     #[serde(
         default,
         deserialize_with = "non_null",
         skip_serializing_if = "Option::is_none"
     )]
     pub params: Option<JsonMap>,
-    pub subject: String,
-    pub ti_id: Uuid,
+    #[serde(
+        default,
+        deserialize_with = "non_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub assigned_users: Option<Vec<HITLUser>>,
 }
 
 /// Schema for the response part of a Human-in-the-loop detail for a specific task instance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HITLDetailResponse {
+    pub response_received: bool,
+    #[serde(default)]
+    pub responded_by_user: Option<HITLUser>,
+    #[serde(deserialize_with = "Option::deserialize")]
+    pub responded_at: Option<AwareDateTime>,
     #[serde(deserialize_with = "Option::deserialize")]
     pub chosen_options: Option<Vec<String>>,
     #[serde(
@@ -433,11 +409,6 @@ pub struct HITLDetailResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub params_input: Option<JsonMap>,
-    #[serde(deserialize_with = "Option::deserialize")]
-    pub responded_at: Option<AwareDateTime>,
-    #[serde(default)]
-    pub responded_by_user: Option<HITLUser>,
-    pub response_received: bool,
 }
 
 /// Schema for a Human-in-the-loop users.
@@ -549,52 +520,52 @@ pub type JsonValue = airflow_comms::JsonValue;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PrevSuccessfulDagRunResponse {
     #[serde(default)]
-    pub data_interval_end: Option<AwareDateTime>,
-    #[serde(default)]
     pub data_interval_start: Option<AwareDateTime>,
     #[serde(default)]
-    pub end_date: Option<AwareDateTime>,
+    pub data_interval_end: Option<AwareDateTime>,
     #[serde(default)]
     pub start_date: Option<AwareDateTime>,
+    #[serde(default)]
+    pub end_date: Option<AwareDateTime>,
 }
 
 /// Schema for response with previous TaskInstance information.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PreviousTIResponse {
+    pub task_id: String,
     pub dag_id: String,
-    #[serde(default)]
-    pub duration: Option<f64>,
-    #[serde(default)]
-    pub end_date: Option<AwareDateTime>,
+    pub run_id: String,
     #[serde(default)]
     pub logical_date: Option<AwareDateTime>,
-    /// Default `-1`.
-    #[serde(default = "default_previous_ti_response_map_index")]
-    pub map_index: Option<i64>,
-    pub run_id: String,
     #[serde(default)]
     pub start_date: Option<AwareDateTime>,
     #[serde(default)]
+    pub end_date: Option<AwareDateTime>,
+    #[serde(default)]
     pub state: Option<String>,
-    pub task_id: String,
     pub try_number: i64,
+    /// Default `-1`.
+    #[serde(default = "default_previous_ti_response_map_index")]
+    pub map_index: Option<i64>,
+    #[serde(default)]
+    pub duration: Option<f64>,
 }
 
 /// Schema for parking a TaskInstance in an awaiting\_input state (Human-in-the-loop, no trigger).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TIAwaitingInputStatePayload {
+    pub state: TIAwaitingInputStatePayloadState,
+    #[serde(default)]
+    pub timeout: Option<TimeDelta>,
+    pub next_method: String,
     #[serde(
         default,
         deserialize_with = "non_null",
         skip_serializing_if = "Option::is_none"
     )]
     pub next_kwargs: Option<JsonMap>,
-    pub next_method: String,
     #[serde(default)]
     pub rendered_map_index: Option<String>,
-    pub state: TIAwaitingInputStatePayloadState,
-    #[serde(default)]
-    pub timeout: Option<TimeDelta>,
 }
 
 /// The `state` field of [`TIAwaitingInputStatePayload`].
@@ -622,19 +593,8 @@ impl TIAwaitingInputStatePayloadState {
 /// Schema for updating TaskInstance to a deferred state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TIDeferredStatePayload {
-    pub classpath: String,
-    #[serde(
-        default,
-        deserialize_with = "non_null",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub next_kwargs: Option<JsonMap>,
-    pub next_method: String,
-    #[serde(default)]
-    pub queue: Option<String>,
-    #[serde(default)]
-    pub rendered_map_index: Option<String>,
     pub state: TIDeferredStatePayloadState,
+    pub classpath: String,
     #[serde(
         default,
         deserialize_with = "non_null",
@@ -643,6 +603,17 @@ pub struct TIDeferredStatePayload {
     pub trigger_kwargs: Option<TIDeferredStatePayloadTriggerKwargs>,
     #[serde(default)]
     pub trigger_timeout: Option<TimeDelta>,
+    #[serde(default)]
+    pub queue: Option<String>,
+    pub next_method: String,
+    #[serde(
+        default,
+        deserialize_with = "non_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub next_kwargs: Option<JsonMap>,
+    #[serde(default)]
+    pub rendered_map_index: Option<String>,
 }
 
 /// The `state` field of [`TIDeferredStatePayload`].
@@ -691,11 +662,11 @@ impl<'de> Deserialize<'de> for TIDeferredStatePayloadTriggerKwargs {
 /// Schema for updating TaskInstance to 'RUNNING' state with minimal required fields.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TIEnterRunningPayload {
+    pub state: TIEnterRunningPayloadState,
     pub hostname: String,
+    pub unixname: String,
     pub pid: i64,
     pub start_date: AwareDateTime,
-    pub state: TIEnterRunningPayloadState,
-    pub unixname: String,
 }
 
 /// The `state` field of [`TIEnterRunningPayload`].
@@ -730,9 +701,9 @@ pub struct TIHeartbeatInfo {
 /// Schema for updating TaskInstance to a up\_for\_reschedule state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TIRescheduleStatePayload {
-    pub end_date: AwareDateTime,
-    pub reschedule_date: AwareDateTime,
     pub state: TIRescheduleStatePayloadState,
+    pub reschedule_date: AwareDateTime,
+    pub end_date: AwareDateTime,
 }
 
 /// The `state` field of [`TIRescheduleStatePayload`].
@@ -760,6 +731,7 @@ impl TIRescheduleStatePayloadState {
 /// Schema for updating TaskInstance to up\_for\_retry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TIRetryStatePayload {
+    pub state: TIRetryStatePayloadState,
     pub end_date: AwareDateTime,
     #[serde(default)]
     pub rendered_map_index: Option<String>,
@@ -767,7 +739,6 @@ pub struct TIRetryStatePayload {
     pub retry_delay_seconds: Option<f64>,
     #[serde(default)]
     pub retry_reason: Option<String>,
-    pub state: TIRetryStatePayloadState,
 }
 
 /// The `state` field of [`TIRetryStatePayload`].
@@ -795,26 +766,11 @@ impl TIRetryStatePayloadState {
 /// Response schema for TaskInstance run context.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TIRunContext {
-    #[serde(
-        default,
-        deserialize_with = "non_null",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub connections: Option<Vec<ConnectionResponse>>,
     pub dag_run: DagRun,
-    pub max_tries: i64,
-    #[serde(default)]
-    pub next_kwargs: Option<TIRunContextNextKwargs>,
-    #[serde(default)]
-    pub next_method: Option<String>,
-    /// Default `false`.
-    #[serde(default = "default_ti_run_context_should_retry")]
-    pub should_retry: bool,
-    #[serde(default)]
-    pub start_date: Option<AwareDateTime>,
     /// Default `0`.
     #[serde(default = "default_ti_run_context_task_reschedule_count")]
     pub task_reschedule_count: i64,
+    pub max_tries: i64,
     #[serde(
         default,
         deserialize_with = "non_null",
@@ -826,7 +782,22 @@ pub struct TIRunContext {
         deserialize_with = "non_null",
         skip_serializing_if = "Option::is_none"
     )]
+    pub connections: Option<Vec<ConnectionResponse>>,
+    #[serde(default)]
+    pub next_method: Option<String>,
+    #[serde(default)]
+    pub next_kwargs: Option<TIRunContextNextKwargs>,
+    #[serde(
+        default,
+        deserialize_with = "non_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub xcom_keys_to_clear: Option<Vec<String>>,
+    /// Default `false`.
+    #[serde(default = "default_ti_run_context_should_retry")]
+    pub should_retry: bool,
+    #[serde(default)]
+    pub start_date: Option<AwareDateTime>,
 }
 
 /// The `next_kwargs` field of [`TIRunContext`].
@@ -880,7 +851,14 @@ impl<'de> Deserialize<'de> for TISkippedDownstreamTasksStatePayloadTasksItem {
 /// Schema for updating TaskInstance to success state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TISuccessStatePayload {
+    pub state: TISuccessStatePayloadState,
     pub end_date: AwareDateTime,
+    #[serde(
+        default,
+        deserialize_with = "non_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub task_outlets: Option<Vec<AssetProfile>>,
     #[serde(
         default,
         deserialize_with = "non_null",
@@ -889,13 +867,6 @@ pub struct TISuccessStatePayload {
     pub outlet_events: Option<Vec<JsonMap>>,
     #[serde(default)]
     pub rendered_map_index: Option<String>,
-    pub state: TISuccessStatePayloadState,
-    #[serde(
-        default,
-        deserialize_with = "non_null",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub task_outlets: Option<Vec<AssetProfile>>,
 }
 
 /// The `state` field of [`TISuccessStatePayload`].
@@ -929,37 +900,16 @@ pub struct TITargetStatePayload {
 /// Schema for updating TaskInstance to a terminal state except SUCCESS state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TITerminalStatePayload {
+    pub state: TerminalStateNonSuccess,
     pub end_date: AwareDateTime,
     #[serde(default)]
     pub rendered_map_index: Option<String>,
-    pub state: TerminalStateNonSuccess,
 }
 
 /// Response for task breadcrumbs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskBreadcrumbsResponse {
     pub breadcrumbs: Vec<JsonMap>,
-}
-
-/// Schema for TaskInstance model with minimal required fields needed for Runtime.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TaskInstance {
-    #[serde(default)]
-    pub context_carrier: Option<JsonMap>,
-    pub dag_id: String,
-    pub dag_version_id: Uuid,
-    #[serde(default)]
-    pub hostname: Option<String>,
-    pub id: Uuid,
-    /// Default `-1`.
-    #[serde(default = "default_task_instance_map_index")]
-    pub map_index: i64,
-    /// Default `"default"`.
-    #[serde(default = "default_task_instance_queue")]
-    pub queue: String,
-    pub run_id: String,
-    pub task_id: String,
-    pub try_number: i64,
 }
 
 /// All possible states that a Task Instance can be in.
@@ -1034,9 +984,9 @@ impl TaskInstanceState {
 /// Request body for setting a task state store value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskStateStorePutBody {
+    pub value: JsonValue,
     #[serde(default)]
     pub expires_at: Option<AwareDateTime>,
-    pub value: JsonValue,
 }
 
 /// Task state store value returned to a worker.
@@ -1084,6 +1034,148 @@ impl TerminalStateNonSuccess {
     }
 }
 
+/// Schema for Trigger DAG Run API request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TriggerDAGRunPayload {
+    #[serde(default)]
+    pub logical_date: Option<AwareDateTime>,
+    #[serde(default)]
+    pub run_after: Option<AwareDateTime>,
+    #[serde(
+        default,
+        deserialize_with = "non_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub conf: Option<JsonMap>,
+    /// Default `false`.
+    #[serde(default = "default_trigger_dag_run_payload_reset_dag_run")]
+    pub reset_dag_run: bool,
+    #[serde(default)]
+    pub partition_key: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Schema for writing the response part of a Human-in-the-loop detail for a specific task instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UpdateHITLDetailPayload {
+    pub ti_id: Uuid,
+    /// At least 1 item.
+    pub chosen_options: Vec<String>,
+    #[serde(
+        default,
+        deserialize_with = "non_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub params_input: Option<JsonMap>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ValidationError {
+    /// Location
+    pub loc: Vec<ValidationErrorLocItem>,
+    /// Message
+    pub msg: String,
+    /// Error Type
+    pub r#type: String,
+    #[serde(default)]
+    pub input: JsonValue,
+    /// Context
+    #[serde(
+        default,
+        deserialize_with = "non_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ctx: Option<JsonMap>,
+}
+
+/// An item of the `loc` field of [`ValidationError`].
+///
+/// One of several shapes: read by trying each variant in turn, in this order, on the
+/// JSON text of the value (so only from JSON); written as the variant's value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum ValidationErrorLocItem {
+    String(String),
+    Integer(i64),
+}
+
+impl<'de> Deserialize<'de> for ValidationErrorLocItem {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = Box::<serde_json::value::RawValue>::deserialize(deserializer)?;
+        let mut errors = Vec::new();
+        try_variant(raw.get(), Self::String, "String", &mut errors)
+            .or_else(|| try_variant(raw.get(), Self::Integer, "Integer", &mut errors))
+            .ok_or_else(|| no_variant("ValidationErrorLocItem", &errors))
+    }
+}
+
+/// Variable keys schema for list responses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VariableKeysResponse {
+    pub keys: Vec<String>,
+    pub total_entries: i64,
+}
+
+/// Request body schema for creating variables.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VariablePostBody {
+    #[serde(deserialize_with = "Option::deserialize")]
+    pub val: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// Variable schema for responses with fields that are needed for Runtime.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VariableResponse {
+    pub key: String,
+    #[serde(deserialize_with = "Option::deserialize")]
+    pub value: Option<String>,
+}
+
+/// XCom schema for responses with fields that are needed for Runtime.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct XComResponse {
+    pub key: String,
+    pub value: JsonValue,
+}
+
+/// XCom schema with minimal structure for index-based access.
+pub type XComSequenceIndexResponse = JsonValue;
+
+/// XCom schema with minimal structure for slice-based access.
+pub type XComSequenceSliceResponse = Vec<JsonValue>;
+
+/// Schema for TaskInstance model with minimal required fields needed for Runtime.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskInstance {
+    pub id: Uuid,
+    pub task_id: String,
+    pub dag_id: String,
+    pub run_id: String,
+    pub try_number: i64,
+    pub dag_version_id: Uuid,
+    /// Default `-1`.
+    #[serde(default = "default_task_instance_map_index")]
+    pub map_index: i64,
+    #[serde(default)]
+    pub hostname: Option<String>,
+    #[serde(default)]
+    pub context_carrier: Option<JsonMap>,
+    /// Default `"default"`.
+    #[serde(default = "default_task_instance_queue")]
+    pub queue: String,
+}
+
+/// Schema for telling task which bundle to run with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BundleInfo {
+    pub name: String,
+    #[serde(default)]
+    pub version: Option<String>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum TerminalTIState {
     #[serde(rename = "success")]
@@ -1120,26 +1212,28 @@ impl TerminalTIState {
     }
 }
 
-/// Schema for Trigger DAG Run API request.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TriggerDAGRunPayload {
-    #[serde(
-        default,
-        deserialize_with = "non_null",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub conf: Option<JsonMap>,
-    #[serde(default)]
-    pub logical_date: Option<AwareDateTime>,
-    #[serde(default)]
-    pub note: Option<String>,
-    #[serde(default)]
-    pub partition_key: Option<String>,
-    /// Default `false`.
-    #[serde(default = "default_trigger_dag_run_payload_reset_dag_run")]
-    pub reset_dag_run: bool,
-    #[serde(default)]
-    pub run_after: Option<AwareDateTime>,
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum WeightRule {
+    #[serde(rename = "downstream")]
+    Downstream,
+    #[serde(rename = "upstream")]
+    Upstream,
+    #[serde(rename = "absolute")]
+    Absolute,
+}
+
+impl WeightRule {
+    /// Every value, in the order of the schema.
+    pub const ALL: [Self; 3] = [Self::Downstream, Self::Upstream, Self::Absolute];
+
+    /// The value as it is written in JSON.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Downstream => "downstream",
+            Self::Upstream => "upstream",
+            Self::Absolute => "absolute",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -1210,120 +1304,26 @@ impl TriggerRule {
     }
 }
 
-/// Schema for writing the response part of a Human-in-the-loop detail for a specific task instance.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateHITLDetailPayload {
-    /// At least 1 item.
-    pub chosen_options: Vec<String>,
-    #[serde(
-        default,
-        deserialize_with = "non_null",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub params_input: Option<JsonMap>,
-    pub ti_id: Uuid,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ValidationError {
-    /// Context
-    #[serde(
-        default,
-        deserialize_with = "non_null",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub ctx: Option<JsonMap>,
-    #[serde(default)]
-    pub input: JsonValue,
-    /// Location
-    pub loc: Vec<ValidationErrorLocItem>,
-    /// Message
-    pub msg: String,
-    /// Error Type
-    pub r#type: String,
-}
-
-/// An item of the `loc` field of [`ValidationError`].
-///
-/// One of several shapes: read by trying each variant in turn, in this order, on the
-/// JSON text of the value (so only from JSON); written as the variant's value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(untagged)]
-pub enum ValidationErrorLocItem {
-    String(String),
-    Integer(i64),
-}
-
-impl<'de> Deserialize<'de> for ValidationErrorLocItem {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let raw = Box::<serde_json::value::RawValue>::deserialize(deserializer)?;
-        let mut errors = Vec::new();
-        try_variant(raw.get(), Self::String, "String", &mut errors)
-            .or_else(|| try_variant(raw.get(), Self::Integer, "Integer", &mut errors))
-            .ok_or_else(|| no_variant("ValidationErrorLocItem", &errors))
-    }
-}
-
-/// Variable keys schema for list responses.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct VariableKeysResponse {
-    pub keys: Vec<String>,
-    pub total_entries: i64,
-}
-
-/// Request body schema for creating variables.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct VariablePostBody {
-    #[serde(default)]
-    pub description: Option<String>,
-    #[serde(deserialize_with = "Option::deserialize")]
-    pub val: Option<String>,
-}
-
-/// Variable schema for responses with fields that are needed for Runtime.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct VariableResponse {
-    pub key: String,
-    #[serde(deserialize_with = "Option::deserialize")]
-    pub value: Option<String>,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum WeightRule {
-    #[serde(rename = "downstream")]
-    Downstream,
-    #[serde(rename = "upstream")]
-    Upstream,
-    #[serde(rename = "absolute")]
-    Absolute,
+pub enum DagAttributeTypes {
+    #[serde(rename = "operator")]
+    Op,
+    #[serde(rename = "taskgroup")]
+    TaskGroup,
 }
 
-impl WeightRule {
+impl DagAttributeTypes {
     /// Every value, in the order of the schema.
-    pub const ALL: [Self; 3] = [Self::Downstream, Self::Upstream, Self::Absolute];
+    pub const ALL: [Self; 2] = [Self::Op, Self::TaskGroup];
 
     /// The value as it is written in JSON.
     pub const fn as_str(self) -> &'static str {
         match self {
-            Self::Downstream => "downstream",
-            Self::Upstream => "upstream",
-            Self::Absolute => "absolute",
+            Self::Op => "operator",
+            Self::TaskGroup => "taskgroup",
         }
     }
 }
-
-/// XCom schema for responses with fields that are needed for Runtime.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct XComResponse {
-    pub key: String,
-    pub value: JsonValue,
-}
-
-/// XCom schema with minimal structure for index-based access.
-pub type XComSequenceIndexResponse = JsonValue;
-
-/// XCom schema with minimal structure for slice-based access.
-pub type XComSequenceSliceResponse = Vec<JsonValue>;
 
 /// The body of [`TI_UPDATE_STATE`].
 ///
