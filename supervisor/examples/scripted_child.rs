@@ -12,7 +12,7 @@
 //! | `print`                | `$SCRIPTED_CHILD_LINES` lines of `$SCRIPTED_CHILD_LINE_LEN` bytes to stdout, then `SucceedTask` |
 //! | `sleep`                | sleeps (60 s at most) with SIGTERM's default action: a kill ends it  |
 //! | `sleep-until-sigterm`  | sleeps until SIGTERM (60 s at most), records it, exits 143           |
-//! | `succeed-then-hang`    | `SucceedTask`, then sleeps (60 s at most) with SIGTERM's default action |
+//! | `succeed-then-hang`    | `SucceedTask`, then sleeps (60 s at most, whatever the answer) with SIGTERM's default action |
 //!
 //! What it saw goes to `$SCRIPTED_CHILD_OUT`, one JSON object per line, written and flushed as
 //! it happens, so a test can wait for a step (`{"event":"sleeping"}`) and check the child's side
@@ -119,8 +119,11 @@ fn run(report: &mut Report) -> Result<u8, String> {
         }
         "sleep-until-sigterm" => sleep_until_sigterm(report),
         "succeed-then-hang" => {
-            succeed(&mut client)?;
-            report.event(json!({"event": "succeeded"}));
+            // Hangs whatever the answer: a refused report must not spare the child its end.
+            match succeed(&mut client) {
+                Ok(()) => report.event(json!({"event": "succeeded"})),
+                Err(error) => report.event(json!({"event": "succeed-refused", "error": error})),
+            }
             std::thread::sleep(MAX_SLEEP);
             report.event(json!({"event": "woke"}));
             Ok(0)

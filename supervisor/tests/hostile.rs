@@ -27,9 +27,9 @@ fn own_error(finished: &hostile_support::Finished) -> String {
     finished
         .json_lines()
         .into_iter()
+        .rev()
         .filter(|l| l["level"] == "error" && l["logger"] == "airflow_supervisor")
-        .filter_map(|l| l["event"].as_str().map(str::to_owned))
-        .last()
+        .find_map(|l| l["event"].as_str().map(str::to_owned))
         .unwrap_or_else(|| panic!("no error line from the supervisor\n{}", finished.output()))
 }
 
@@ -446,7 +446,7 @@ fn prints(lines: usize, len: usize) {
             format!("{seen:09}"),
             "line {seen} is out of order"
         );
-        if seen % 1000 == 0 {
+        if seen.is_multiple_of(1000) {
             let record: Value = serde_json::from_str(&line).expect("a JSON line");
             assert_eq!(record["event"], event, "line {seen}");
             assert_eq!(record["level"], "info");
@@ -683,10 +683,68 @@ fn a_child_that_hangs_after_succeeding_is_killed_after_the_overtime() {
     let success = &api.calls("PATCH", "/state")[0];
     let end = finished.elapsed;
     let since_success = finished.ended - success.at;
-    // Killed 1 s (the overtime) after the success, give or take the 100 ms tick; well within
-    // the few seconds a loaded machine may add.
+    // The overtime counts from when the supervisor took the SucceedTask, a moment before the
+    // report reached the server: the run ended about 1 s after the report (the 100 ms tick, the
+    // kill and the final report on top), never much before, and well within the few seconds a
+    // loaded machine may add.
     assert!(
-        since_success >= Duration::from_secs(1) && since_success < Duration::from_secs(10),
+        since_success >= Duration::from_millis(900) && since_success < Duration::from_secs(10),
         "the child ended {since_success:?} after its success (run: {end:?})"
+    );
+}
+
+/// Airflow's supervisor records the terminal state when `SucceedTask` arrives, before it calls
+/// `PATCH …/state` (`_handle_request`: `self._terminal_state = msg.state`, then
+/// `client.task_instances.succeed(...)`), so a child that hangs after its success is killed after
+/// `task_success_overtime` and no heartbeat follows, whether or not the report went through.
+#[test]
+#[ignore = "supervisor bug: serve/lifecycle.rs `Handler::report` sets `RunState::terminal` only \
+            after PATCH …/state succeeded, so when the report fails the overtime never starts \
+            (task.rs `overtime_reached` needs `terminal`) and heartbeats go on (task.rs \
+            `heartbeat_loop` stops on `terminal`): the hanging child runs on"]
+fn a_child_that_hangs_after_a_refused_success_is_still_killed_after_the_overtime() {
+    // Every state report fails: 500 to each of the two attempts.
+    let api = FakeApi::start(|request, _| {
+        if request.is("PATCH", "/state") {
+            return Reply::Json(500, json!({"detail": "down for maintenance"}));
+        }
+        healthy(request)
+    });
+    let setup = Setup::new(&api.url(), "succeed-then-hang")
+        .with_bundle()
+        .env("AIRFLOW__CORE__TASK_SUCCESS_OVERTIME", "1");
+    // The child would sleep 60 s: a run that outlasts 20 s was not ended by the overtime.
+    let finished = setup.run(Duration::from_secs(20));
+
+    let pid = setup.child_pid().expect("the child started");
+    assert!(
+        setup.child_event("succeed-refused").is_some(),
+        "{:?}",
+        setup.child_report()
+    );
+    assert!(
+        setup.child_event("woke").is_none(),
+        "the child slept its full time"
+    );
+    assert!(!alive(pid), "the child {pid} outlived the supervisor");
+    assert_eq!(
+        finished
+            .events("Task success overtime reached; terminating process. Modify `task_success_overtime` setting in [core] section of Airflow configuration to change this limit.")
+            .len(),
+        1,
+        "{}",
+        finished.output()
+    );
+    // No heartbeat after the task said it was done.
+    let requests = api.requests();
+    let first_state = requests
+        .iter()
+        .position(|r| r.is("PATCH", "/state"))
+        .expect("a state report");
+    assert_eq!(
+        count(&requests[first_state..], "PUT", "/heartbeat"),
+        0,
+        "{:?}",
+        api.summary()
     );
 }

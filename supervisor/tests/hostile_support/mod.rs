@@ -475,6 +475,19 @@ pub fn scripted_child_binary() -> PathBuf {
          command, build it first with `cargo build -p airflow-comms-supervisor --example scripted_child`",
         binary.display()
     );
+    // `cargo test --test hostile` alone does not rebuild examples: refuse a binary older than
+    // its source rather than test what the source no longer says.
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/scripted_child.rs");
+    let modified = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    if let (Some(built), Some(written)) = (modified(&binary), modified(&source)) {
+        assert!(
+            built >= written,
+            "{} is older than {}: rebuild it with `cargo build -p airflow-comms-supervisor \
+             --example scripted_child` (or run the whole `cargo test -p airflow-comms-supervisor`)",
+            binary.display(),
+            source.display()
+        );
+    }
     binary
 }
 
