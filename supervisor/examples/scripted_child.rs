@@ -12,6 +12,7 @@
 //! | `print`                | `$SCRIPTED_CHILD_LINES` lines of `$SCRIPTED_CHILD_LINE_LEN` bytes to stdout, then `SucceedTask` |
 //! | `sleep`                | sleeps (60 s at most) with SIGTERM's default action: a kill ends it  |
 //! | `sleep-until-sigterm`  | sleeps until SIGTERM (60 s at most), records it, exits 143           |
+//! | `sleep-ignoring-sigterm` | sleeps (60 s at most), recording each SIGTERM and going on: only SIGKILL ends it |
 //! | `succeed-then-hang`    | `SucceedTask`, then sleeps (60 s at most, whatever the answer) with SIGTERM's default action |
 //!
 //! What it saw goes to `$SCRIPTED_CHILD_OUT`, one JSON object per line, written and flushed as
@@ -118,6 +119,7 @@ fn run(report: &mut Report) -> Result<u8, String> {
             Ok(0)
         }
         "sleep-until-sigterm" => sleep_until_sigterm(report),
+        "sleep-ignoring-sigterm" => sleep_ignoring_sigterm(report),
         "succeed-then-hang" => {
             // Hangs whatever the answer: a refused report must not spare the child its end.
             match succeed(&mut client) {
@@ -283,6 +285,30 @@ fn sleep_until_sigterm(report: &mut Report) -> Result<u8, String> {
         report.event(json!({"event": "woke"}));
         Ok(0)
     }
+}
+
+/// Sleeps through SIGTERM (at most [`MAX_SLEEP`]), recording each one: a supervisor has to
+/// escalate to SIGKILL to end it.
+fn sleep_ignoring_sigterm(report: &mut Report) -> Result<u8, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .map_err(|e| e.to_string())?;
+        report.event(json!({"event": "sleeping"}));
+        let end = tokio::time::sleep(MAX_SLEEP);
+        tokio::pin!(end);
+        loop {
+            tokio::select! {
+                _ = term.recv() => report.event(json!({"event": "signal", "signal": "SIGTERM"})),
+                () = &mut end => break,
+            }
+        }
+        report.event(json!({"event": "woke"}));
+        Ok(0)
+    })
 }
 
 /// `$SCRIPTED_CHILD_OUT`, appended to one flushed JSON line at a time; nowhere when unset.

@@ -650,6 +650,62 @@ fn a_409_to_a_heartbeat_kills_the_child_and_reports_nothing() {
     assert_eq!(done[0]["exit_code"], -15);
 }
 
+/// A child that ignores the SIGTERM of a kill gets SIGKILL `kill_escalation` (5 s, Airflow's,
+/// not configurable) later.
+#[test]
+fn a_child_that_ignores_the_sigterm_of_a_kill_gets_sigkill() {
+    let setup = Setup::new("http://127.0.0.1:9/unused/", "sleep-ignoring-sigterm").with_bundle();
+    // The 409 waits until the child sleeps, its SIGTERM handler in place (a SIGTERM before that
+    // would kill it outright, which is the other test's case).
+    let report = setup.child_out();
+    let api = FakeApi::start(move |request, before| {
+        let sleeping = std::fs::read_to_string(&report)
+            .unwrap_or_default()
+            .contains(r#""event":"sleeping""#);
+        if request.is("PUT", "/heartbeat") && count(before, "PUT", "/heartbeat") >= 1 && sleeping {
+            return Reply::Json(
+                409,
+                json!({"detail": {"reason": "not_running", "message": "TI is no longer in the running state"}}),
+            );
+        }
+        healthy(request)
+    });
+    let setup = setup.env("AIRFLOW__CORE__EXECUTION_API_SERVER_URL", &api.url());
+    let finished = setup.run(LIMIT);
+    assert_eq!(finished.code, Some(0), "{}", finished.output());
+
+    let pid = setup.child_pid().expect("the child started");
+    let signals = setup
+        .child_report()
+        .into_iter()
+        .filter(|e| e["event"] == "signal")
+        .count();
+    assert_eq!(signals, 1, "{:?}", setup.child_report());
+    assert!(
+        setup.child_event("woke").is_none(),
+        "the child slept its full time"
+    );
+    assert!(!alive(pid), "the child {pid} outlived the supervisor");
+    let escalated = finished.events("Process did not terminate in time; escalating");
+    assert_eq!(escalated.len(), 1, "{}", finished.output());
+    assert_eq!(escalated[0]["signal"], "SIGTERM");
+    let done = finished.events("Workload finished");
+    assert_eq!(done[0]["final_state"], "SERVER_TERMINATED");
+    assert_eq!(done[0]["exit_code"], -9);
+    assert_eq!(states(&api), Vec::<String>::new());
+    // The SIGKILL came 5 s after the SIGTERM, which followed the 409 (the last heartbeat).
+    let conflict = api
+        .calls("PUT", "/heartbeat")
+        .last()
+        .expect("heartbeats")
+        .at;
+    let after = finished.ended - conflict;
+    assert!(
+        after >= Duration::from_secs(5) && after < Duration::from_secs(20),
+        "ended {after:?} after the 409"
+    );
+}
+
 // --- 11. overtime ---------------------------------------------------------------------------
 
 #[test]

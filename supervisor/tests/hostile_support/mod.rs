@@ -658,6 +658,11 @@ impl Setup {
             .collect()
     }
 
+    /// The file the child reports to.
+    pub fn child_out(&self) -> PathBuf {
+        self.home.path().join("child.jsonl")
+    }
+
     /// What the child reported, one JSON object per step.
     pub fn child_report(&self) -> Vec<Value> {
         let text =
