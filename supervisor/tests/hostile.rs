@@ -751,15 +751,11 @@ fn a_child_that_hangs_after_succeeding_is_killed_after_the_overtime() {
     );
 }
 
-/// Airflow's supervisor records the terminal state when `SucceedTask` arrives, before it calls
-/// `PATCH …/state` (`_handle_request`: `self._terminal_state = msg.state`, then
-/// `client.task_instances.succeed(...)`), so a child that hangs after its success is killed after
-/// `task_success_overtime` and no heartbeat follows, whether or not the report went through.
+/// The overtime counts from the terminal message itself, whether or not its report went through,
+/// and no heartbeat follows it. (Airflow's supervisor records the terminal state only once
+/// `PATCH …/state` succeeded, so there a child that hangs after a refused report runs on, with
+/// heartbeats: the native supervisor is deliberately stricter.)
 #[test]
-#[ignore = "supervisor bug: serve/lifecycle.rs `Handler::report` sets `RunState::terminal` only \
-            after PATCH …/state succeeded, so when the report fails the overtime never starts \
-            (task.rs `overtime_reached` needs `terminal`) and heartbeats go on (task.rs \
-            `heartbeat_loop` stops on `terminal`): the hanging child runs on"]
 fn a_child_that_hangs_after_a_refused_success_is_still_killed_after_the_overtime() {
     // Every state report fails: 500 to each of the two attempts.
     let api = FakeApi::start(|request, _| {
