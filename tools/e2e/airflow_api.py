@@ -310,23 +310,46 @@ def check_python(api: Api, args: argparse.Namespace) -> int:
         [(line.get("level"), line.get("event")) for line in connecting] == [("info", masked)],
         f"read_config's log has exactly the info line {masked!r}",
     )
+    # What the task printed: the supervisor reads the child's stdout and logs each line under
+    # task.stdout, masked with the secrets the child asked it to mask.
     printed = lines("read_config", "python_demo stdout")
     print(f"read_config's stdout line: {show(printed)}")
-    want_printed = "python_demo stdout: password ***"
+    want_printed = ("info", "python_demo stdout: password ***", "task.stdout")
     expect(
-        [line.get("event") for line in printed] == [want_printed],
-        f"read_config's log has its stdout line {want_printed!r}",
+        [(line.get("level"), line.get("event"), line.get("logger")) for line in printed] == [want_printed],
+        f"read_config's log has its stdout line {want_printed}",
     )
+    # The task runner reports the exception on one error line, with the exception in error_detail.
     failing = [
         line
         for line in logs["fails"]
-        if line.get("level") == "error" and "python_demo failing on purpose" in json.dumps(line)
+        if line.get("level") == "error"
+        and line.get("event") == "Task failed with exception"
+        and any(
+            detail.get("exc_type") == "RuntimeError"
+            and detail.get("exc_value") == "python_demo failing on purpose"
+            for detail in line.get("error_detail") or []
+            if isinstance(detail, dict)
+        )
     ]
     print(f"fails' error lines naming the exception: {show(failing)}")
-    expect(bool(failing), "fails' log has an error line with 'python_demo failing on purpose'")
-    skipping = [line for line in logs["skipped"] if "python_demo skipping on purpose" in json.dumps(line)]
-    print(f"skipped's lines naming the skip: {show(skipping)}")
-    expect(bool(skipping), "skipped's log has a line with 'python_demo skipping on purpose'")
+    expect(
+        len(failing) == 1,
+        "fails' log has one error line 'Task failed with exception' with RuntimeError('python_demo failing on purpose')",
+    )
+    skipping = [
+        line
+        for line in logs["skipped"]
+        if line.get("event") == "Skipping task." and line.get("reason") == "python_demo skipping on purpose"
+    ]
+    print(f"skipped's skip lines: {show(skipping)}")
+    expect(
+        [line.get("level") for line in skipping] == ["info"],
+        "skipped's log has one info line 'Skipping task.' with reason 'python_demo skipping on purpose'",
+    )
+    for task_id in ("make_xcom", "use_xcom"):
+        done = [line for line in logs[task_id] if str(line.get("event")).startswith("Done. Returned value was: ")]
+        expect(len(done) == 1, f"{task_id}'s log has the operator's 'Done. Returned value was: ...' line")
     return c.result()
 
 

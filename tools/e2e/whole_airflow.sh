@@ -270,8 +270,28 @@ if [ -n "$SUPERVISOR" ]; then
 fi
 unset AIRFLOW_E2E_CONN_PASSWORD
 # Nothing Airflow wrote (task logs, the components' own output, task output the LocalExecutor
-# copies to the scheduler's stdout) holds the password in clear.
-if grep -r -l -F -- "$CONN_PASSWORD" "$AIRFLOW_HOME/logs" "$WORK/logs"; then
+# copies to the scheduler's stdout; in native mode also what each airflow-supervisor printed)
+# holds the password in clear.
+#
+# One exception, Airflow's own: with Airflow's supervisor, a line a task prints is logged to the
+# task's file masked, but its copy on the worker's stdout (subprocess_logs_to_stdout, the
+# scheduler's output for the LocalExecutor) is not masked. python_demo's read_config prints the
+# password, so with Airflow's supervisor that one line is allowed in scheduler.log, and nothing
+# else. airflow-supervisor masks its stdout as it masks the file: no exception in native mode.
+airflow_stdout_leak() {
+  [ -z "$SUPERVISOR" ] && [[ " $DAGS " == *" python_demo "* ]] && [ "$1" = "$WORK/logs/scheduler.log" ] || return 1
+  ! grep -F -- "$CONN_PASSWORD" "$1" | grep -v -F -- "python_demo stdout: password $CONN_PASSWORD [task.stdout]" | grep -q .
+}
+clear_password=0
+while IFS= read -r file; do
+  if airflow_stdout_leak "$file"; then
+    echo "  note $file has the password in clear on python_demo's printed line only (Airflow's own, above)"
+  else
+    echo "  FAIL $file has the connection password in clear"
+    clear_password=1
+  fi
+done < <(grep -r -l -F -- "$CONN_PASSWORD" "$AIRFLOW_HOME/logs" "$WORK/logs" || true)
+if [ "$clear_password" != 0 ]; then
   echo "FAIL: the connection password is in clear in the files above"
   exit 1
 fi
