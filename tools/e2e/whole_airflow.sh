@@ -273,11 +273,12 @@ unset AIRFLOW_E2E_CONN_PASSWORD
 # copies to the scheduler's stdout; in native mode also what each airflow-supervisor printed)
 # holds the password in clear.
 #
-# One exception, Airflow's own: with Airflow's supervisor, a line a task prints is logged to the
-# task's file masked, but its copy on the worker's stdout (subprocess_logs_to_stdout, the
-# scheduler's output for the LocalExecutor) is not masked. python_demo's read_config prints the
-# password, so with Airflow's supervisor that one line is allowed in scheduler.log, and nothing
-# else. airflow-supervisor masks its stdout as it masks the file: no exception in native mode.
+# One exception, Airflow's own: under the LocalExecutor, a line a task prints is logged to the
+# task's file masked, but its copy on the worker's stdout (subprocess_logs_to_stdout: the
+# scheduler's output) is not. python_demo's read_config prints the password, so in the default
+# mode that one line is allowed in scheduler.log, and nothing else. In a pod, Airflow's own
+# execute_workload masks what it copies to stdout (its configure_logging), and airflow-supervisor
+# masks its stdout as it masks the file: no exception in native mode.
 airflow_stdout_leak() {
   [ -z "$SUPERVISOR" ] && [[ " $DAGS " == *" python_demo "* ]] && [ "$1" = "$WORK/logs/scheduler.log" ] || return 1
   ! grep -F -- "$CONN_PASSWORD" "$1" | grep -v -F -- "python_demo stdout: password $CONN_PASSWORD [task.stdout]" | grep -q .
