@@ -20,6 +20,7 @@ import json
 import os
 import sys
 import time
+from datetime import datetime
 
 import httpx
 
@@ -135,7 +136,17 @@ def wait_run(api: Api, dag_id: str, run_id: str, timeout: float) -> None:
                 seen[task_id] = ti["state"]
                 print(f"  +{time.monotonic() - started:5.1f} s  {task_id}: {ti['state']}")
         if run["state"] in FINISHED_RUN_STATES:
-            print(f"run {run_id}: {run['state']} after {time.monotonic() - started:.1f} s")
+            # The run's own duration, as Airflow recorded it (its start to its end), beside the
+            # time this wait took (the run may have started or ended before the wait began).
+            took = "?"
+            if run.get("start_date") and run.get("end_date"):
+                begin = datetime.fromisoformat(run["start_date"].replace("Z", "+00:00"))
+                end = datetime.fromisoformat(run["end_date"].replace("Z", "+00:00"))
+                took = f"{(end - begin).total_seconds():.1f}"
+            print(
+                f"run {dag_id} {run_id}: {run['state']} after {time.monotonic() - started:.1f} s of waiting;"
+                f" Airflow's run duration {took} s"
+            )
             return
         time.sleep(1)
     sys.exit(f"timed out after {timeout:.0f} s waiting for run {run_id}; task states: {seen}")
