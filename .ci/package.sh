@@ -14,6 +14,7 @@ crates=(
   "airflow-comms|src/.+\.rs|schemas/README\.md|schemas/(validation|serialization)/[A-Za-z]+\.json|README\.md|CHANGELOG\.md|LICENSE|src/lib.rs README.md CHANGELOG.md LICENSE schemas/README.md"
   "airflow-comms-cli|src/.+\.rs|README\.md|LICENSE|src/main.rs README.md LICENSE"
   "airflow-comms-runtime|src/.+\.rs|examples/[a-z_]+\.rs|README\.md|LICENSE|src/lib.rs README.md LICENSE"
+  "airflow-comms-supervisor|src/.+\.rs|openapi/execution-api-[0-9-]+\.json|README\.md|LICENSE|src/main.rs src/lib.rs README.md LICENSE"
 )
 
 status=0

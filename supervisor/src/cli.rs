@@ -16,7 +16,7 @@ use std::time::Duration;
 use airflow_comms::JsonValue;
 use clap::Parser;
 
-use crate::api::{ApiClient, RetryPolicy};
+use crate::api::{ApiClient, RetryPolicy, Tls};
 use crate::callback::{self, CallbackSpec};
 use crate::child::{ChildIo, ReplyWriter, Started};
 use crate::config::{Config, HostnameCallable, Settings, check_api_server_url};
@@ -126,9 +126,31 @@ async fn run(args: Args) -> Result<(), String> {
         wait_max: settings.api.retry_wait_max,
         timeout: settings.api.timeout,
     };
+    let tls = Tls {
+        ca_files: [&settings.api.ssl_ca_file, &settings.api.ssl_cert]
+            .into_iter()
+            .flatten()
+            .map(PathBuf::from)
+            .collect(),
+        public_roots: settings.api.use_public_certs,
+        client_identity: settings
+            .api
+            .client_cert_and_key
+            .as_ref()
+            .map(|(cert, key)| (PathBuf::from(cert), PathBuf::from(key))),
+    };
+    // The certificates are read once, before anything runs: a bad file fails the workload
+    // here, naming it.
+    ApiClient::new(&settings.execution_api_server_url, "", retry.clone(), &tls)
+        .map_err(|e| format!("[api] TLS settings: {e}"))?;
     let client = |token: &str| {
-        ApiClient::new(&settings.execution_api_server_url, token, retry.clone())
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))
+        ApiClient::new(
+            &settings.execution_api_server_url,
+            token,
+            retry.clone(),
+            &tls,
+        )
+        .map_err(|e| format!("[api] TLS settings: {e}"))
     };
     let log_file = |log_path: &Option<String>| {
         log_path

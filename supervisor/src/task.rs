@@ -216,7 +216,7 @@ pub async fn run(
     // StartupDetails, as response frame 0. A child that died already shows why on stderr.
     let details = StartupDetails {
         start_date: match &context.start_date {
-            Some(date) => airflow_comms::time::NaiveOrAwareDateTime::from(date.clone()),
+            Some(date) => airflow_comms::time::NaiveOrAwareDateTime::from(*date),
             None => now_naive_or_aware(),
         },
         ti: spec.ti.clone(),

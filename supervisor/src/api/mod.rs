@@ -187,6 +187,47 @@ impl Body {
     }
 }
 
+/// Whom the client trusts and how it proves who it is, from `[api]` settings.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tls {
+    /// PEM files of certificate authorities to trust (`[api] ssl_ca_file` and `[api] ssl_cert`,
+    /// which the SDK both loads as CA bundles).
+    pub ca_files: Vec<std::path::PathBuf>,
+    /// Whether the public roots are trusted too (`[api] client_use_public_certs`, certifi's in
+    /// Python, the Mozilla roots of `webpki-roots` here; the same list).
+    pub public_roots: bool,
+    /// A client certificate and its key, PEM (`[api] client_ssl_cert`, `[api] client_ssl_key`).
+    pub client_identity: Option<(std::path::PathBuf, std::path::PathBuf)>,
+}
+
+/// Why the client could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// A certificate or key file could not be read.
+    #[error("{path}: {source}")]
+    Read {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A certificate or key file is not what it should be.
+    #[error("{path}: not a PEM {what}: {source}")]
+    Pem {
+        /// The file.
+        path: std::path::PathBuf,
+        /// A certificate bundle, or a certificate and key.
+        what: &'static str,
+        /// Why.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The HTTP client could not be built.
+    #[error("the HTTP client could not be built: {0}")]
+    Build(#[source] reqwest::Error),
+}
+
 /// The Execution API client. Clones share the connection pool and the token.
 #[derive(Debug, Clone)]
 pub struct ApiClient {
@@ -203,17 +244,50 @@ impl ApiClient {
         base_url: &str,
         token: &str,
         retry: RetryPolicy,
-    ) -> Result<ApiClient, reqwest::Error> {
+        tls: &Tls,
+    ) -> Result<ApiClient, ClientError> {
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert(
             "airflow-api-version",
             reqwest::header::HeaderValue::from_static(API_VERSION),
         );
-        let http = reqwest::Client::builder()
+        let read = |path: &std::path::Path| {
+            std::fs::read(path).map_err(|source| ClientError::Read {
+                path: path.to_owned(),
+                source,
+            })
+        };
+        let mut builder = reqwest::Client::builder()
             .default_headers(headers)
             .user_agent(concat!("airflow-supervisor/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(retry.timeout)
-            .build()?;
+            .tls_built_in_root_certs(tls.public_roots || tls.ca_files.is_empty());
+        for path in &tls.ca_files {
+            let certificates =
+                reqwest::Certificate::from_pem_bundle(&read(path)?).map_err(|source| {
+                    ClientError::Pem {
+                        path: path.clone(),
+                        what: "certificate bundle",
+                        source,
+                    }
+                })?;
+            for certificate in certificates {
+                builder = builder.add_root_certificate(certificate);
+            }
+        }
+        if let Some((cert, key)) = &tls.client_identity {
+            let mut pem = read(cert)?;
+            pem.push(b'\n');
+            pem.extend(read(key)?);
+            let identity =
+                reqwest::Identity::from_pem(&pem).map_err(|source| ClientError::Pem {
+                    path: cert.clone(),
+                    what: "certificate and key",
+                    source,
+                })?;
+            builder = builder.identity(identity);
+        }
+        let http = builder.build().map_err(ClientError::Build)?;
         Ok(ApiClient {
             http,
             base: base_url.trim_end_matches('/').into(),
@@ -234,7 +308,7 @@ impl ApiClient {
 
     /// Calls `method path?query` with `body`, retrying as the SDK does, and returns the 2xx
     /// answer. `path` starts with `/` and is relative to the base URL; its segments must already
-    /// be percent-encoded ([`segment`]).
+    /// be percent-encoded.
     pub async fn call(
         &self,
         method: Method,
@@ -416,42 +490,6 @@ impl Progress {
     }
 }
 
-/// Percent-encodes one path segment (a DAG id, run id, key), as httpx encodes a path built
-/// from an f-string: everything but RFC 3986's unreserved characters and sub-delims that are
-/// safe in a path.
-pub fn segment(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z'
-            | b'a'..=b'z'
-            | b'0'..=b'9'
-            | b'-'
-            | b'.'
-            | b'_'
-            | b'~'
-            | b'!'
-            | b'$'
-            | b'&'
-            | b'\''
-            | b'('
-            | b')'
-            | b'*'
-            | b'+'
-            | b','
-            | b';'
-            | b'='
-            | b':'
-            | b'@' => out.push(byte as char),
-            _ => {
-                out.push('%');
-                out.push_str(&format!("{byte:02X}"));
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -469,12 +507,43 @@ mod tests {
     }
 
     #[test]
-    fn segments_are_percent_encoded() {
-        assert_eq!(
-            segment("scheduled__2026-01-01T00:00:00+00:00"),
-            "scheduled__2026-01-01T00:00:00+00:00"
+    fn unreadable_or_bad_certificate_files_are_named() {
+        let missing = Tls {
+            ca_files: vec!["/nonexistent/ca.pem".into()],
+            ..Tls::default()
+        };
+        let error = ApiClient::new("http://127.0.0.1:1/", "t", RetryPolicy::default(), &missing)
+            .unwrap_err();
+        assert!(
+            error.to_string().starts_with("/nonexistent/ca.pem: "),
+            "{error}"
         );
-        assert_eq!(segment("a b/c"), "a%20b%2Fc");
-        assert_eq!(segment("é"), "%C3%A9");
+
+        let dir =
+            std::env::temp_dir().join(format!("airflow-supervisor-tls-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let bad = dir.join("bad.pem");
+        std::fs::write(
+            &bad,
+            "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        let error = ApiClient::new(
+            "http://127.0.0.1:1/",
+            "t",
+            RetryPolicy::default(),
+            &Tls {
+                ca_files: vec![bad.clone()],
+                ..Tls::default()
+            },
+        )
+        .unwrap_err();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(
+            error
+                .to_string()
+                .contains("bad.pem: not a PEM certificate bundle"),
+            "{error}"
+        );
     }
 }

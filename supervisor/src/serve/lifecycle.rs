@@ -3,17 +3,21 @@
 use std::time::Instant;
 
 use airflow_comms::dispatch::AsyncHandle;
-use airflow_comms::request::TriggerDagRunReply;
 use airflow_comms::{
-    AwaitInputTask, DeferTask, ErrorResponse, InactiveAssetsResult, OKResponse, RescheduleTask,
-    RetryTask, SetRenderedFields, SetRenderedMapIndex, SkipDownstreamTasks, SucceedTask, TaskState,
-    TaskStateOutcome, TriggerDagRun, ValidateInletsAndOutlets,
+    AwaitInputTask, DeferTask, ErrorResponse, MapOrString, RescheduleTask, RetryTask,
+    SetRenderedFields, SetRenderedMapIndex, SkipDownstreamTasks, SucceedTask, TaskRef, TaskState,
+    TaskStateOutcome,
 };
-use reqwest::Method;
-use serde_json::{Value, json};
+use reqwest::{Method, StatusCode};
 
-use super::{Handler, api_failure};
-use crate::api::{Body, segment};
+use super::{Handler, exception, recast, server_status};
+use crate::api::Body;
+use crate::api::models::{
+    AssetProfile, TIAwaitingInputStatePayload, TIDeferredStatePayload,
+    TIDeferredStatePayloadTriggerKwargs, TIRescheduleStatePayload, TIRetryStatePayload,
+    TISkippedDownstreamTasksStatePayload, TISkippedDownstreamTasksStatePayloadTasksItem,
+    TISuccessStatePayload, TITerminalStatePayload, TerminalStateNonSuccess, TiPatchPayload,
+};
 
 /// A state the task ended in, as the supervisor knows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,7 +96,7 @@ pub struct PendingReport {
     /// The state it reports.
     pub state: Terminal,
     /// The `PATCH …/state` body.
-    pub body: Value,
+    pub body: TiPatchPayload,
 }
 
 impl RunState {
@@ -127,25 +131,23 @@ impl Handler {
     /// Reports a terminal state now: records it as pending, calls `PATCH …/state`, and marks
     /// it reported when the call succeeds. A failed call leaves it pending, to be sent again
     /// after the exit ([`Handler::replay_pending`]).
-    async fn report(&self, state: Terminal, body: Value) -> Result<(), ErrorResponse> {
+    async fn report(&self, state: Terminal, body: TiPatchPayload) -> Result<(), ErrorResponse> {
         self.state()?.pending = Some(PendingReport {
             state,
             body: body.clone(),
         });
-        self.patch_state(body).await?;
+        self.patch_state(&body).await?;
         let mut run = self.state()?;
         run.pending = None;
         run.terminal = Some(state);
         Ok(())
     }
 
-    async fn patch_state(&self, body: Value) -> Result<(), ErrorResponse> {
+    async fn patch_state(&self, body: &TiPatchPayload) -> Result<(), ErrorResponse> {
         let path = self.ti_path("state")?;
-        self.api
-            .call(Method::PATCH, &path, &[], Body::json(&body))
+        self.call(Method::PATCH, &path, &[], Body::json(body))
             .await
             .map(drop)
-            .map_err(|e| api_failure(&e))
     }
 
     /// Sends a terminal report whose first attempt failed, once more. `Ok(true)` when there was
@@ -158,16 +160,39 @@ impl Handler {
         Ok(true)
     }
 
-    /// Reports a state that is not sent directly (failed, skipped, removed, up_for_retry after
-    /// a failed exit) with `PATCH …/state`, as Airflow's `finish()` does.
+    /// Reports a state that is not sent directly (failed, skipped, removed) with
+    /// `PATCH …/state`, as Airflow's `finish()` does. The states reported when their message
+    /// came have no such report, and are refused as the SDK refuses them.
     pub async fn finish(&self, state: Terminal) -> Result<(), ErrorResponse> {
+        let state = match state {
+            Terminal::Failed => TerminalStateNonSuccess::Failed,
+            Terminal::Skipped => TerminalStateNonSuccess::Skipped,
+            Terminal::Removed => TerminalStateNonSuccess::Removed,
+            other => {
+                return Err(exception(
+                    "ValueError",
+                    format!(
+                        "'{}' is not a valid TerminalStateNonSuccess",
+                        other.as_str()
+                    ),
+                ));
+            }
+        };
         let rendered_map_index = self.state()?.rendered_map_index.clone();
-        let body = json!({
-            "state": state.as_str(),
-            "end_date": now_json(),
-            "rendered_map_index": rendered_map_index,
+        let body = TiPatchPayload::Terminal(TITerminalStatePayload {
+            end_date: chrono::Utc::now().into(),
+            rendered_map_index,
+            state,
         });
-        self.patch_state(body).await
+        self.patch_state(&body).await
+    }
+
+    /// Notes that the task's work ended now, with the rendered map index its message carried.
+    fn ended(&self, rendered_map_index: Option<String>) -> Result<(), ErrorResponse> {
+        let mut run = self.state()?;
+        run.task_end = Some(Instant::now());
+        run.rendered_map_index = rendered_map_index;
+        Ok(())
     }
 }
 
@@ -178,85 +203,91 @@ pub(crate) fn now_json() -> String {
         .to_string()
 }
 
-/// A message as JSON without its `type` tag: the body of the state payload it becomes.
-fn payload_of<T: serde::Serialize>(message: &T) -> Value {
-    let mut value = serde_json::to_value(message).unwrap_or(Value::Null);
-    if let Value::Object(map) = &mut value {
-        map.shift_remove("type");
-    }
-    value
-}
-
 impl AsyncHandle<TaskState> for Handler {
+    /// Kept for after the exit, when `finish` reports it: no call now.
     async fn handle(&mut self, request: TaskState) -> Result<(), ErrorResponse> {
-        let mut run = self.state()?;
-        run.terminal = Some(match request.state {
+        self.ended(request.rendered_map_index)?;
+        self.state()?.terminal = Some(match request.state {
             TaskStateOutcome::Failed => Terminal::Failed,
             TaskStateOutcome::Skipped => Terminal::Skipped,
             TaskStateOutcome::Removed => Terminal::Removed,
         });
-        run.task_end = Some(Instant::now());
-        run.rendered_map_index = request.rendered_map_index;
         Ok(())
     }
 }
 
 impl AsyncHandle<SucceedTask> for Handler {
     async fn handle(&mut self, request: SucceedTask) -> Result<(), ErrorResponse> {
-        {
-            let mut run = self.state()?;
-            run.task_end = Some(Instant::now());
-            run.rendered_map_index = request.rendered_map_index.clone();
-        }
-        let message = payload_of(&request);
-        let body = json!({
-            "state": "success",
-            "end_date": message["end_date"],
-            "task_outlets": or_empty_list(&message["task_outlets"]),
-            "outlet_events": or_empty_list(&message["outlet_events"]),
-            "rendered_map_index": request.rendered_map_index,
-        });
-        self.report(Terminal::Success, body).await
-    }
-}
-
-fn or_empty_list(value: &Value) -> Value {
-    if value.is_null() {
-        json!([])
-    } else {
-        value.clone()
+        self.ended(request.rendered_map_index.clone())?;
+        let body = TISuccessStatePayload {
+            end_date: request.end_date,
+            outlet_events: request
+                .outlet_events
+                .as_ref()
+                .map(|events| recast(events, None))
+                .transpose()?,
+            rendered_map_index: request.rendered_map_index,
+            state: Default::default(),
+            task_outlets: request.task_outlets.map(|outlets| {
+                outlets
+                    .into_iter()
+                    .map(|o| AssetProfile {
+                        name: o.name,
+                        r#type: o.asset_type,
+                        uri: o.uri,
+                    })
+                    .collect()
+            }),
+        };
+        self.report(Terminal::Success, TiPatchPayload::Success(body))
+            .await
     }
 }
 
 impl AsyncHandle<RetryTask> for Handler {
     async fn handle(&mut self, request: RetryTask) -> Result<(), ErrorResponse> {
-        {
-            let mut run = self.state()?;
-            run.task_end = Some(Instant::now());
-            run.rendered_map_index = request.rendered_map_index.clone();
-        }
-        let message = payload_of(&request);
-        let body = json!({
-            "state": "up_for_retry",
-            "end_date": message["end_date"],
-            "rendered_map_index": request.rendered_map_index,
-            "retry_delay_seconds": request.retry_delay_seconds,
-            "retry_reason": request.retry_reason,
-        });
-        self.report(Terminal::UpForRetry, body).await
+        self.ended(request.rendered_map_index.clone())?;
+        let body = TIRetryStatePayload {
+            end_date: request.end_date,
+            rendered_map_index: request.rendered_map_index,
+            retry_delay_seconds: request.retry_delay_seconds,
+            retry_reason: request.retry_reason,
+            state: Default::default(),
+        };
+        self.report(Terminal::UpForRetry, TiPatchPayload::Retry(body))
+            .await
     }
 }
 
 impl AsyncHandle<DeferTask> for Handler {
     async fn handle(&mut self, request: DeferTask) -> Result<(), ErrorResponse> {
         self.state()?.rendered_map_index = request.rendered_map_index.clone();
-        self.report(Terminal::Deferred, payload_of(&request)).await
+        let body = TIDeferredStatePayload {
+            classpath: request.classpath,
+            next_kwargs: request.next_kwargs,
+            next_method: request.next_method,
+            queue: request.queue,
+            rendered_map_index: request.rendered_map_index,
+            state: Default::default(),
+            trigger_kwargs: request.trigger_kwargs.map(|kwargs| match kwargs {
+                MapOrString::Map(map) => TIDeferredStatePayloadTriggerKwargs::Map(map),
+                MapOrString::String(text) => TIDeferredStatePayloadTriggerKwargs::String(text),
+            }),
+            trigger_timeout: request.trigger_timeout,
+        };
+        self.report(Terminal::Deferred, TiPatchPayload::Deferred(body))
+            .await
     }
 }
 
 impl AsyncHandle<RescheduleTask> for Handler {
     async fn handle(&mut self, request: RescheduleTask) -> Result<(), ErrorResponse> {
-        self.report(Terminal::UpForReschedule, payload_of(&request))
+        let body = TIRescheduleStatePayload {
+            end_date: request.end_date,
+            reschedule_date: request.reschedule_date,
+            state: Default::default(),
+        };
+        self.report(Terminal::UpForReschedule, TiPatchPayload::Reschedule(body))
             .await
     }
 }
@@ -264,7 +295,14 @@ impl AsyncHandle<RescheduleTask> for Handler {
 impl AsyncHandle<AwaitInputTask> for Handler {
     async fn handle(&mut self, request: AwaitInputTask) -> Result<(), ErrorResponse> {
         self.state()?.rendered_map_index = request.rendered_map_index.clone();
-        self.report(Terminal::AwaitingInput, payload_of(&request))
+        let body = TIAwaitingInputStatePayload {
+            next_kwargs: request.next_kwargs,
+            next_method: request.next_method,
+            rendered_map_index: request.rendered_map_index,
+            state: Default::default(),
+            timeout: request.timeout,
+        };
+        self.report(Terminal::AwaitingInput, TiPatchPayload::AwaitingInput(body))
             .await
     }
 }
@@ -272,12 +310,23 @@ impl AsyncHandle<AwaitInputTask> for Handler {
 impl AsyncHandle<SkipDownstreamTasks> for Handler {
     async fn handle(&mut self, request: SkipDownstreamTasks) -> Result<(), ErrorResponse> {
         let path = self.ti_path("skip-downstream")?;
-        let body = payload_of(&request);
-        self.api
-            .call(Method::PATCH, &path, &[], Body::json(&body))
+        let body = TISkippedDownstreamTasksStatePayload {
+            tasks: request
+                .tasks
+                .into_iter()
+                .map(|task| match task {
+                    TaskRef::TaskId(id) => {
+                        TISkippedDownstreamTasksStatePayloadTasksItem::String(id)
+                    }
+                    TaskRef::Mapped(id, index) => {
+                        TISkippedDownstreamTasksStatePayloadTasksItem::Tuple((id, index))
+                    }
+                })
+                .collect(),
+        };
+        self.call(Method::PATCH, &path, &[], Body::json(&body))
             .await
             .map(drop)
-            .map_err(|e| api_failure(&e))
     }
 }
 
@@ -297,8 +346,8 @@ impl AsyncHandle<SetRenderedFields> for Handler {
             Ok(_) => Ok(()),
             // A retried or cleared task instance was archived under a new id: the late write
             // has nowhere to go, and the heartbeat will stop the task.
-            Err(e) if e.status() == Some(reqwest::StatusCode::GONE) => Ok(()),
-            Err(e) => Err(api_failure(&e)),
+            Err(e) if server_status(&e) == Some(StatusCode::GONE) => Ok(()),
+            Err(e) => Err(super::api_failure(&e)),
         }
     }
 }
@@ -306,90 +355,13 @@ impl AsyncHandle<SetRenderedFields> for Handler {
 impl AsyncHandle<SetRenderedMapIndex> for Handler {
     async fn handle(&mut self, request: SetRenderedMapIndex) -> Result<(), ErrorResponse> {
         let path = self.ti_path("rendered-map-index")?;
-        self.api
-            .call(
-                Method::PATCH,
-                &path,
-                &[],
-                Body::json(&request.rendered_map_index),
-            )
-            .await
-            .map(drop)
-            .map_err(|e| api_failure(&e))
-    }
-}
-
-impl AsyncHandle<ValidateInletsAndOutlets> for Handler {
-    async fn handle(
-        &mut self,
-        request: ValidateInletsAndOutlets,
-    ) -> Result<InactiveAssetsResult, ErrorResponse> {
-        let path = format!(
-            "/task-instances/{}/validate-inlets-and-outlets",
-            request.ti_id
-        );
-        let answer: Value = self
-            .api
-            .call_json(Method::GET, &path, &[], Body::None)
-            .await
-            .map_err(|e| api_failure(&e))?;
-        super::reads::reply_from_json(answer, "InactiveAssetsResult")
-    }
-}
-
-impl AsyncHandle<TriggerDagRun> for Handler {
-    async fn handle(
-        &mut self,
-        request: TriggerDagRun,
-    ) -> Result<TriggerDagRunReply, ErrorResponse> {
-        let path = format!(
-            "/dag-runs/{}/{}",
-            segment(&request.dag_id),
-            segment(&request.run_id)
-        );
-        // The SDK writes only the fields that differ from the payload's defaults.
-        let mut body = serde_json::Map::new();
-        let message = payload_of(&request);
-        if !message["logical_date"].is_null() {
-            body.insert("logical_date".into(), message["logical_date"].clone());
-        }
-        if let Some(conf) = message
-            .get("conf")
-            .filter(|c| !c.is_null() && *c != &json!({}))
-        {
-            body.insert("conf".into(), conf.clone());
-        }
-        if request.reset_dag_run == Some(true) {
-            body.insert("reset_dag_run".into(), Value::Bool(true));
-        }
-        if !message["note"].is_null() {
-            body.insert("note".into(), message["note"].clone());
-        }
-        if !message["run_after"].is_null() {
-            body.insert("run_after".into(), message["run_after"].clone());
-        }
-        match self
-            .api
-            .call(Method::POST, &path, &[], Body::json(&body))
-            .await
-        {
-            Ok(_) => Ok(TriggerDagRunReply::OKResponse(OKResponse { ok: true })),
-            Err(e) if e.status() == Some(reqwest::StatusCode::CONFLICT) => {
-                if request.reset_dag_run == Some(true) {
-                    let clear = format!("{path}/clear");
-                    self.api
-                        .call(Method::POST, &clear, &[], Body::None)
-                        .await
-                        .map_err(|e| api_failure(&e))?;
-                    Ok(TriggerDagRunReply::OKResponse(OKResponse { ok: true }))
-                } else {
-                    Ok(TriggerDagRunReply::ErrorResponse(ErrorResponse {
-                        error: airflow_comms::ErrorType::DagRunAlreadyExists,
-                        detail: None,
-                    }))
-                }
-            }
-            Err(e) => Err(api_failure(&e)),
-        }
+        self.call(
+            Method::PATCH,
+            &path,
+            &[],
+            Body::json(&request.rendered_map_index),
+        )
+        .await
+        .map(drop)
     }
 }

@@ -1,85 +1,34 @@
-//! Writes (variables, XComs) and logging requests.
+//! Variable writes, masking and the logging socket.
 
 use airflow_comms::dispatch::AsyncHandle;
 use airflow_comms::{
-    DeleteVariable, DeleteXCom, ErrorResponse, MaskSecret, OKResponse, PutVariable,
-    ResendLoggingFD, SentFDs, SetXCom,
+    DeleteVariable, ErrorResponse, MaskSecret, OKResponse, PutVariable, ResendLoggingFD, SentFDs,
 };
 use reqwest::Method;
-use serde_json::json;
 
-use super::reads::xcom_path;
-use super::{Handler, api_failure};
-use crate::api::{Body, segment};
+use super::Handler;
+use super::paths::segment;
+use crate::api::Body;
+use crate::api::models::VariablePostBody;
 
 impl AsyncHandle<PutVariable> for Handler {
     async fn handle(&mut self, request: PutVariable) -> Result<(), ErrorResponse> {
         let path = format!("/variables/{}", segment(&request.key));
-        let body = json!({ "val": request.value, "description": request.description });
-        self.api
-            .call(Method::PUT, &path, &[], Body::json(&body))
+        let body = VariablePostBody {
+            val: request.value,
+            description: request.description,
+        };
+        self.call(Method::PUT, &path, &[], Body::json(&body))
             .await
             .map(drop)
-            .map_err(|e| api_failure(&e))
     }
 }
 
 impl AsyncHandle<DeleteVariable> for Handler {
     async fn handle(&mut self, request: DeleteVariable) -> Result<OKResponse, ErrorResponse> {
         let path = format!("/variables/{}", segment(&request.key));
-        self.api
-            .call(Method::DELETE, &path, &[], Body::None)
-            .await
-            .map_err(|e| api_failure(&e))?;
+        self.call(Method::DELETE, &path, &[], Body::None).await?;
         Ok(OKResponse { ok: true })
-    }
-}
-
-impl AsyncHandle<SetXCom> for Handler {
-    async fn handle(&mut self, request: SetXCom) -> Result<(), ErrorResponse> {
-        let path = xcom_path(
-            &request.dag_id,
-            &request.run_id,
-            &request.task_id,
-            &request.key,
-        );
-        let mut query = Vec::new();
-        if request.dag_result {
-            query.push(("dag_result", "true".to_owned()));
-        }
-        if let Some(index) = request.map_index.filter(|i| *i >= 0) {
-            query.push(("map_index", index.to_string()));
-        }
-        if let Some(length) = request.mapped_length.filter(|l| *l >= 0) {
-            query.push(("mapped_length", length.to_string()));
-        }
-        // The value goes out as the JSON text the child sent, without being parsed again.
-        let body = Body::raw(request.value.as_json_text().to_owned());
-        self.api
-            .call(Method::POST, &path, &query, body)
-            .await
-            .map(drop)
-            .map_err(|e| api_failure(&e))
-    }
-}
-
-impl AsyncHandle<DeleteXCom> for Handler {
-    async fn handle(&mut self, request: DeleteXCom) -> Result<(), ErrorResponse> {
-        let path = xcom_path(
-            &request.dag_id,
-            &request.run_id,
-            &request.task_id,
-            &request.key,
-        );
-        let mut query = Vec::new();
-        if let Some(index) = request.map_index.filter(|i| *i >= 0) {
-            query.push(("map_index", index.to_string()));
-        }
-        self.api
-            .call(Method::DELETE, &path, &query, Body::None)
-            .await
-            .map(drop)
-            .map_err(|e| api_failure(&e))
     }
 }
 
