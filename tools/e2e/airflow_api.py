@@ -35,6 +35,8 @@ EXPECTED_STATES = {
     "skip_me": "skipped",
 }
 FINISHED_RUN_STATES = {"success", "failed"}
+# Levels a task log must not have unless the task failed.
+ERROR_LEVELS = {"error", "critical"}
 
 # What each task of the python_demo DAG must end as (fails has retries=0).
 PYTHON_EXPECTED_STATES = {
@@ -361,6 +363,11 @@ def check_python(api: Api, args: argparse.Namespace) -> int:
     for task_id in ("make_xcom", "use_xcom"):
         done = [line for line in logs[task_id] if str(line.get("event")).startswith("Done. Returned value was: ")]
         expect(len(done) == 1, f"{task_id}'s log has the operator's 'Done. Returned value was: ...' line")
+    errors = [line for line in logs["fails"] if line.get("level") in ERROR_LEVELS]
+    expect(errors == failing, f"fails' log has no other error line (has {show(errors)})")
+    for task_id in ("read_config", "make_xcom", "use_xcom", "skipped"):
+        errors = [line for line in logs[task_id] if line.get("level") in ERROR_LEVELS]
+        expect(not errors, f"{task_id}'s log has no error line (has {show(errors)})")
     return c.result()
 
 
@@ -442,6 +449,16 @@ def check_native(api: Api, args: argparse.Namespace) -> int:
             if r["exit_code"] != 0 or not own:
                 print(f"       stdout tail: {r['stdout'][-1500:]}")
                 print(f"       stderr tail: {r['stderr'][-1500:]}")
+            # A task that did not fail has no error line in the log the UI shows (Airflow's own
+            # supervisor leaves none in these DAGs' logs).
+            if ti["state"] != "failed":
+                log = api.log(dag_id, run_id, task_id, ti["try_number"])
+                errors = [
+                    (line.get("level"), line.get("event"))
+                    for line in log
+                    if line.get("level") in ERROR_LEVELS
+                ]
+                expect(not errors, f"{name} ({ti['state']}): no error line in its log (has {json.dumps(errors)})")
     left = [records[i] for i in range(len(records)) if i not in seen]
     expect(
         not left and len(records) == expected_tis,
