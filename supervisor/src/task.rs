@@ -669,7 +669,9 @@ where
     C: airflow_comms::Union + Send,
     Handler: AsyncDispatch<C>,
 {
-    let mut codec = SupervisorCodec::<C>::new();
+    // Frames as long as the wire allows (a 4-byte length), as Airflow's supervisor reads them:
+    // a task may push an XCom of hundreds of megabytes, and it is the task's to send.
+    let mut codec = SupervisorCodec::<C>::new().with_max_frame_len(u32::MAX);
     let mut input = BytesMut::with_capacity(64 * 1024);
     let mut out = Vec::new();
     loop {
