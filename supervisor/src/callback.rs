@@ -10,15 +10,13 @@ use std::path::Path;
 use std::time::Duration;
 
 use airflow_comms::{BundleInfo, CallbackToSupervisor, JsonValue};
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 use crate::api::ApiClient;
 use crate::child;
 use crate::logs::{Level, Record, TaskLog};
 use crate::serve::Handler;
 use crate::task::{
-    Timings, cancellable, drain, exit_code_of, log_exit, serve_requests, signal_group,
+    Timings, cancellable, drain, exit_code_of, log_exit, read_output, serve_requests, signal_group,
 };
 
 /// The Python the callback's interpreter runs. It takes the callback's description as JSON in
@@ -111,22 +109,7 @@ pub async fn run(
             },
     } = start(python, &spec).map_err(CallbackError::Start)?;
     let handler = Handler::for_callback(api, log.masker().clone(), Some(log.clone()));
-    let streams = TaskTracker::new();
-    let cancel = CancellationToken::new();
-    streams.spawn(cancellable(
-        cancel.clone(),
-        child::pump_output(stdout, log.clone(), "task.stdout", Level::Info),
-    ));
-    streams.spawn(cancellable(
-        cancel.clone(),
-        child::pump_output(stderr, log.clone(), "task.stderr", Level::Error),
-    ));
-    for stream in logs {
-        streams.spawn(cancellable(
-            cancel.clone(),
-            child::pump_json_logs(stream, log.clone()),
-        ));
-    }
+    let (streams, cancel) = read_output(stdout, stderr, logs, &log);
     streams.spawn(cancellable(
         cancel.clone(),
         serve_requests::<CallbackToSupervisor>(

@@ -158,22 +158,7 @@ pub async fn run(
 
     // The child's output is read from the start, so that whatever it says before it is told
     // what to run (or before it is killed because the server refused) reaches the log.
-    let streams = TaskTracker::new();
-    let cancel = CancellationToken::new();
-    streams.spawn(cancellable(
-        cancel.clone(),
-        child::pump_output(stdout, log.clone(), "task.stdout", Level::Info),
-    ));
-    streams.spawn(cancellable(
-        cancel.clone(),
-        child::pump_output(stderr, log.clone(), "task.stderr", Level::Error),
-    ));
-    for stream in logs {
-        streams.spawn(cancellable(
-            cancel.clone(),
-            child::pump_json_logs(stream, log.clone()),
-        ));
-    }
+    let (streams, cancel) = read_output(stdout, stderr, logs, &log);
 
     // Tell the server the task runs, before the child learns what to do.
     let start_date = crate::serve::now_json();
@@ -330,6 +315,33 @@ pub async fn run(
         exit_code,
         final_state,
     })
+}
+
+/// Starts copying the child's stdout, stderr and log sockets into the task log, each on a task
+/// of the returned tracker; the token stops them all.
+pub(crate) fn read_output(
+    stdout: Box<dyn tokio::io::AsyncRead + Send + Unpin>,
+    stderr: Box<dyn tokio::io::AsyncRead + Send + Unpin>,
+    logs: Vec<Box<dyn tokio::io::AsyncRead + Send + Unpin>>,
+    log: &TaskLog,
+) -> (TaskTracker, CancellationToken) {
+    let streams = TaskTracker::new();
+    let cancel = CancellationToken::new();
+    streams.spawn(cancellable(
+        cancel.clone(),
+        child::pump_output(stdout, log.clone(), "task.stdout", Level::Info),
+    ));
+    streams.spawn(cancellable(
+        cancel.clone(),
+        child::pump_output(stderr, log.clone(), "task.stderr", Level::Error),
+    ));
+    for stream in logs {
+        streams.spawn(cancellable(
+            cancel.clone(),
+            child::pump_json_logs(stream, log.clone()),
+        ));
+    }
+    (streams, cancel)
 }
 
 /// Waits for the child's streams to end, for at most the socket cleanup timeout, then stops
