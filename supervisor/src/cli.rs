@@ -24,6 +24,7 @@ use crate::connection_test::{self, ConnectionTestSpec};
 use crate::coordinator::{self, Coordinator, LaunchOptions};
 use crate::logs::{Level, LogTargets, Record, TaskLog};
 use crate::mask::Masker;
+use crate::remote_log::{RemoteLog, RemoteLogSettings};
 use crate::task::{self, Identity, Launch, TaskSpec, Timings};
 use crate::workload::Workload;
 
@@ -75,11 +76,15 @@ pub async fn run_main(args: Args) -> u8 {
 
 /// Writes one line of the supervisor's own log to stdout, in the JSON form the task log uses.
 fn own_line(level: Level, event: &str) {
+    own_record(Record::now(level, event));
+}
+
+/// Writes `record` to stdout as a line of the supervisor's own log. Only once the task log's
+/// writer has finished, so that the two never interleave mid-line.
+fn own_record(record: Record) {
     println!(
         "{}",
-        Record::now(level, event)
-            .with("logger", OWN_LOGGER)
-            .render(&Masker::default())
+        record.with("logger", OWN_LOGGER).render(&Masker::default())
     );
 }
 
@@ -105,9 +110,8 @@ async fn run(args: Args) -> Result<(), String> {
     let settings = Settings::from_config(&config).map_err(|e| format!("configuration: {e}"))?;
     check_api_server_url(&settings.execution_api_server_url)
         .map_err(|e| format!("[core] execution_api_server_url: {e}"))?;
-    if settings.logging.remote_logging {
-        return Err("[logging] remote_logging = True: airflow-supervisor does not upload task logs to remote storage yet; turn it off for the workers it runs on, or run the Python supervisor there".into());
-    }
+    let remote_log_settings = RemoteLogSettings::from_config(&config, &settings.logging)
+        .map_err(|e| format!("configuration: {e}"))?;
     let python = args
         .python
         .or_else(|| std::env::var_os("AIRFLOW_SUPERVISOR_PYTHON").map(PathBuf::from))
@@ -157,6 +161,22 @@ async fn run(args: Args) -> Result<(), String> {
             .as_ref()
             .map(|p| PathBuf::from(&settings.logging.base_log_folder).join(p))
     };
+    // Remote logging is set up before the task starts, as the Python supervisor sets it up
+    // (its connection is fetched then), and the log is uploaded once it is complete.
+    let remote_log = |api: &ApiClient| {
+        let settings = remote_log_settings.clone();
+        let config = &config;
+        let api = api.clone();
+        async move {
+            match settings {
+                None => Ok(None),
+                Some(settings) => RemoteLog::setup(settings, config, &api)
+                    .await
+                    .map(Some)
+                    .map_err(|e| format!("remote logging: {e}")),
+            }
+        }
+    };
 
     match workload {
         Workload::ExecuteTask(task) => {
@@ -179,6 +199,7 @@ async fn run(args: Args) -> Result<(), String> {
                 sentry_integration: task.sentry_integration.clone(),
             };
             let api = client(&task.token)?;
+            let remote = remote_log(&api).await?;
             let (log, writer) = TaskLog::open(
                 LogTargets {
                     file: log_file(&task.log_path),
@@ -212,30 +233,27 @@ async fn run(args: Args) -> Result<(), String> {
             };
             let start = std::time::Instant::now();
             let outcome = task::run(spec, launch, api, log.clone(), timings, identity).await;
-            match &outcome {
-                Ok(outcome) => {
-                    log.own(
-                        Record::now(Level::Info, "Workload finished")
-                            .with("logger", OWN_LOGGER)
-                            .with("workload_type", "ExecuteTask")
-                            .with("workload_id", task.ti.id.to_string())
-                            .with("exit_code", outcome.exit_code)
-                            .with("duration", start.elapsed().as_secs_f64())
-                            .with("final_state", outcome.final_state.as_str()),
-                    )
-                    .await
-                }
-                Err(e) => {
-                    log.own(Record::now(Level::Error, e.to_string()).with("logger", OWN_LOGGER))
-                        .await
-                }
-            }
+            // The log is complete once every handle is gone and the writer is done; only then
+            // is it uploaded, and the upload counts in the workload's duration as in Python.
             drop(log);
             let _ = writer.await;
+            upload_log(remote.as_ref(), &log_file(&task.log_path), &task.log_path).await;
+            match &outcome {
+                Ok(outcome) => own_record(
+                    Record::now(Level::Info, "Workload finished")
+                        .with("workload_type", "ExecuteTask")
+                        .with("workload_id", task.ti.id.to_string())
+                        .with("exit_code", outcome.exit_code)
+                        .with("duration", start.elapsed().as_secs_f64())
+                        .with("final_state", outcome.final_state.as_str()),
+                ),
+                Err(e) => own_line(Level::Error, &e.to_string()),
+            }
             outcome.map(drop).map_err(|e| e.to_string())
         }
         Workload::ExecuteCallback(work) => {
             let api = client(&work.token)?;
+            let remote = remote_log(&api).await?;
             let (log, writer) = TaskLog::open(
                 LogTargets {
                     file: log_file(&work.log_path),
@@ -271,17 +289,16 @@ async fn run(args: Args) -> Result<(), String> {
                 Err(callback::CallbackError::Failed(code)) => *code,
                 Err(_) => 1,
             };
-            log.own(
+            drop(log);
+            let _ = writer.await;
+            upload_log(remote.as_ref(), &log_file(&work.log_path), &work.log_path).await;
+            own_record(
                 Record::now(Level::Info, "Workload finished")
-                    .with("logger", OWN_LOGGER)
                     .with("workload_type", "ExecutorCallback")
                     .with("workload_id", work.callback.id.to_string())
                     .with("exit_code", exit_code)
                     .with("duration", start.elapsed().as_secs_f64()),
-            )
-            .await;
-            drop(log);
-            let _ = writer.await;
+            );
             result.map(drop).map_err(|e| e.to_string())
         }
         Workload::TestConnection(test) => {
@@ -307,6 +324,24 @@ async fn run(args: Args) -> Result<(), String> {
         Workload::RunTrigger(_) => {
             Err("Unknown workload type: RunTrigger (triggers run in the triggerer, not in a worker's supervisor)".into())
         }
+    }
+}
+
+/// Uploads the finished log when remote logging is on. A failed upload is reported on stdout
+/// (the pod's log) and leaves the local file as it was; the workload's outcome stands, as it
+/// does for the Python supervisor.
+async fn upload_log(remote: Option<&RemoteLog>, file: &Option<PathBuf>, relative: &Option<String>) {
+    let (Some(remote), Some(file), Some(relative)) = (remote, file, relative) else {
+        return;
+    };
+    if let Err(e) = remote.upload(file, relative).await {
+        own_line(
+            Level::Error,
+            &format!(
+                "Failed to upload remote logs: {e}; the log stays at {}",
+                file.display()
+            ),
+        );
     }
 }
 

@@ -33,6 +33,7 @@ pub mod coordinator;
 pub mod host;
 pub mod logs;
 pub mod mask;
+pub mod remote_log;
 pub mod serve;
 pub mod task;
 pub mod workload;

@@ -133,6 +133,12 @@ class Scenario:
     # Whether the reference must have sent a heartbeat (a task over within milliseconds, as a
     # Rust bundle's, may end before Airflow's supervisor sends its first).
     expect_heartbeat: bool = True
+    # Remote logging to an S3 server (moto, from PyPI) started for each run: the log is judged
+    # from the uploaded object; the local file must be left empty. Both sides then run with the
+    # Python of --s3-python (the SDK plus the amazon provider, whose S3 handler the reference uses).
+    remote_log: bool = False
+    # An object already at the log's key before the run (an earlier upload to append to).
+    remote_log_seed: bytes | None = None
 
     @property
     def log_path(self) -> str | None:
@@ -447,6 +453,139 @@ def rust_demo_scenarios() -> list[Scenario]:
 
 SCENARIO_PROVIDERS.append(rust_demo_scenarios)
 
+# Remote logging: both sides upload the finished log to an S3 server of their own run, with the
+# credentials and endpoint of the connection [logging] remote_log_conn_id names, which the API
+# serves (the supervisors fetch it before the task starts).
+S3_PYTHON: list[str] = []
+S3_BUCKET = "diff-logs"
+S3_PREFIX = "task-logs"
+S3_CONN_ID = "diff_s3"
+S3_CONNECTION = {
+    "conn_id": S3_CONN_ID, "conn_type": "aws", "host": None, "schema": None,
+    "login": "diff-access-key", "password": "diff-secret-key", "port": None,
+    "extra": None,  # endpoint_url and region_name, filled in once the S3 server's port is known
+}
+S3_ENV = {
+    "AIRFLOW__LOGGING__REMOTE_LOGGING": "True",
+    "AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER": f"s3://{S3_BUCKET}/{S3_PREFIX}",
+    "AIRFLOW__LOGGING__REMOTE_LOG_CONN_ID": S3_CONN_ID,
+}
+# An earlier upload at the same key: without a final newline, so the appended log needs one.
+S3_SEED = (b'{"timestamp":"2026-06-16T11:00:00.000000Z","level":"info",'
+           b'"event":"a line an earlier upload left","logger":"task"}')
+
+
+def remote_log_scenarios() -> list[Scenario]:
+    s3 = {"remote_log": True, "env": S3_ENV}
+    return [
+        Scenario(
+            "remote_log_s3",
+            "as success_xcom_vars_conn, with [logging] remote_logging to s3:// (moto server): the finished log"
+            " is the object at remote_base_log_folder/log_path, the local file is emptied",
+            task_id="success_xcom_vars_conn",
+            api_state=task_state("success_xcom_vars_conn",
+                                 connections={"diff_warehouse": WAREHOUSE, S3_CONN_ID: S3_CONNECTION}),
+            expect_state="success",
+            expect_log=["connecting to warehouse.example.internal:5439 as etl_user with password ***"],
+            expect_calls=[f"GET connections/{S3_CONN_ID}"],
+            **s3,
+        ),
+        Scenario(
+            "remote_log_s3_append",
+            "the task fails (no retry) with remote logging on and a log already at the key: the new log is"
+            " appended to it after a newline",
+            task_id="fail",
+            api_state=task_state("fail", max_tries=0,
+                                 connections={"diff_warehouse": WAREHOUSE, S3_CONN_ID: S3_CONNECTION}),
+            expect_state="failed",
+            expect_log=["failing on purpose", "a line an earlier upload left"],
+            remote_log_seed=S3_SEED,
+            **s3,
+        ),
+        Scenario(
+            "remote_log_s3_callback",
+            "callback_ok with remote logging on: the callback's log is uploaded too",
+            kind="callback",
+            api_state=task_state("callback", connections={"diff_warehouse": WAREHOUSE, S3_CONN_ID: S3_CONNECTION}),
+            callback_path="differential_callbacks.notify_ok",
+            callback_kwargs={"message": "all good"},
+            launcher_loggers=("callback_runner",),
+            expect_log=["Callback executed successfully"],
+            expect_calls=[f"GET connections/{S3_CONN_ID}"],
+            **s3,
+        ),
+    ]
+
+
+SCENARIO_PROVIDERS.append(remote_log_scenarios)
+
+
+class S3Server:
+    """moto's S3 server on a free loopback port, for one run; talked to path-style with a token
+    Authorization header (moto checks no signatures, but serves a private object to a signed-in
+    caller only)."""
+
+    def __init__(self, python: str, side_dir: Path):
+        self.python = python
+        self.log = side_dir / "s3-server.log"
+        self.proc: subprocess.Popen | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "S3Server":
+        import urllib.request
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        with open(self.log, "wb") as out:
+            self.proc = subprocess.Popen([self.python, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+                                         stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                         start_new_session=True)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(self.url + "/", timeout=2).read()
+                return self
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the S3 server did not start; see {self.log}")
+                time.sleep(0.2)
+
+    def request(self, method: str, path: str, body: bytes | None = None) -> bytes:
+        import urllib.request
+
+        req = urllib.request.Request(self.url + path, data=body, method=method,
+                                     headers={"Authorization": f"AWS {S3_CONNECTION['login']}:unchecked",
+                                              # urllib's default (a form) would be parsed away.
+                                              "Content-Type": "application/octet-stream"})
+        with urllib.request.urlopen(req, timeout=30) as answer:
+            return answer.read()
+
+    def keys(self, bucket: str) -> list[str]:
+        import xml.etree.ElementTree as ET
+
+        root = ET.fromstring(self.request("GET", f"/{bucket}?list-type=2"))
+        return sorted(el.text or "" for el in root.iter() if el.tag.endswith("}Key") or el.tag == "Key")
+
+    def get(self, bucket: str, key: str) -> bytes:
+        from urllib.parse import quote
+
+        return self.request("GET", f"/{bucket}/{quote(key, safe='/')}")
+
+    def put(self, bucket: str, key: str, body: bytes) -> None:
+        from urllib.parse import quote
+
+        self.request("PUT", f"/{bucket}/{quote(key, safe='/')}", body)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            with_suppress(lambda: os.killpg(self.proc.pid, signal.SIGKILL))
+            self.proc.wait()
+
 
 def register_scenarios(provider: Callable[[], list[Scenario]]) -> Callable[[], list[Scenario]]:
     SCENARIO_PROVIDERS.append(provider)
@@ -497,7 +636,8 @@ def merged_cfg(s: Scenario) -> dict[str, dict[str, str]]:
 
 def build_env(s: Scenario, home: Path, logs: Path, url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
-           if not (k.startswith("AIRFLOW") or k.startswith("_AIRFLOW") or k == "PYTHONPATH")}
+           if not (k.startswith("AIRFLOW") or k.startswith("_AIRFLOW") or k.startswith("AWS_")
+                   or k == "PYTHONPATH")}
     env.update({
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": url,
@@ -541,6 +681,9 @@ class Run:
     stdout_forwarded: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # invariants broken by this run alone
     dir: Path | None = None
+    remote_keys: list[str] = field(default_factory=list)  # the S3 bucket's keys after the run
+    remote_log: Path | None = None  # the uploaded log, downloaded
+    local_log_after: str | None = None  # the local log file after the upload: "empty", "absent", "N bytes"
 
 
 def reserve_closed_port() -> tuple[socket.socket, int]:
@@ -619,6 +762,18 @@ def run_side(s: Scenario, side: str, command: list[str], work: Path) -> Run:
 
     server = None
     held = None
+    s3 = None
+    if s.remote_log:
+        if not S3_PYTHON:
+            raise SystemExit(f"{s.name} needs --s3-python (a venv from tools/s3-requirements.txt)")
+        s3 = S3Server(S3_PYTHON[0], side_dir).start()
+        s3.request("PUT", f"/{S3_BUCKET}")
+        if s.remote_log_seed is not None:
+            s3.put(S3_BUCKET, f"{S3_PREFIX}/{s.log_path}", s.remote_log_seed)
+        s = copy.copy(s)
+        s.api_state = copy.deepcopy(s.api_state)
+        s.api_state["connections"][S3_CONN_ID]["extra"] = json.dumps(
+            {"endpoint_url": s3.url, "region_name": "us-east-1"})
     if s.server_down:
         held, port = reserve_closed_port()
         url = f"http://127.0.0.1:{port}/execution/"
@@ -667,6 +822,18 @@ def run_side(s: Scenario, side: str, command: list[str], work: Path) -> Run:
         server.stop()
         server.dump(side_dir / "calls.json")
         run.raw_calls = server.calls
+    if s3 is not None:
+        try:
+            run.remote_keys = s3.keys(S3_BUCKET)
+            key = f"{S3_PREFIX}/{s.log_path}"
+            if key in run.remote_keys:
+                run.remote_log = side_dir / "remote.log"
+                run.remote_log.write_bytes(s3.get(S3_BUCKET, key))
+        finally:
+            s3.stop()
+        local = logs / s.log_path
+        run.local_log_after = ("absent" if not local.exists() else "empty" if local.stat().st_size == 0
+                               else f"{local.stat().st_size} bytes")
     normalise_run(s, run, side_dir, logs, wall0, wall1, t0)
     (side_dir / "normalised.json").write_text(json.dumps({
         "exit_code": run.exit_code, "final_state": run.final_state, "calls": run.calls,
@@ -876,8 +1043,8 @@ def normalise_run(s: Scenario, run: Run, side_dir: Path, logs: Path, wall0: date
     # -- the task log ---------------------------------------------------------------------------
     streams: dict[str, list[dict]] = {"task-runner": [], "stdout": [], "stderr": [], "supervisor": []}
     if s.log_path:
-        log_file = logs / s.log_path
-        run.log_exists = log_file.exists()
+        log_file = run.remote_log if s.remote_log else logs / s.log_path
+        run.log_exists = log_file is not None and log_file.exists()
         if log_file.exists():
             for n, text in enumerate(log_file.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
                 if not text.strip():
@@ -919,9 +1086,10 @@ def normalise_run(s: Scenario, run: Run, side_dir: Path, logs: Path, wall0: date
     for name in ("stdout", "stderr"):
         if any(secret in (side_dir / name).read_text(encoding="utf-8", errors="replace") for secret in SECRETS):
             run.problems.append(f"a secret appears in clear on {name}")
-    if s.log_path and (logs / s.log_path).exists():
-        if any(secret in (logs / s.log_path).read_text(encoding="utf-8", errors="replace") for secret in SECRETS):
-            run.problems.append("a secret appears in clear in the task log")
+    for log_file in (logs / s.log_path if s.log_path else None, run.remote_log):
+        if log_file is not None and log_file.exists() and any(
+                secret in log_file.read_text(encoding="utf-8", errors="replace") for secret in SECRETS):
+            run.problems.append(f"a secret appears in clear in the task log ({log_file.name})")
 
 
 TOKEN_GRACE_S = 1.0
@@ -1044,6 +1212,11 @@ def compare(s: Scenario, ref: Run, other: Run) -> list[str]:
         diffs += [f"reference: {p}" for p in heartbeat_rhythm(ref)]
     if ref.log_exists != other.log_exists:
         diffs.append(f"task log file exists: reference {ref.log_exists}, other {other.log_exists}")
+    if s.remote_log:
+        if ref.remote_keys != other.remote_keys:
+            diffs.append(f"S3 keys after the run: reference {ref.remote_keys}, other {other.remote_keys}")
+        if ref.local_log_after != other.local_log_after:
+            diffs.append(f"local log after the upload: reference {ref.local_log_after}, other {other.local_log_after}")
     for stream in ref.log_streams:
         if s.child_lines_timing_dependent and stream in ("task-runner", "stdout", "stderr"):
             continue
@@ -1071,8 +1244,20 @@ def sanity(s: Scenario, ref: Run) -> list[str]:
     for want in s.expect_calls:
         if not any(x.startswith(want) for x in shown):
             out.append(f"reference made no call {want!r}; it made {shown}")
+    if s.remote_log:
+        key = f"{S3_PREFIX}/{s.log_path}"
+        if ref.remote_keys != [key]:
+            out.append(f"reference left S3 keys {ref.remote_keys}, expected [{key!r}]")
+        if ref.local_log_after != "empty":
+            out.append(f"reference's local log after the upload is {ref.local_log_after}, expected empty")
+        if s.remote_log_seed is not None and ref.remote_log is not None \
+                and not ref.remote_log.read_bytes().startswith(s.remote_log_seed + b"\n"):
+            out.append("reference's object does not start with the earlier upload and a newline")
     if s.kind == "task" and not s.server_down:
-        if not ref.calls or (ref.calls[0]["method"], ref.calls[0]["path"]) != ("PATCH", ti_path("run")):
+        calls = ref.calls
+        if s.remote_log and calls and (calls[0]["method"], calls[0]["path"]) == ("GET", f"connections/{S3_CONN_ID}"):
+            calls = calls[1:]
+        if not calls or (calls[0]["method"], calls[0]["path"]) != ("PATCH", ti_path("run")):
             out.append(f"reference's first call is not PATCH .../run: {shown[:3]}")
         if not ref.heartbeats and s.expect_heartbeat:
             out.append("reference sent no heartbeat")
@@ -1165,10 +1350,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="how long the throttled XCom upload should take (default 6)")
     parser.add_argument("--rust-bundles", type=Path, action="append", default=[], metavar="DIR",
                         help="a directory holding the packed rust_demo bundle: adds the rust_* scenarios")
+    parser.add_argument("--s3-python", metavar="PYTHON",
+                        help="a Python with the SDK, the amazon provider and moto (tools/s3-requirements.txt) for"
+                             " the remote_log_* scenarios; default: .venv-s3/bin/python at the repository's root")
     parser.add_argument("--python", default=sys.executable,
                         help="the Python with apache-airflow-task-sdk for the reference (default: this one)")
     args = parser.parse_args(argv)
     RUST_BUNDLES.extend(p.resolve() for p in args.rust_bundles)
+    default_s3 = HERE.parent.parent / ".venv-s3" / "bin" / "python"
+    if args.s3_python or default_s3.exists():
+        S3_PYTHON.append(args.s3_python or str(default_s3))
 
     scenarios = build_scenarios(args.big, args.xcom_mb, args.upload_seconds)
     if args.list:
@@ -1209,7 +1400,13 @@ def main(argv: list[str] | None = None) -> int:
     t_all = time.monotonic()
     for s in scenarios:
         print(f"\n== {s.name}: {s.description}", flush=True)
-        result = run_scenario(s, reference, other, work)
+        if s.remote_log:
+            # The scenario's Python (the amazon provider's S3 handler) in place of the default one.
+            python = S3_PYTHON[0] if S3_PYTHON else args.python
+            swap = lambda cmd: [python if part == args.python else part for part in cmd] if cmd else cmd
+            result = run_scenario(s, swap(reference), swap(other), work)
+        else:
+            result = run_scenario(s, reference, other, work)
         print_table(result)
         print(f"  {'PASS' if result.passed else 'FAIL'} {s.name}")
         for line in result.failures:

@@ -9,6 +9,7 @@
 //! request handler each hold one, so a slow upload never waits behind a heartbeat or the reverse.
 
 pub mod models;
+pub(crate) mod paths;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};

@@ -9,10 +9,10 @@ use airflow_comms::{
 };
 use reqwest::{Method, StatusCode};
 
-use super::paths::isoformat;
 use super::{Handler, api_failure, dict, exception, recast, server_status};
 use crate::api::Body;
 use crate::api::models::{AssetEventsResponse, AssetResponse, InactiveAssetsResponse};
+use crate::api::paths::isoformat;
 
 impl Handler {
     /// `GET /assets/by-name` or `/assets/by-uri`: the asset, or `ASSET_NOT_FOUND` naming the

@@ -9,12 +9,12 @@ use airflow_comms::{
 };
 use reqwest::{Method, StatusCode};
 
-use super::paths::{isoformat, quote_all, segment};
 use super::{Handler, api_failure, recast, server_status, without_defaults};
 use crate::api::Body;
 use crate::api::models::{
     DagResponse, DagRun, DagRunStateResponse, PrevSuccessfulDagRunResponse, TriggerDAGRunPayload,
 };
+use crate::api::paths::{isoformat, quote_all, segment};
 
 /// `/dag-runs/{dag}/{run}`, each value as httpx writes it.
 fn dag_run_path(dag_id: &str, run_id: &str) -> String {

@@ -25,7 +25,6 @@ mod assets;
 mod dag_runs;
 mod hitl;
 mod lifecycle;
-mod paths;
 mod reads;
 mod stores;
 mod task_instances;

@@ -8,9 +8,9 @@ use airflow_comms::{
 };
 use reqwest::{Method, StatusCode};
 
-use super::paths::segment;
 use super::{Handler, api_failure, dict, recast, server_status};
 use crate::api::models::{ConnectionResponse, VariableKeysResponse, VariableResponse};
+use crate::api::paths::segment;
 use crate::api::{ApiError, Body};
 
 /// Whether the SDK reads the failure as "not allowed" (401 or 403 with a JSON body).

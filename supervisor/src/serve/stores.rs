@@ -12,12 +12,12 @@ use airflow_comms::{
 use reqwest::{Method, StatusCode};
 use uuid::Uuid;
 
-use super::paths::quote_all;
 use super::{Handler, api_failure, dict, exception, server_status};
 use crate::api::Body;
 use crate::api::models::{
     AssetStateStorePutBody, AssetStateStoreResponse, TaskStateStorePutBody, TaskStateStoreResponse,
 };
+use crate::api::paths::quote_all;
 
 /// `/store/ti/{ti_id}/{key}`: the SDK quotes the key whole (`/` included).
 fn task_key_path(ti_id: Uuid, key: &str) -> String {

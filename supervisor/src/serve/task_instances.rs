@@ -10,9 +10,9 @@ use airflow_comms::{
 use reqwest::Method;
 
 use super::dag_runs::push_all;
-use super::paths::{isoformat, segment};
 use super::{Handler, recast};
 use crate::api::models::{PreviousTIResponse, TaskBreadcrumbsResponse, TaskStatesResponse};
+use crate::api::paths::{isoformat, segment};
 
 /// The filters `GET /task-instances/count` and `/task-instances/states` share, in the SDK's
 /// order: absent ones left out, lists repeated, `map_index` last and only when not negative.

@@ -7,9 +7,9 @@ use airflow_comms::{
 use reqwest::Method;
 
 use super::Handler;
-use super::paths::segment;
 use crate::api::Body;
 use crate::api::models::VariablePostBody;
+use crate::api::paths::segment;
 
 impl AsyncHandle<PutVariable> for Handler {
     async fn handle(&mut self, request: PutVariable) -> Result<(), ErrorResponse> {

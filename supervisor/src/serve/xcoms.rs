@@ -9,10 +9,10 @@ use airflow_comms::{
 };
 use reqwest::{Method, StatusCode};
 
-use super::paths::segment;
 use super::{Handler, api_failure, dict, exception, recast, server_status};
 use crate::api::Body;
 use crate::api::models::{XComResponse, XComSequenceIndexResponse, XComSequenceSliceResponse};
+use crate::api::paths::segment;
 
 /// `/xcoms/{dag}/{run}/{task}/{key}`, each value as httpx writes it.
 fn xcom_path(dag_id: &str, run_id: &str, task_id: &str, key: &str) -> String {
