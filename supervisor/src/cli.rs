@@ -180,16 +180,8 @@ async fn run(args: Args) -> Result<(), String> {
 
     match workload {
         Workload::ExecuteTask(task) => {
-            let coordinators = config
-                .get("sdk", "coordinators")
-                .map_err(|e| format!("configuration: {e}"))?
-                .unwrap_or_default();
-            let routes = config
-                .get("sdk", "queue_to_coordinator")
-                .map_err(|e| format!("configuration: {e}"))?
-                .unwrap_or_default();
             let queue = task.ti.queue.clone();
-            let coordinator = coordinator::for_queue(&coordinators, &routes, &queue)
+            let coordinator = coordinator::for_queue(&settings.coordinators, &queue)
                 .map_err(|e| format!("Failed to initialize coordinator for task (queue {queue:?}): {e}"))?;
             let spec = TaskSpec {
                 ti_id: task.ti.id,

@@ -31,22 +31,27 @@
 //! [`Config::get_bool`], [`Config::get_int`], [`Config::get_float`] parse as `conf.getboolean`,
 //! `conf.getint` and `conf.getfloat` do (`t`/`true`/`1` and `f`/`false`/`0` in any case, with
 //! anything after a `#` dropped; Python's `int()`, falling back to a `float()` with no fractional
-//! part; Python's `float()`). [`Settings`] holds the typed values the native supervisor needs.
+//! part; Python's `float()`). [`Settings`] holds the typed values the native supervisor needs;
+//! among them [`Coordinators`], the one reading of `[sdk] coordinators` and
+//! `[sdk] queue_to_coordinator`.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+mod coordinators;
 mod defaults;
 mod expand;
 mod ini;
 mod pystr;
 mod settings;
 
+pub(crate) use coordinators::describe_json;
+pub use coordinators::{CoordinatorSpec, Coordinators, CoordinatorsError};
 pub use settings::{
-    ApiClientSettings, CoordinatorSpec, Coordinators, HostnameCallable, LoggingSettings, Settings,
-    check_api_server_url, execution_api_server_url,
+    ApiClientSettings, HostnameCallable, LoggingSettings, Settings, check_api_server_url,
+    execution_api_server_url,
 };
 /// Intervals and timeouts in [`Settings`] are standard durations.
 pub use std::time::Duration;
@@ -131,6 +136,10 @@ pub enum ConfigError {
         /// What it would have to do.
         what: &'static str,
     },
+    /// `[sdk] coordinators` or `[sdk] queue_to_coordinator` is not what Airflow's
+    /// `CoordinatorManager` accepts; the error names the option and what in it is wrong.
+    #[error(transparent)]
+    Coordinators(#[from] CoordinatorsError),
 }
 
 fn file_prefix(path: Option<&Path>) -> String {
@@ -149,6 +158,7 @@ impl ConfigError {
             | ConfigError::Missing { section, key }
             | ConfigError::Invalid { section, key, .. }
             | ConfigError::Unsupported { section, key, .. } => Some((section, key)),
+            ConfigError::Coordinators(error) => Some(("sdk", error.option())),
             ConfigError::ReadFile { .. } | ConfigError::ParseFile { .. } => None,
         }
     }

@@ -3,10 +3,12 @@
 //!
 //! Three steps, each its own function and error type:
 //!
-//! 1. [`for_queue`] reads `[sdk] coordinators` and `[sdk] queue_to_coordinator` as the
-//!    `CoordinatorManager` in `airflow/sdk/execution_time/coordinator.py` does and picks
-//!    [`Coordinator::Python`] (the default) or [`Coordinator::Executable`], or says why the
-//!    configuration is unusable ([`SelectionError`]).
+//! 1. [`for_queue`] picks [`Coordinator::Python`] (the default) or [`Coordinator::Executable`]
+//!    for a task's queue, as the `CoordinatorManager` in
+//!    `airflow/sdk/execution_time/coordinator.py` does, from `[sdk] coordinators` and
+//!    `[sdk] queue_to_coordinator` as [`config::Coordinators`](crate::config::Coordinators)
+//!    holds them (the configuration reads and checks both options, once), or says why the
+//!    queue's entry is unusable ([`SelectionError`]).
 //! 2. [`ExecutableCoordinator::find_bundle`] (or [`find_bundle`]) walks `executables_root` as
 //!    `_Bundle.find` in `airflow/sdk/coordinators/executable/coordinator.py` does and returns the
 //!    first bundle that declares the DAG ([`FindError`] otherwise).

@@ -147,7 +147,7 @@ fn coordinators_parse_as_python_parses_them() {
         match (got, fact.get("ok")) {
             (Ok(c), Some(want)) => {
                 let specs: serde_json::Map<String, Value> = c
-                    .specs
+                    .specs()
                     .iter()
                     .map(|(k, s)| {
                         let extra = s.extra.clone().map_or(Value::Null, Value::Object);
@@ -156,7 +156,7 @@ fn coordinators_parse_as_python_parses_them() {
                     })
                     .collect();
                 let queues: serde_json::Map<String, Value> = c
-                    .queue_to_coordinator
+                    .queue_to_coordinator()
                     .iter()
                     .map(|(k, v)| (k.clone(), Value::String(v.clone())))
                     .collect();
@@ -166,16 +166,31 @@ fn coordinators_parse_as_python_parses_them() {
                     want["queue_to_coordinator"],
                     "{case_name}"
                 );
-                for (queue, name) in &c.queue_to_coordinator {
-                    assert_eq!(c.for_queue(queue).map(|(n, _)| n), Some(name.as_str()));
+                for (queue, name) in c.queue_to_coordinator() {
+                    let (key, spec) = c.route(queue).expect("a mapped queue has its entry");
+                    assert_eq!(key, name, "{case_name}");
+                    assert_eq!(Some(spec), c.specs().get(name), "{case_name}");
                 }
-                assert!(c.for_queue("no-such-queue").is_none());
+                assert!(c.route("no-such-queue").is_none());
             }
             (Err(e), None) => {
-                let (section, key) = e.option().expect("names an option");
-                assert_eq!(section, "sdk", "{case_name}: {e}");
+                // Refused by the one parser of both options, naming the one Python refused.
                 assert!(
-                    matches!(key, "coordinators" | "queue_to_coordinator"),
+                    matches!(e, ConfigError::Coordinators(_)),
+                    "{case_name}: {e:?}"
+                );
+                let python = fact["error"].as_str().expect("Python's error");
+                // Python's messages name the option, or the method its value lacks:
+                // `.items()` of coordinators, `.values()` of queue_to_coordinator.
+                let named =
+                    if python.contains("queue_to_coordinator") || python.contains("'values'") {
+                        "queue_to_coordinator"
+                    } else {
+                        "coordinators"
+                    };
+                assert_eq!(e.option(), Some(("sdk", named)), "{case_name}: {e}");
+                assert!(
+                    e.to_string().starts_with(&format!("[sdk] {named}: ")),
                     "{case_name}: {e}"
                 );
             }

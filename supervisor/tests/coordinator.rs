@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use airflow_comms::bundle::{self, Dag, Manifest, Sdk, TRAILER_LEN, Trailer};
+use airflow_comms_supervisor::config::{Config, ConfigError, Coordinators, CoordinatorsError};
 use airflow_comms_supervisor::coordinator::{
     Bundle, CapturedOutput, Coordinator, DEFAULT_TASK_STARTUP_TIMEOUT,
     EXECUTABLE_COORDINATOR_CLASSPATHS, ExecutableCoordinator, FindError, LaunchError,
@@ -94,36 +95,85 @@ fn routed_classpath(case: &Value) -> Option<String> {
     )
 }
 
+/// Where the Rust side refused a case: reading the options, or building the queue's entry.
+#[derive(Debug, PartialEq)]
+enum Failure {
+    Options(CoordinatorsError),
+    Selection(SelectionError),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Options(err) => err.fmt(f),
+            Failure::Selection(err) => err.fmt(f),
+        }
+    }
+}
+
+/// The supervisor's path for a case: the two options read from the environment Airflow was given
+/// (`Settings` reads them with [`Coordinators::from_config`]), then [`for_queue`].
+fn select(case: &Value) -> Result<Coordinator, Failure> {
+    let env = [
+        ("AIRFLOW__SDK__COORDINATORS", &case["coordinators"]),
+        (
+            "AIRFLOW__SDK__QUEUE_TO_COORDINATOR",
+            &case["queue_to_coordinator"],
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| Some((name.to_owned(), value.as_str()?.to_owned())));
+    let config = Config::from_sources(env, None).expect("no file to parse");
+    let coordinators = match Coordinators::from_config(&config) {
+        Ok(coordinators) => coordinators,
+        Err(ConfigError::Coordinators(err)) => return Err(Failure::Options(err)),
+        Err(other) => panic!(
+            "{}: not a coordinators error: {other:?}",
+            text(&case["name"])
+        ),
+    };
+    for_queue(&coordinators, text(&case["queue"])).map_err(Failure::Selection)
+}
+
 /// Whether the Rust error is the one that corresponds to Python's exception.
-fn same_failure(case: &Value, python: &Value, rust: &SelectionError) -> bool {
+fn same_failure(case: &Value, python: &Value, rust: &Failure) -> bool {
     let kind = text(&python["type"]);
     let message = text(&python["message"]);
-    let setting = if message.contains("'coordinators'") || message.contains("'items'") {
+    let option = if message.contains("'coordinators'") || message.contains("'items'") {
         "coordinators"
     } else {
         "queue_to_coordinator"
     };
     match (kind, rust) {
-        ("AirflowConfigException", SelectionError::InvalidJson { setting: s, .. }) => *s == setting,
-        ("AttributeError", SelectionError::NotAnObject { setting: s, .. }) => *s == setting,
-        ("ValidationError", SelectionError::InvalidEntry { .. }) => true,
-        ("ValueError", SelectionError::UnknownCoordinatorKey { .. }) => {
+        (
+            "AirflowConfigException",
+            Failure::Options(CoordinatorsError::InvalidJson { option: o, .. }),
+        ) => *o == option,
+        ("AttributeError", Failure::Options(CoordinatorsError::NotAnObject { option: o, .. })) => {
+            *o == option
+        }
+        ("ValidationError", Failure::Options(CoordinatorsError::InvalidEntry { .. })) => true,
+        ("ValueError", Failure::Options(CoordinatorsError::UnknownCoordinator { .. })) => {
             message.contains("references invalid coordinator key")
         }
-        ("TypeError", SelectionError::UnknownCoordinatorKey { .. }) => {
+        ("TypeError", Failure::Options(CoordinatorsError::UnknownCoordinator { .. })) => {
             message.contains("unhashable")
         }
-        ("ValueError", SelectionError::InvalidKwarg { kwarg, .. })
-        | ("RuntimeError", SelectionError::InvalidKwarg { kwarg, .. }) => {
+        ("ValueError", Failure::Selection(SelectionError::InvalidKwarg { kwarg, .. }))
+        | ("RuntimeError", Failure::Selection(SelectionError::InvalidKwarg { kwarg, .. })) => {
             *kwarg == "executables_root"
         }
-        ("InvalidCoordinatorError", SelectionError::Unsupported { classpath, .. }) => {
+        (
+            "InvalidCoordinatorError",
+            Failure::Selection(SelectionError::Unsupported { classpath, .. }),
+        ) => {
             message.starts_with("Cannot import")
                 && Some(classpath.clone()) == routed_classpath(case)
         }
-        ("InvalidCoordinatorError", SelectionError::CannotInstantiate { .. }) => {
-            message.starts_with("Cannot instantiate")
-        }
+        (
+            "InvalidCoordinatorError",
+            Failure::Selection(SelectionError::CannotInstantiate { .. }),
+        ) => message.starts_with("Cannot instantiate"),
         _ => false,
     }
 }
@@ -137,11 +187,7 @@ fn selection_matches_airflow() {
     for case in cases {
         let name = text(&case["name"]);
         let python = &case["python"];
-        let rust = for_queue(
-            case["coordinators"].as_str().unwrap_or(""),
-            case["queue_to_coordinator"].as_str().unwrap_or(""),
-            text(&case["queue"]),
-        );
+        let rust = select(case);
         if let Some(error) = python.get("error") {
             let Err(rust) = &rust else {
                 panic!("{name}: Airflow raised {error}, Rust chose {rust:?}");
@@ -150,24 +196,31 @@ fn selection_matches_airflow() {
                 same_failure(case, error, rust),
                 "{name}: Airflow raised {error}, Rust said {rust:?}"
             );
-            // Every error names the setting it is about.
-            assert!(rust.to_string().contains("[sdk] "), "{name}: {rust}");
+            // Every error names the option it is about.
+            assert!(
+                rust.to_string().starts_with("[sdk] coordinators: ")
+                    || rust.to_string().starts_with("[sdk] queue_to_coordinator: "),
+                "{name}: {rust}"
+            );
             continue;
         }
         match text(&python["coordinator"]) {
             "python" => assert_eq!(rust, Ok(Coordinator::Python), "{name}"),
             "other" => assert!(
-                matches!(rust, Err(SelectionError::Unsupported { .. })),
+                matches!(
+                    rust,
+                    Err(Failure::Selection(SelectionError::Unsupported { .. }))
+                ),
                 "{name}: Airflow chose {}, Rust said {rust:?}",
                 python["class"]
             ),
             "executable" if !python["timeout_error_at_launch"].is_null() => assert!(
                 matches!(
                     rust,
-                    Err(SelectionError::InvalidKwarg {
+                    Err(Failure::Selection(SelectionError::InvalidKwarg {
                         kwarg: "task_startup_timeout",
                         ..
-                    })
+                    }))
                 ),
                 "{name}: Airflow fails at launch with {}, Rust said {rust:?}",
                 python["timeout_error_at_launch"]

@@ -2,10 +2,7 @@
 //! parsing) the Python code path reads it with. The rustdoc of each field names the option and
 //! the Python code that reads it.
 
-use indexmap::IndexMap;
-use serde_json::{Map, Value};
-
-use super::{Config, ConfigError, Duration, defaults, pystr};
+use super::{Config, ConfigError, Coordinators, Duration, defaults, pystr};
 
 /// The typed configuration of the native supervisor.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,7 +35,10 @@ pub struct Settings {
     pub hostname_callable: HostnameCallable,
     /// The `[logging]` settings the supervisor's log handling reads.
     pub logging: LoggingSettings,
-    /// `[sdk] coordinators` and `[sdk] queue_to_coordinator`.
+    /// `[sdk] coordinators` and `[sdk] queue_to_coordinator`, read and checked as
+    /// `CoordinatorManager.from_config` reads them ([`Coordinators::from_config`]); the
+    /// coordinator of a task's queue is [`coordinator::for_queue`](crate::coordinator::for_queue)
+    /// of this.
     pub coordinators: Coordinators,
     /// `[callbacks] callback_execution_timeout` (`getint`, seconds, `0`: no limit): the limit
     /// `callback_supervisor.py` puts on an `ExecuteCallback` workload.
@@ -132,140 +132,6 @@ impl HostnameCallable {
             "socket.gethostname" => HostnameCallable::Hostname,
             other => HostnameCallable::Other(other.to_owned()),
         }
-    }
-}
-
-/// One entry of `[sdk] coordinators`, as `_CoordinatorSpec` in
-/// `airflow/sdk/execution_time/coordinator.py` validates it (unknown keys ignored).
-#[derive(Debug, Clone, PartialEq)]
-pub struct CoordinatorSpec {
-    /// Import path of the coordinator class.
-    pub classpath: String,
-    /// Keyword arguments for its constructor (default empty).
-    pub kwargs: Map<String, Value>,
-    /// Metadata for other components, never passed to the constructor.
-    pub extra: Option<Map<String, Value>>,
-}
-
-/// `[sdk] coordinators` and `[sdk] queue_to_coordinator`, parsed as `CoordinatorManager
-/// .from_config` parses them. Which coordinator runs what is for the caller to decide.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Coordinators {
-    /// The coordinators by name, in the order of the JSON object.
-    pub specs: IndexMap<String, CoordinatorSpec>,
-    /// Queue name to coordinator name; every name is a key of `specs`.
-    pub queue_to_coordinator: IndexMap<String, String>,
-}
-
-impl Coordinators {
-    /// The coordinator a task on `queue` goes to, with its name; `None` for the Python default.
-    pub fn for_queue(&self, queue: &str) -> Option<(&str, &CoordinatorSpec)> {
-        let name = self.queue_to_coordinator.get(queue)?;
-        self.specs.get_key_value(name).map(|(k, v)| (k.as_str(), v))
-    }
-
-    /// Reads both options as `CoordinatorManager.from_config` does: each is JSON (unset or
-    /// empty: `{}`), `coordinators` an object of objects with a string `classpath`, an object
-    /// `kwargs` (default `{}`) and an object or null `extra` (other keys ignored);
-    /// `queue_to_coordinator` an object whose values name coordinators.
-    pub fn from_config(config: &Config) -> Result<Self, ConfigError> {
-        const SECTION: &str = "sdk";
-        let specs_json = getjson(config, SECTION, "coordinators")?;
-        let mut specs = IndexMap::new();
-        if let Some(value) = specs_json {
-            let Value::Object(entries) = value else {
-                return Err(ConfigError::invalid(
-                    SECTION,
-                    "coordinators",
-                    config.get(SECTION, "coordinators")?.unwrap_or_default(),
-                    "a JSON object of coordinator name to coordinator",
-                ));
-            };
-            for (name, entry) in entries {
-                let spec = CoordinatorSpec::from_json(&entry).map_err(|problem| {
-                    ConfigError::invalid(
-                        SECTION,
-                        "coordinators",
-                        entry.to_string(),
-                        format!("a valid coordinator for {name:?}: {problem}"),
-                    )
-                })?;
-                specs.insert(name, spec);
-            }
-        }
-        let mut queue_to_coordinator = IndexMap::new();
-        if let Some(value) = getjson(config, SECTION, "queue_to_coordinator")? {
-            let Value::Object(entries) = value else {
-                return Err(ConfigError::invalid(
-                    SECTION,
-                    "queue_to_coordinator",
-                    config
-                        .get(SECTION, "queue_to_coordinator")?
-                        .unwrap_or_default(),
-                    "a JSON object of queue name to coordinator name",
-                ));
-            };
-            for (queue, target) in entries {
-                match &target {
-                    Value::String(name) if specs.contains_key(name) => {
-                        queue_to_coordinator.insert(queue, name.clone());
-                    }
-                    _ => {
-                        return Err(ConfigError::invalid(
-                            SECTION,
-                            "queue_to_coordinator",
-                            target.to_string(),
-                            format!(
-                                "the name of a coordinator in [sdk] coordinators (for queue {queue:?})"
-                            ),
-                        ));
-                    }
-                }
-            }
-        }
-        Ok(Coordinators {
-            specs,
-            queue_to_coordinator,
-        })
-    }
-}
-
-impl CoordinatorSpec {
-    fn from_json(value: &Value) -> Result<Self, String> {
-        let Value::Object(fields) = value else {
-            return Err("not a JSON object".into());
-        };
-        let classpath = match fields.get("classpath") {
-            Some(Value::String(s)) => s.clone(),
-            Some(_) => return Err("`classpath` is not a string".into()),
-            None => return Err("`classpath` is missing".into()),
-        };
-        let kwargs = match fields.get("kwargs") {
-            None => Map::new(),
-            Some(Value::Object(m)) => m.clone(),
-            Some(_) => return Err("`kwargs` is not a JSON object".into()),
-        };
-        let extra = match fields.get("extra") {
-            None | Some(Value::Null) => None,
-            Some(Value::Object(m)) => Some(m.clone()),
-            Some(_) => return Err("`extra` is neither a JSON object nor null".into()),
-        };
-        Ok(CoordinatorSpec {
-            classpath,
-            kwargs,
-            extra,
-        })
-    }
-}
-
-/// `conf.getjson(section, key, fallback=None)`: `None` for an unset or empty value.
-fn getjson(config: &Config, section: &str, key: &str) -> Result<Option<Value>, ConfigError> {
-    match config.get(section, key)? {
-        None => Ok(None),
-        Some(text) if text.is_empty() => Ok(None),
-        Some(text) => serde_json::from_str(&text)
-            .map(Some)
-            .map_err(|e| ConfigError::invalid(section, key, text, format!("valid JSON ({e})"))),
     }
 }
 

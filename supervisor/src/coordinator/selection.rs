@@ -1,12 +1,14 @@
-//! Which coordinator runs a task: `[sdk] coordinators`, `[sdk] queue_to_coordinator` and the
-//! task's queue, read as Airflow's `CoordinatorManager` reads them.
+//! Which coordinator runs a task: the entry of `[sdk] coordinators` that
+//! `[sdk] queue_to_coordinator` maps the task's queue to (both options as [`Coordinators`] holds
+//! them), built as Airflow's `CoordinatorManager` builds it.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::find::{Bundle, FindError, find_bundle};
+use crate::config::{CoordinatorSpec, Coordinators, describe_json};
 
 /// The classpath of Airflow's own Python coordinator (`_PythonCoordinator`), which runs the task
 /// in a forked Python task runner. Naming it in `[sdk] coordinators` (with no kwargs) selects
@@ -27,9 +29,6 @@ pub const DEFAULT_TASK_STARTUP_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The queue Airflow looks up for a task whose queue is empty (`ti.queue or "default"`).
 const DEFAULT_QUEUE: &str = "default";
-
-const COORDINATORS: &str = "coordinators";
-const QUEUE_TO_COORDINATOR: &str = "queue_to_coordinator";
 
 /// The coordinator that runs a task.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,55 +76,22 @@ impl ExecutableCoordinator {
     }
 }
 
-/// Why no coordinator could be chosen. Each names the setting (and the entry) that is wrong.
+/// Why the coordinator of a task's queue cannot run it. Each names the entry of
+/// `[sdk] coordinators` (and the kwarg) that is wrong.
 ///
-/// Airflow raises the first three, and [`UnknownCoordinatorKey`](Self::UnknownCoordinatorKey),
-/// whatever the task's queue is (it loads the whole configuration first); the others only for a
-/// queue mapped to the faulty entry.
+/// Airflow meets these only for a queue mapped to the faulty entry, when it builds that entry's
+/// coordinator; so does [`for_queue`]. What is wrong with the options themselves (not JSON, an
+/// invalid entry, a queue mapped to no entry) is a
+/// [`CoordinatorsError`](crate::config::CoordinatorsError), met when the
+/// configuration is read ([`Coordinators::from_config`]), whatever the queue.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SelectionError {
-    /// The setting is not JSON (Airflow: `AirflowConfigException`).
-    #[error("[sdk] {setting} is not valid JSON: {error}")]
-    InvalidJson {
-        /// `coordinators` or `queue_to_coordinator`.
-        setting: &'static str,
-        /// What the JSON parser said.
-        error: String,
-    },
-    /// The setting is JSON but not an object (Airflow fails on `.items()` / `.values()`).
-    #[error("[sdk] {setting} must be a JSON object, not {found}")]
-    NotAnObject {
-        /// `coordinators` or `queue_to_coordinator`.
-        setting: &'static str,
-        /// What it is instead.
-        found: String,
-    },
-    /// An entry of `[sdk] coordinators` is not `{"classpath": str, "kwargs": object, "extra":
-    /// object|null}` (Airflow: pydantic's `ValidationError`).
-    #[error("[sdk] coordinators entry {key:?} is invalid: {problem}")]
-    InvalidEntry {
-        /// The entry's key.
-        key: String,
-        /// The first field that is wrong, and how.
-        problem: String,
-    },
-    /// `[sdk] queue_to_coordinator` maps a queue to something that is not a key of
-    /// `[sdk] coordinators`.
-    #[error(
-        "[sdk] queue_to_coordinator maps queue {queue:?} to {target}, which is not a key of [sdk] coordinators"
-    )]
-    UnknownCoordinatorKey {
-        /// The queue.
-        queue: String,
-        /// What it maps to, as JSON.
-        target: String,
-    },
     /// The queue's coordinator is neither the Python one nor `ExecutableCoordinator`: the native
     /// supervisor cannot run an arbitrary Python coordinator. (Airflow imports the classpath; a
     /// classpath it cannot import is its `InvalidCoordinatorError("Cannot import coordinator …")`.)
     #[error(
-        "[sdk] coordinators entry {key:?} has classpath {classpath:?}: the native supervisor runs only \
+        "[sdk] coordinators: entry {key:?} has classpath {classpath:?}: the native supervisor runs only \
          the Python coordinator ({PYTHON_COORDINATOR_CLASSPATH}) and ExecutableCoordinator"
     )]
     Unsupported {
@@ -137,7 +103,7 @@ pub enum SelectionError {
     /// The entry's kwargs do not fit the coordinator's constructor: an unknown or missing keyword
     /// or a value of the wrong type (Airflow: `InvalidCoordinatorError("Cannot instantiate
     /// coordinator …")`, from a `TypeError`).
-    #[error("[sdk] coordinators entry {key:?} cannot be instantiated: {problem}")]
+    #[error("[sdk] coordinators: entry {key:?} cannot be instantiated: {problem}")]
     CannotInstantiate {
         /// The entry's key.
         key: String,
@@ -148,7 +114,7 @@ pub enum SelectionError {
     /// `executables_root`, the `RuntimeError` of an unknown home directory; a
     /// `task_startup_timeout` that is not a number fails in Airflow only when the bundle is
     /// launched, with a `TypeError`).
-    #[error("[sdk] coordinators entry {key:?}: kwarg {kwarg} {problem}")]
+    #[error("[sdk] coordinators: entry {key:?}: kwarg {kwarg} {problem}")]
     InvalidKwarg {
         /// The entry's key.
         key: String,
@@ -159,131 +125,32 @@ pub enum SelectionError {
     },
 }
 
-/// One validated entry of `[sdk] coordinators`.
-struct Spec<'a> {
-    classpath: &'a str,
-    kwargs: Option<&'a Map<String, Value>>,
-}
-
 /// Chooses the coordinator for a task on `queue`, as Airflow's supervisor does
-/// (`get_coordinator_manager().for_queue(ti.queue or "default")`).
+/// (`get_coordinator_manager().for_queue(ti.queue or "default")`): an empty `queue` is
+/// `"default"`; a queue `[sdk] queue_to_coordinator` does not map is [`Coordinator::Python`]; a
+/// mapped one is its entry's coordinator, built from the entry's kwargs.
 ///
-/// `coordinators` and `queue_to_coordinator` are the option values as Airflow's config gives
-/// them; an unset option (the default for both) is the empty string, which reads as `{}`. An empty
-/// `queue` is `"default"`.
-///
-/// Every entry of `[sdk] coordinators` is checked, and every target of
-/// `[sdk] queue_to_coordinator` must be one of its keys, whatever the queue; then an unmapped queue
-/// is [`Coordinator::Python`], and a mapped one is its entry, built from the entry's kwargs.
-pub fn for_queue(
-    coordinators: &str,
-    queue_to_coordinator: &str,
-    queue: &str,
-) -> Result<Coordinator, SelectionError> {
-    let coordinators = parse_object(COORDINATORS, coordinators)?;
-    let mut specs = Vec::with_capacity(coordinators.len());
-    for (key, value) in &coordinators {
-        specs.push((key.as_str(), parse_spec(key, value)?));
-    }
-    let routes = parse_object(QUEUE_TO_COORDINATOR, queue_to_coordinator)?;
-    for (route_queue, target) in &routes {
-        let known = target
-            .as_str()
-            .is_some_and(|target| coordinators.contains_key(target));
-        if !known {
-            return Err(SelectionError::UnknownCoordinatorKey {
-                queue: route_queue.clone(),
-                target: target.to_string(),
-            });
-        }
-    }
-
+/// `coordinators` is both options as the configuration gives them
+/// ([`Settings::coordinators`](crate::config::Settings::coordinators), checked whole when it was
+/// read); only the queue's entry is built here, so only its problems are errors.
+pub fn for_queue(coordinators: &Coordinators, queue: &str) -> Result<Coordinator, SelectionError> {
     let queue = if queue.is_empty() {
         DEFAULT_QUEUE
     } else {
         queue
     };
-    let Some(target) = routes.get(queue).and_then(Value::as_str) else {
-        return Ok(Coordinator::Python);
-    };
-    // Checked above: every target is a key with a parsed spec.
-    let Some((key, spec)) = specs.iter().find(|(key, _)| *key == target) else {
-        return Ok(Coordinator::Python);
-    };
-    build(key, spec)
-}
-
-/// An option's JSON object; the empty string is `{}`, as Airflow's `conf.getjson(…, fallback={})`
-/// gives for an unset or empty option.
-fn parse_object(setting: &'static str, text: &str) -> Result<Map<String, Value>, SelectionError> {
-    if text.is_empty() {
-        return Ok(Map::new());
+    match coordinators.route(queue) {
+        None => Ok(Coordinator::Python),
+        Some((key, spec)) => build(key, spec),
     }
-    match serde_json::from_str::<Value>(text) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(other) => Err(SelectionError::NotAnObject {
-            setting,
-            found: describe(&other),
-        }),
-        Err(err) => Err(SelectionError::InvalidJson {
-            setting,
-            error: err.to_string(),
-        }),
-    }
-}
-
-/// An entry as Airflow's `_CoordinatorSpec` validates it: `classpath` a string, `kwargs` an object
-/// when present, `extra` an object or null when present; other fields are ignored.
-fn parse_spec<'a>(key: &str, value: &'a Value) -> Result<Spec<'a>, SelectionError> {
-    let invalid = |problem: String| SelectionError::InvalidEntry {
-        key: key.to_owned(),
-        problem,
-    };
-    let Value::Object(entry) = value else {
-        return Err(invalid(format!(
-            "it must be an object, not {}",
-            describe(value)
-        )));
-    };
-    let classpath = match entry.get("classpath") {
-        Some(Value::String(classpath)) => classpath.as_str(),
-        Some(other) => {
-            return Err(invalid(format!(
-                "classpath must be a string, not {}",
-                describe(other)
-            )));
-        }
-        None => return Err(invalid("classpath is missing".into())),
-    };
-    let kwargs = match entry.get("kwargs") {
-        None => None,
-        Some(Value::Object(kwargs)) => Some(kwargs),
-        Some(other) => {
-            return Err(invalid(format!(
-                "kwargs must be an object, not {}",
-                describe(other)
-            )));
-        }
-    };
-    match entry.get("extra") {
-        None | Some(Value::Null | Value::Object(_)) => {}
-        Some(other) => {
-            return Err(invalid(format!(
-                "extra must be an object or null, not {}",
-                describe(other)
-            )));
-        }
-    }
-    Ok(Spec { classpath, kwargs })
 }
 
 /// Builds the entry's coordinator from its kwargs, in the order Airflow's constructor meets
 /// problems: unknown keywords, then a missing `executables_root`, then the conversion of
 /// `executables_root`, then its length; `task_startup_timeout` last (Airflow meets a non-number
 /// only at launch).
-fn build(key: &str, spec: &Spec<'_>) -> Result<Coordinator, SelectionError> {
-    let empty = Map::new();
-    let kwargs = spec.kwargs.unwrap_or(&empty);
+fn build(key: &str, spec: &CoordinatorSpec) -> Result<Coordinator, SelectionError> {
+    let kwargs = &spec.kwargs;
     let cannot = |problem: String| SelectionError::CannotInstantiate {
         key: key.to_owned(),
         problem,
@@ -296,10 +163,10 @@ fn build(key: &str, spec: &Spec<'_>) -> Result<Coordinator, SelectionError> {
             ))),
         };
     }
-    if !EXECUTABLE_COORDINATOR_CLASSPATHS.contains(&spec.classpath) {
+    if !EXECUTABLE_COORDINATOR_CLASSPATHS.contains(&spec.classpath.as_str()) {
         return Err(SelectionError::Unsupported {
             key: key.to_owned(),
-            classpath: spec.classpath.to_owned(),
+            classpath: spec.classpath.clone(),
         });
     }
 
@@ -331,7 +198,7 @@ fn build(key: &str, spec: &Spec<'_>) -> Result<Coordinator, SelectionError> {
                 let Value::String(text) = item else {
                     return Err(cannot(format!(
                         "executables_root holds {}, which is not a path",
-                        describe(item)
+                        describe_json(item)
                     )));
                 };
                 converted.push(convert_root(key, text)?);
@@ -346,7 +213,7 @@ fn build(key: &str, spec: &Spec<'_>) -> Result<Coordinator, SelectionError> {
         Value::Bool(_) | Value::Number(_) => {
             return Err(cannot(format!(
                 "executables_root must be a path or a list of paths, not {}",
-                describe(roots)
+                describe_json(roots)
             )));
         }
     }
@@ -364,7 +231,7 @@ fn build(key: &str, spec: &Spec<'_>) -> Result<Coordinator, SelectionError> {
             other => {
                 return Err(invalid_kwarg(
                     "task_startup_timeout",
-                    format!("must be a number of seconds, not {}", describe(other)),
+                    format!("must be a number of seconds, not {}", describe_json(other)),
                 ));
             }
         };
@@ -460,18 +327,6 @@ fn passwd_home(wanted: impl Fn(&str, u32) -> bool) -> Option<String> {
         let uid = uid.parse().ok()?;
         wanted(name, uid).then(|| (*home).to_owned())
     })
-}
-
-/// A JSON value's kind, for error messages.
-fn describe(value: &Value) -> String {
-    match value {
-        Value::Null => "null".into(),
-        Value::Bool(flag) => format!("the boolean {flag}"),
-        Value::Number(number) => format!("the number {number}"),
-        Value::String(text) => format!("the string {text:?}"),
-        Value::Array(_) => "a list".into(),
-        Value::Object(_) => "an object".into(),
-    }
 }
 
 #[cfg(test)]
