@@ -709,8 +709,10 @@ pub fn join_logs(old: &[u8], new: &[u8]) -> Vec<u8> {
     joined
 }
 
-/// How long the store keeps retrying one request before the upload is given up (the local
-/// file then stays for a later attempt or a human).
+/// How often, and for how long at most, the store retries a failed request (a transport error,
+/// a 5xx) before the upload is given up and the local file left for a later attempt or a human.
+/// A few quick retries, as botocore's; an S3 that is down costs seconds at the task's end.
+const RETRIES: usize = 3;
 const RETRY_TIMEOUT: Duration = Duration::from_secs(60);
 
 fn s3_store(
@@ -763,6 +765,7 @@ fn s3_store(
         builder = builder.with_config(key, "AES256");
     }
     builder = builder.with_retry(object_store::RetryConfig {
+        max_retries: RETRIES,
         retry_timeout: RETRY_TIMEOUT,
         ..Default::default()
     });

@@ -802,3 +802,96 @@ fn a_child_that_hangs_after_a_refused_success_is_still_killed_after_the_overtime
         api.summary()
     );
 }
+
+// --- remote logging ---------------------------------------------------------------------------
+
+/// Remote logging to an S3 that cannot be reached: the task's outcome stands, the local log is
+/// kept whole, and the supervisor says on stdout that the upload failed and where the log is.
+#[test]
+fn an_unreachable_s3_leaves_the_log_in_place_and_says_so() {
+    let api = FakeApi::start(|r, _| healthy(r));
+    let endpoint = closed_port_url().trim_end_matches("/execution/").to_owned();
+    let connection = json!({
+        "conn_type": "aws", "login": "key-id", "password": "secret",
+        "extra": {"endpoint_url": endpoint, "region_name": "us-east-1"},
+    });
+    let setup = Setup::new(&api.url(), "succeed")
+        .with_bundle()
+        .env("AIRFLOW__LOGGING__REMOTE_LOGGING", "True")
+        .env(
+            "AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER",
+            "s3://logs/airflow",
+        )
+        .env("AIRFLOW__LOGGING__REMOTE_LOG_CONN_ID", "s3_logs")
+        .env("AIRFLOW_CONN_S3_LOGS", &connection.to_string());
+    let finished = setup.run(LIMIT);
+    assert_eq!(finished.code, Some(0), "{}", finished.output());
+    assert_eq!(states(&api), ["success"]);
+    // The connection came from the environment: the API was not asked for it.
+    assert_eq!(count(&api.requests(), "GET", "/connections/s3_logs"), 0);
+    let error = own_error(&finished);
+    assert!(
+        error.starts_with("Failed to upload remote logs")
+            && error.contains("s3://logs/airflow/")
+            && error.contains(&setup.task_log().display().to_string()),
+        "{error}"
+    );
+    let kept = setup.task_log_lines();
+    assert!(!kept.is_empty(), "the local log lost its lines: {kept:?}");
+}
+
+/// Remote logging the supervisor cannot do as Airflow would is refused before any API call,
+/// naming the setting.
+#[test]
+fn remote_logging_it_cannot_do_is_refused_naming_the_setting_before_any_api_call() {
+    let api = FakeApi::start(|r, _| healthy(r));
+    let cases: [(&[(&str, &str)], &str); 4] = [
+        (
+            &[(
+                "AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER",
+                "gs://bucket/logs",
+            )],
+            "[logging] remote_base_log_folder: gs://bucket/logs",
+        ),
+        (&[], "[logging] remote_base_log_folder: is empty"),
+        (
+            &[
+                (
+                    "AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER",
+                    "s3://bucket/logs",
+                ),
+                (
+                    "AIRFLOW__AWS__S3_TASK_HANDLER_ACL_POLICY",
+                    "bucket-owner-full-control",
+                ),
+            ],
+            "[aws] s3_task_handler_acl_policy: bucket-owner-full-control",
+        ),
+        (
+            &[
+                (
+                    "AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER",
+                    "s3://bucket/logs",
+                ),
+                (
+                    "AIRFLOW__LOGGING__REMOTE_TASK_HANDLER_KWARGS",
+                    r#"{"bucket": "x"}"#,
+                ),
+            ],
+            "[logging] remote_task_handler_kwargs: bucket: not an argument",
+        ),
+    ];
+    for (env, expected) in cases {
+        let mut setup = Setup::new(&api.url(), "succeed")
+            .with_bundle()
+            .env("AIRFLOW__LOGGING__REMOTE_LOGGING", "True");
+        for (key, value) in env {
+            setup = setup.env(key, value);
+        }
+        let finished = setup.run(LIMIT);
+        assert_eq!(finished.code, Some(1), "{expected}: {}", finished.output());
+        let error = own_error(&finished);
+        assert!(error.contains(expected), "{expected}: {error}");
+    }
+    assert!(api.requests().is_empty(), "{:?}", api.summary());
+}

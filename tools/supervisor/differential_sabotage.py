@@ -116,8 +116,36 @@ def exit_code_3() -> None:
     atexit.register(lambda: os._exit(3))
 
 
+def remote_log_overwrites() -> None:
+    """The remote log replaces an object already at its key instead of appending to it."""
+    from airflow.providers.amazon.aws.log.s3_task_handler import S3RemoteLogIO
+
+    original = S3RemoteLogIO.write
+    S3RemoteLogIO.write = lambda self, log, location, append=True, max_retry=1: original(self, log, location, False,
+                                                                                         max_retry)
+
+
+def remote_log_keeps_local_copy() -> None:
+    """The local log file is left as it was after the upload (a later upload would repeat it)."""
+    from pathlib import Path
+
+    from airflow.providers.amazon.aws.log.s3_task_handler import S3RemoteLogIO
+
+    original = S3RemoteLogIO.upload
+
+    def upload(self, path, ti=None):
+        local = Path(path) if Path(path).is_absolute() else self.base_log_folder / path
+        kept = local.read_bytes() if local.is_file() else None
+        original(self, path, ti)
+        if kept is not None:
+            local.write_bytes(kept)
+
+    S3RemoteLogIO.upload = upload
+
+
 FAULTS = {f.__name__: f for f in (no_mask, heartbeat_own_pid, slow_heartbeat, no_heartbeat, retry_instead_of_failed,
-                                  quiet_abnormal_exit, ignore_refreshed_token, logs_not_on_stdout, exit_code_3)}
+                                  quiet_abnormal_exit, ignore_refreshed_token, logs_not_on_stdout, exit_code_3,
+                                  remote_log_overwrites, remote_log_keeps_local_copy)}
 
 
 def main() -> None:

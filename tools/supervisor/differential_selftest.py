@@ -35,6 +35,8 @@ CASES = [
     ("ignore_refreshed_token", "token_refresh", "API calls (heartbeats aside) differ"),
     ("logs_not_on_stdout", "fail_no_retry", "task lines forwarded to stdout differ"),
     ("exit_code_3", "skip", "exit code: reference 0, other 3"),
+    ("remote_log_overwrites", "remote_log_s3_append", "task log lines (supervisor) differ"),
+    ("remote_log_keeps_local_copy", "remote_log_s3", "local log after the upload"),
 ]
 
 
@@ -42,7 +44,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work-dir", type=Path)
     parser.add_argument("--only", action="append", default=[], metavar="FAULT")
+    parser.add_argument("--s3-python", metavar="PYTHON",
+                        help="the Python for the remote_log_* cases (see differential.py --help);"
+                             " default: .venv-s3/bin/python at the repository's root")
     args = parser.parse_args(argv)
+    default_s3 = HERE.parent.parent / ".venv-s3" / "bin" / "python"
+    s3_python = args.s3_python or (str(default_s3) if default_s3.exists() else None)
+    if s3_python:
+        differential.S3_PYTHON.append(s3_python)
     work = args.work_dir.resolve() if args.work_dir else Path(tempfile.mkdtemp(prefix="airflow-supervisor-selftest-"))
     work.mkdir(parents=True, exist_ok=True)
     import os
@@ -56,11 +65,18 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.monotonic()
     for fault, name, expect in cases:
         s = scenarios[name]
+        # A remote-logging case runs both sides with the Python that has the amazon provider.
+        python = sys.executable
+        if s.remote_log:
+            if not s3_python:
+                parser.error(f"{fault} needs --s3-python (a venv from tools/s3-requirements.txt)")
+            python = s3_python
+        reference = [python, "-m", differential.REFERENCE_MODULE]
         if name not in references:
             references[name] = differential.run_side(s, "reference", reference, work)
         label = fault or "control"
         wrapper = work / f"sabotage-{label}.sh"
-        inner = f'"{sys.executable}" "{HERE / "differential_sabotage.py"}" {fault} "$@"' if fault else \
+        inner = f'"{python}" "{HERE / "differential_sabotage.py"}" {fault} "$@"' if fault else \
             f'"{HERE / "python_supervisor.sh"}" "$@"'
         wrapper.write_text(f"#!/bin/sh\nexec {inner}\n")
         wrapper.chmod(0o755)

@@ -701,9 +701,10 @@ impl Setup {
     /// Starts the supervisor.
     pub fn spawn(&self, output: Output) -> Running {
         let mut command = Command::new(env!("CARGO_BIN_EXE_airflow-supervisor"));
-        // Nothing of the developer's own Airflow setup may leak in.
+        // Nothing of the developer's own Airflow or AWS setup may leak in.
         for (key, _) in std::env::vars_os() {
-            if key.to_string_lossy().starts_with("AIRFLOW") {
+            let key_text = key.to_string_lossy();
+            if key_text.starts_with("AIRFLOW") || key_text.starts_with("AWS_") {
                 command.env_remove(key);
             }
         }
