@@ -16,6 +16,7 @@
 //! | [`serve`] | [`serve::Handler`]: the library's `AsyncHandle` for every request, through the Execution API |
 //! | [`child`], [`coordinator`] | starting the task process; choosing, finding and launching native bundles |
 //! | [`logs`], [`mask`] | the task log (JSON lines, bounded memory) and secrets masking |
+//! | [`remote_log`] | the finished log uploaded to `s3://` as Airflow's S3 handler puts it |
 //! | [`api`] | the Execution API client, and its bodies generated from the API's OpenAPI document |
 //! | [`config`], [`workload`], [`host`] | Airflow's configuration, the workloads, host and user names |
 //!
