@@ -285,10 +285,7 @@ impl RemoteLogSettings {
                 ),
             ));
         }
-        let encrypt = match config.get("logging", "encrypt_s3_logs")? {
-            None => false,
-            Some(_) => config.get_bool("logging", "encrypt_s3_logs")?,
-        };
+        let encrypt = config.get_bool("logging", "encrypt_s3_logs")?;
         Ok(Some(RemoteLogSettings {
             base,
             base_url,
@@ -332,19 +329,15 @@ impl ConnectionFields {
             problem,
         };
         if value.starts_with('{') {
-            let Value::Object(object) = serde_json::from_str::<Value>(value).map_err(|e| {
+            let object: Map<String, Value> = serde_json::from_str(value).map_err(|e| {
                 bad(format!(
-                    "AIRFLOW_CONN_{}: not JSON: {e}",
+                    "AIRFLOW_CONN_{}: not a JSON object: {e}",
                     conn_id.to_uppercase()
                 ))
-            })?
-            else {
-                unreachable!("a JSON text that starts with `{{` is an object");
-            };
+            })?;
             let text = |key: &str| object.get(key).and_then(Value::as_str).map(str::to_owned);
             let extra = match object.get("extra") {
                 None | Some(Value::Null) => Map::new(),
-                Some(Value::String(s)) if s.is_empty() => Map::new(),
                 Some(Value::String(s)) => parse_extra(conn_id, Some(s))?,
                 Some(Value::Object(map)) => map.clone(),
                 Some(other) => return Err(bad(format!("extra must be an object, not {other}"))),
